@@ -1,0 +1,532 @@
+/**
+ * Bootstraps, heals and reads a Redis Cluster over the Redis protocol
+ * (ioredis, one admin connection per node). Pure decisions live in
+ * ./topology; this module performs them and waits, always with a deadline.
+ *
+ * This code runs inside Pulumi's dynamic-provider host, which serializes it
+ * into the state: npm modules are required inside functions (a stable
+ * `require("ioredis")`), and nothing secret is captured at module level.
+ */
+import type { Redis as RedisClient } from "ioredis";
+import {
+    NodeLine,
+    NodeReport,
+    ShardView,
+    assess,
+    coverageGaps,
+    describeShards,
+    isFailed,
+    isHandshake,
+    isMaster,
+    isMyself,
+    parseClusterNodes,
+    slotOwnership,
+} from "./topology";
+import { SlotRange, mergeRanges, parseRange, uncoveredSlots, formatRange } from "../planning/slots";
+
+export interface NodeAddress {
+    name: string;
+    ip: string;
+    port: number;
+}
+
+/** What the cluster should look like; plain data so it can travel through Pulumi state. */
+export interface ClusterSpec {
+    nodes: NodeAddress[];
+    shards: { master: string; replicas: string[]; slots: string[] }[];
+    nodeTimeoutMs: number;
+    password?: string;
+    /** Upper bound for the whole operation. */
+    timeoutMs: number;
+}
+
+export interface ClusterReport {
+    clusterState: string;
+    shards: ShardView[];
+    nodes: { name: string; ip: string; role: string; nodeId: string; health: string }[];
+}
+
+export type Log = (message: string) => void;
+
+/** While building a new cluster, nodes use this node timeout so the first `ok` comes in well under a second. */
+const BOOTSTRAP_NODE_TIMEOUT_MS = 500;
+
+class Deadline {
+    private readonly end: number;
+    constructor(ms: number, private readonly what: string) {
+        this.end = Date.now() + ms;
+    }
+    left(): number {
+        return this.end - Date.now();
+    }
+    check(waitingFor: string): void {
+        if (this.left() <= 0) {
+            throw new Error(`${this.what} timed out while waiting for ${waitingFor}`);
+        }
+    }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value other than undefined, or the deadline passes. */
+async function waitUntil<T>(deadline: Deadline, waitingFor: () => string, probe: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
+    for (;;) {
+        const value = await probe().catch(() => undefined);
+        if (value !== undefined) {
+            return value;
+        }
+        deadline.check(waitingFor());
+        await sleep(everyMs);
+    }
+}
+
+function adminClient(node: NodeAddress, password: string | undefined): RedisClient {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { Redis } = require("ioredis");
+    return new Redis({
+        host: node.ip,
+        port: node.port,
+        password,
+        lazyConnect: true,
+        connectTimeout: 2000,
+        commandTimeout: 5000,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        // One try per connection: the callers decide when to try again.
+        retryStrategy: () => null,
+    });
+}
+
+async function tryConnect(node: NodeAddress, password: string | undefined): Promise<RedisClient | undefined> {
+    const client = adminClient(node, password);
+    try {
+        await client.connect();
+        await client.ping();
+        return client;
+    } catch (err) {
+        client.disconnect();
+        // A wrong password will not fix itself: say so now rather than at the deadline.
+        const message = String((err as Error)?.message ?? err);
+        if (/WRONGPASS|NOAUTH|invalid password/i.test(message)) {
+            throw new Error(`${node.name} (${node.ip}) rejected the configured password: ${message}`);
+        }
+        return undefined;
+    }
+}
+
+class Nodes {
+    constructor(readonly spec: ClusterSpec, readonly clients: Map<string, RedisClient>) {}
+
+    client(name: string): RedisClient {
+        const c = this.clients.get(name);
+        if (!c) {
+            throw new Error(`no connection to ${name}`);
+        }
+        return c;
+    }
+    byName(name: string): NodeAddress {
+        const n = this.spec.nodes.find((x) => x.name === name);
+        if (!n) {
+            throw new Error(`${name} is not a planned node`);
+        }
+        return n;
+    }
+    nameOf(ip: string): string | undefined {
+        return this.spec.nodes.find((n) => n.ip === ip)?.name;
+    }
+    /** The most complete view any node has: fewest unassigned slots, then most nodes known. */
+    async bestView(): Promise<NodeLine[]> {
+        const views = await Promise.all(this.spec.nodes.map((n) => this.view(n.name)));
+        const score = (v: NodeLine[]) => coverageGaps(v).reduce((k, r) => k + r.end - r.start + 1, 0) * 1000 - v.length;
+        return views.reduce((best, v) => (score(v) < score(best) ? v : best));
+    }
+    async view(name: string): Promise<NodeLine[]> {
+        return parseClusterNodes(String(await this.client(name).call("CLUSTER", "NODES")));
+    }
+    async info(name: string, section: string): Promise<Record<string, string>> {
+        return parseInfo(String(await this.client(name).call(section === "cluster" ? "CLUSTER" : "INFO", section === "cluster" ? "INFO" : section)));
+    }
+    close(): void {
+        for (const c of this.clients.values()) {
+            c.disconnect();
+        }
+    }
+}
+
+function parseInfo(text: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const line of text.split("\n")) {
+        const i = line.indexOf(":");
+        if (i > 0 && !line.startsWith("#")) {
+            out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+        }
+    }
+    return out;
+}
+
+async function connectAll(spec: ClusterSpec, deadline: Deadline, log: Log): Promise<Nodes> {
+    const clients = new Map<string, RedisClient>();
+    let reported = -1;
+    try {
+        await waitUntil(
+            deadline,
+            () => `nodes to answer PING (${clients.size}/${spec.nodes.length} reachable: missing ${spec.nodes.filter((n) => !clients.has(n.name)).map((n) => `${n.name} ${n.ip}:${n.port}`).join(", ")})`,
+            async () => {
+                await Promise.all(
+                    spec.nodes
+                        .filter((n) => !clients.has(n.name))
+                        .map(async (n) => {
+                            const c = await tryConnect(n, spec.password);
+                            if (c) {
+                                clients.set(n.name, c);
+                            }
+                        }),
+                );
+                if (clients.size !== reported) {
+                    reported = clients.size;
+                    log(`nodes reachable ${clients.size}/${spec.nodes.length}`);
+                }
+                return clients.size === spec.nodes.length ? true : undefined;
+            },
+            250,
+        );
+    } catch (err) {
+        for (const c of clients.values()) {
+            c.disconnect();
+        }
+        throw err;
+    }
+    return new Nodes(spec, clients);
+}
+
+/**
+ * Brings the planned nodes into the planned cluster: from scratch when all are
+ * new, otherwise by joining new or empty nodes to the existing cluster. Returns
+ * once every node reports cluster_state:ok, all agree on the slot map and
+ * every replica's link to its master is up.
+ */
+export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<ClusterReport> {
+    const started = Date.now();
+    const deadline = new Deadline(spec.timeoutMs, "cluster bootstrap");
+    const nodes = await connectAll(spec, deadline, log);
+    try {
+        const reports: NodeReport[] = await Promise.all(
+            spec.nodes.map(async (n) => ({
+                name: n.name,
+                ip: n.ip,
+                keys: Number(await nodes.client(n.name).call("DBSIZE")),
+                view: await nodes.view(n.name),
+            })),
+        );
+        const verdict = assess(reports);
+        if (verdict.kind === "refuse") {
+            throw new Error(`refusing to change the cluster:\n - ${verdict.reasons.join("\n - ")}`);
+        }
+        if (verdict.kind === "fresh") {
+            log(`creating a cluster of ${spec.shards.length} shards from ${spec.nodes.length} new nodes`);
+            await createCluster(nodes, deadline, log);
+        } else {
+            await healCluster(nodes, verdict.joining, deadline, log);
+        }
+        await waitHealthy(nodes, deadline, log);
+        log(`cluster ok after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        return await report(nodes);
+    } finally {
+        nodes.close();
+    }
+}
+
+async function createCluster(nodes: Nodes, deadline: Deadline, log: Log): Promise<void> {
+    const names = nodes.spec.nodes.map((n) => n.name);
+    try {
+        await Promise.all(names.map((n) => nodes.client(n).call("CONFIG", "SET", "cluster-node-timeout", String(BOOTSTRAP_NODE_TIMEOUT_MS))));
+        // Distinct epochs before the nodes meet, so no two masters ever tie (as redis-cli does).
+        await Promise.all(
+            names.map((n, i) =>
+                nodes
+                    .client(n)
+                    .call("CLUSTER", "SET-CONFIG-EPOCH", String(i + 1))
+                    .catch(() => undefined),
+            ),
+        );
+        await assignSlots(nodes, [], log);
+        await meetAll(nodes, deadline, log);
+        await attachReplicas(nodes, deadline, log);
+        await waitHealthy(nodes, deadline, log);
+    } finally {
+        // Restore the configured timeout on every path, so no node keeps the bootstrap value.
+        await Promise.all(
+            names.map((n) =>
+                nodes
+                    .client(n)
+                    .call("CONFIG", "SET", "cluster-node-timeout", String(nodes.spec.nodeTimeoutMs))
+                    .catch(() => undefined),
+            ),
+        );
+    }
+}
+
+async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, log: Log): Promise<void> {
+    if (joining.length > 0) {
+        log(`joining ${joining.join(", ")} to the existing cluster`);
+    }
+    await forgetGhosts(nodes, log);
+    await meetAll(nodes, deadline, log);
+    await assignSlots(nodes, await nodes.bestView(), log);
+    await attachReplicas(nodes, deadline, log);
+}
+
+/**
+ * A node that came back with an empty volume has a new id at an old address;
+ * the old id lingers as a failed node. Forget it everywhere so the cluster
+ * stops waiting for it.
+ */
+async function forgetGhosts(nodes: Nodes, log: Log): Promise<void> {
+    const views = await Promise.all(nodes.spec.nodes.map(async (n) => ({ name: n.name, view: await nodes.view(n.name) })));
+    const liveIds = new Set(views.map((v) => v.view.find(isMyself)?.id).filter((id): id is string => !!id));
+    const ghosts = new Set<string>();
+    for (const { view } of views) {
+        for (const n of view) {
+            if (!liveIds.has(n.id) && (isFailed(n) || nodes.nameOf(n.ip) !== undefined) && n.slots.length === 0) {
+                ghosts.add(n.id);
+            }
+        }
+    }
+    if (ghosts.size === 0) {
+        return;
+    }
+    log(`forgetting ${ghosts.size} departed node id(s): ${[...ghosts].map((g) => g.slice(0, 8)).join(", ")}`);
+    for (const { name, view } of views) {
+        for (const id of ghosts) {
+            if (view.some((n) => n.id === id)) {
+                await nodes
+                    .client(name)
+                    .call("CLUSTER", "FORGET", id)
+                    .catch(() => undefined);
+            }
+        }
+    }
+}
+
+/** Makes every planned node know every other, resending MEET for handshakes Redis dropped. */
+async function meetAll(nodes: Nodes, deadline: Deadline, log: Log): Promise<void> {
+    const all = nodes.spec.nodes;
+    const missing = async () => {
+        const gaps: { from: string; to: NodeAddress }[] = [];
+        for (const n of all) {
+            const view = await nodes.view(n.name);
+            const known = new Set(view.filter((v) => !isHandshake(v)).map((v) => v.ip));
+            for (const m of all) {
+                if (m.name !== n.name && !known.has(m.ip)) {
+                    gaps.push({ from: n.name, to: m });
+                }
+            }
+        }
+        return gaps;
+    };
+    let gaps = await missing();
+    if (gaps.length === 0) {
+        return;
+    }
+    log(`meeting ${all.length} nodes`);
+    let lastMeet = 0;
+    await waitUntil(
+        deadline,
+        () => `all nodes to know each other (${gaps.length} links missing, e.g. ${gaps[0]?.from} -> ${gaps[0]?.to.name})`,
+        async () => {
+            gaps = await missing();
+            if (gaps.length === 0) {
+                return true;
+            }
+            // A handshake that does not finish within the node timeout is dropped silently: ask again.
+            if (Date.now() - lastMeet > 1000) {
+                lastMeet = Date.now();
+                await Promise.all(
+                    gaps.map((g) =>
+                        nodes
+                            .client(g.from)
+                            .call("CLUSTER", "MEET", g.to.ip, String(g.to.port))
+                            .catch(() => undefined),
+                    ),
+                );
+            }
+            return undefined;
+        },
+        50,
+    );
+    log(`all ${all.length} nodes know each other`);
+}
+
+/**
+ * Assigns every slot nobody owns to the shard planned for it, on the node that
+ * currently leads that shard. On a new cluster that is all of them.
+ */
+async function assignSlots(nodes: Nodes, view: NodeLine[], log: Log): Promise<void> {
+    const gaps = coverageGaps(view);
+    if (gaps.length === 0) {
+        return;
+    }
+    for (const shard of nodes.spec.shards) {
+        const planned = shard.slots.map(parseRange);
+        const missing = intersect(planned, gaps);
+        if (missing.length === 0) {
+            continue;
+        }
+        const leader = currentLeader(view, planned, nodes) ?? shard.master;
+        const args = missing.flatMap((r) => [String(r.start), String(r.end)]);
+        await nodes.client(leader).call("CLUSTER", "ADDSLOTSRANGE", ...args);
+        log(`slots ${missing.map(formatRange).join(",")} -> ${leader}`);
+    }
+}
+
+function intersect(a: SlotRange[], b: SlotRange[]): SlotRange[] {
+    const out: SlotRange[] = [];
+    for (const x of a) {
+        for (const y of b) {
+            const start = Math.max(x.start, y.start);
+            const end = Math.min(x.end, y.end);
+            if (start <= end) {
+                out.push({ start, end });
+            }
+        }
+    }
+    return mergeRanges(out);
+}
+
+/** The node that now owns any of a shard's planned slots (it may be a promoted replica). */
+function currentLeader(view: NodeLine[], planned: SlotRange[], nodes: Nodes): string | undefined {
+    const owner = view.find((n) => isMaster(n) && !isFailed(n) && intersect(n.slots, planned).length > 0);
+    return owner ? nodes.nameOf(owner.ip) : undefined;
+}
+
+/**
+ * Makes each slot-less master a replica of the shard it was planned for; a
+ * planned master that lost its slots to a failover joins the node that took them.
+ */
+async function attachReplicas(nodes: Nodes, deadline: Deadline, log: Log): Promise<void> {
+    const spec = nodes.spec;
+    const view = await nodes.bestView();
+    const pending: { replica: string; master: string; masterId: string }[] = [];
+    for (const shard of spec.shards) {
+        const planned = shard.slots.map(parseRange);
+        const leader = currentLeader(view, planned, nodes);
+        if (!leader) {
+            throw new Error(`no live master owns slots ${shard.slots.join(",")}; the cluster cannot be healed automatically`);
+        }
+        const leaderIp = nodes.byName(leader).ip;
+        const leaderId = view.find((n) => n.ip === leaderIp && !isFailed(n))!.id;
+        for (const member of [shard.master, ...shard.replicas]) {
+            if (member === leader) {
+                continue;
+            }
+            const line = view.find((n) => n.ip === nodes.byName(member).ip && !isFailed(n));
+            if (line && isMaster(line) && line.slots.length === 0) {
+                pending.push({ replica: member, master: leader, masterId: leaderId });
+            }
+        }
+    }
+    if (pending.length === 0) {
+        return;
+    }
+    await Promise.all(
+        pending.map((p) =>
+            waitUntil(
+                deadline,
+                () => `${p.replica} to accept REPLICATE ${p.master}`,
+                async () => {
+                    await nodes.client(p.replica).call("CLUSTER", "REPLICATE", p.masterId);
+                    return true;
+                },
+                100,
+            ),
+        ),
+    );
+    log(`replicas attached: ${pending.map((p) => `${p.replica}->${p.master}`).join(", ")}`);
+}
+
+/** cluster_state:ok everywhere, one slot map, no open slots, every replica linked. */
+async function waitHealthy(nodes: Nodes, deadline: Deadline, log: Log): Promise<void> {
+    const names = nodes.spec.nodes.map((n) => n.name);
+    let lastProblem = "";
+    let lastLogged = "";
+    await waitUntil(
+        deadline,
+        () => `a healthy cluster (${lastProblem})`,
+        async () => {
+            const states = await Promise.all(
+                names.map(async (name) => ({
+                    name,
+                    cluster: await nodes.info(name, "cluster"),
+                    replication: await nodes.info(name, "replication"),
+                    view: await nodes.view(name),
+                })),
+            );
+            const notOk = states.filter((s) => s.cluster.cluster_state !== "ok").map((s) => s.name);
+            const maps = new Set(states.map((s) => slotOwnership(s.view)));
+            const open = states.filter((s) => s.view.some((l) => isMyself(l) && l.openSlots.length > 0)).map((s) => s.name);
+            const replicas = states.filter((s) => s.replication.role === "slave");
+            const linked = replicas.filter((s) => s.replication.master_link_status === "up");
+            const gaps = uncoveredSlots(states[0].view.flatMap((l) => l.slots));
+            const problems: string[] = [];
+            if (notOk.length > 0) problems.push(`cluster_state not ok on ${notOk.join(", ")}`);
+            if (maps.size > 1) problems.push(`nodes disagree on the slot map`);
+            if (gaps.length > 0) problems.push(`slots ${gaps.map(formatRange).join(",")} unassigned`);
+            if (open.length > 0) problems.push(`open slots on ${open.join(", ")}`);
+            if (linked.length < replicas.length) problems.push(`replicas in sync ${linked.length}/${replicas.length}`);
+            lastProblem = problems.join("; ");
+            const progress = `cluster_state ok ${names.length - notOk.length}/${names.length}, replicas in sync ${linked.length}/${replicas.length}`;
+            if (progress !== lastLogged) {
+                lastLogged = progress;
+                log(progress);
+            }
+            return problems.length === 0 ? true : undefined;
+        },
+        100,
+    );
+}
+
+async function report(nodes: Nodes): Promise<ClusterReport> {
+    const first = nodes.spec.nodes[0].name;
+    const view = await nodes.view(first);
+    const info = await nodes.info(first, "cluster");
+    return summarize(view, info.cluster_state ?? "unknown", (ip) => nodes.nameOf(ip));
+}
+
+function summarize(view: NodeLine[], clusterState: string, nameOf: (ip: string) => string | undefined): ClusterReport {
+    return {
+        clusterState,
+        shards: describeShards(view, nameOf),
+        nodes: view
+            .map((n) => ({
+                name: nameOf(n.ip) ?? n.ip,
+                ip: n.ip,
+                role: isMaster(n) ? "master" : "replica",
+                nodeId: n.id,
+                health: isFailed(n) ? "fail" : n.linkState === "connected" ? "online" : n.linkState,
+            }))
+            .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })),
+    };
+}
+
+/**
+ * Reads the live topology from the first planned node that answers, without
+ * changing anything. Undefined when no node answers.
+ */
+export async function readCluster(spec: ClusterSpec): Promise<ClusterReport | undefined> {
+    for (const node of spec.nodes) {
+        const client = await tryConnect(node, spec.password).catch(() => undefined);
+        if (!client) {
+            continue;
+        }
+        try {
+            const view = parseClusterNodes(String(await client.call("CLUSTER", "NODES")));
+            const info = parseInfo(String(await client.call("CLUSTER", "INFO")));
+            return summarize(view, info.cluster_state ?? "unknown", (ip) => spec.nodes.find((n) => n.ip === ip)?.name);
+        } catch {
+            continue;
+        } finally {
+            client.disconnect();
+        }
+    }
+    return undefined;
+}

@@ -1,0 +1,117 @@
+/**
+ * ClusterBootstrap: a Pulumi dynamic resource that turns running Redis
+ * containers into a Redis Cluster and reports its live slot map.
+ *
+ * Its inputs are the plan (addresses, shards, slots); its outputs add what
+ * the cluster really looks like. Diffs compare inputs only, so a failover
+ * changes the outputs on refresh without ever causing a re-bootstrap.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterReport, ClusterSpec, NodeAddress, ensureCluster, readCluster } from "./engine";
+import { ShardView } from "./topology";
+
+export interface PlannedShard {
+    master: string;
+    replicas: string[];
+    slots: string[];
+}
+
+export interface ClusterBootstrapArgs {
+    clusterName: pulumi.Input<string>;
+    plannedNodes: pulumi.Input<NodeAddress[]>;
+    plannedShards: pulumi.Input<PlannedShard[]>;
+    nodeTimeoutMs: pulumi.Input<number>;
+    password?: pulumi.Input<string>;
+    /** The nodes' container ids: a replaced container makes the next update re-attach it. */
+    containerIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Upper bound for one bootstrap or heal. */
+    timeoutSeconds?: pulumi.Input<number>;
+}
+
+/** The inputs as the provider receives them (plain values). */
+interface Inputs {
+    clusterName: string;
+    plannedNodes: NodeAddress[];
+    plannedShards: PlannedShard[];
+    nodeTimeoutMs: number;
+    password?: string;
+    containerIds: string[];
+    timeoutSeconds?: number;
+}
+
+interface Outputs extends Inputs {
+    clusterState: string;
+    shards: ShardView[];
+    nodes: ClusterReport["nodes"];
+}
+
+/** Input keys whose change means the running cluster must be reconciled. */
+const RECONCILED_INPUTS: (keyof Inputs)[] = ["plannedNodes", "plannedShards", "nodeTimeoutMs", "password", "containerIds"];
+
+function toSpec(inputs: Inputs): ClusterSpec {
+    return {
+        nodes: inputs.plannedNodes,
+        shards: inputs.plannedShards,
+        nodeTimeoutMs: inputs.nodeTimeoutMs,
+        password: inputs.password,
+        timeoutMs: (inputs.timeoutSeconds ?? 180) * 1000,
+    };
+}
+
+function withReport(inputs: Inputs, report: ClusterReport): Outputs {
+    return { ...inputs, clusterState: report.clusterState, shards: report.shards, nodes: report.nodes };
+}
+
+function shapeOf(inputs: Inputs): string {
+    return `${inputs.plannedShards.length} shards x ${inputs.plannedShards[0]?.replicas.length ?? 0} replicas`;
+}
+
+async function reconcile(inputs: Inputs): Promise<Outputs> {
+    // The dynamic-provider host forwards our stderr to the CLI, which shows it as progress.
+    const log = (message: string) => console.error(`[${inputs.clusterName}] ${message}`);
+    return withReport(inputs, await ensureCluster(toSpec(inputs), log));
+}
+
+const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
+        const changed = RECONCILED_INPUTS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        const known = (v: unknown) => !JSON.stringify(v ?? null).includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+        if (known(news.plannedShards) && Array.isArray(olds.plannedShards) && shapeOf(olds) !== shapeOf(news)) {
+            throw new Error(
+                `changing the cluster's shape on a running cluster (${shapeOf(olds)} -> ${shapeOf(news)}) is not supported yet: ` +
+                    `set redis-cluster:shards and redis-cluster:replicasPerShard back, or destroy the stack first`,
+            );
+        }
+        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    },
+    async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
+        return { id: inputs.clusterName, outs: await reconcile(inputs) };
+    },
+    async update(_id: string, _olds: Outputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: await reconcile(news) };
+    },
+    async read(id: string, props: Outputs): Promise<pulumi.dynamic.ReadResult> {
+        const report = await readCluster({ ...toSpec(props), timeoutMs: 10000 });
+        return { id, props: report ? withReport(props, report) : { ...props, clusterState: "unreachable" } };
+    },
+    async delete(): Promise<void> {
+        // Nothing to undo: the cluster lives in the containers and volumes, which Pulumi deletes itself.
+    },
+};
+
+export class ClusterBootstrap extends pulumi.dynamic.Resource {
+    declare readonly clusterState: pulumi.Output<string>;
+    declare readonly shards: pulumi.Output<ShardView[]>;
+    declare readonly nodes: pulumi.Output<ClusterReport["nodes"]>;
+
+    constructor(name: string, args: ClusterBootstrapArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            bootstrapProvider,
+            name,
+            { ...args, clusterState: undefined, shards: undefined, nodes: undefined },
+            { ...opts, additionalSecretOutputs: ["password"] },
+            "redis-cluster",
+            "ClusterBootstrap",
+        );
+    }
+}

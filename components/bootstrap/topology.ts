@@ -1,0 +1,164 @@
+/**
+ * Reading a cluster's shape from CLUSTER NODES text and deciding what a
+ * bootstrap must do. Pure: every input is plain data fetched elsewhere.
+ */
+import { SlotRange, countSlots, formatRange, mergeRanges, parseRange, uncoveredSlots } from "../planning/slots";
+
+/** One line of CLUSTER NODES. */
+export interface NodeLine {
+    id: string;
+    ip: string;
+    port: number;
+    flags: string[];
+    /** Id of the master this node replicates, when it is a replica. */
+    masterId?: string;
+    linkState: string;
+    slots: SlotRange[];
+    /** Slots being moved (`[slot->-id]` / `[slot-<-id]`), which must be resolved first. */
+    openSlots: string[];
+}
+
+export function parseClusterNodes(text: string): NodeLine[] {
+    return text
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0)
+        .map((line) => {
+            const f = line.split(" ");
+            const [address] = f[1].split(",");
+            const [hostPort] = address.split("@");
+            const colon = hostPort.lastIndexOf(":");
+            const slots: SlotRange[] = [];
+            const openSlots: string[] = [];
+            for (const token of f.slice(8)) {
+                if (token.startsWith("[")) {
+                    openSlots.push(token);
+                } else {
+                    slots.push(parseRange(token));
+                }
+            }
+            return {
+                id: f[0],
+                ip: hostPort.slice(0, colon),
+                port: Number(hostPort.slice(colon + 1)),
+                flags: f[2].split(","),
+                masterId: f[3] === "-" ? undefined : f[3],
+                linkState: f[7],
+                slots,
+                openSlots,
+            };
+        });
+}
+
+export const isMyself = (n: NodeLine) => n.flags.includes("myself");
+export const isMaster = (n: NodeLine) => n.flags.includes("master");
+export const isFailed = (n: NodeLine) => n.flags.includes("fail") || n.flags.includes("fail?");
+export const isHandshake = (n: NodeLine) => n.flags.includes("handshake") || n.flags.includes("noaddr");
+
+/** What one planned node reported about itself and its view of the cluster. */
+export interface NodeReport {
+    name: string;
+    ip: string;
+    /** Keys in the node's keyspace (db0). */
+    keys: number;
+    view: NodeLine[];
+}
+
+export type Assessment =
+    /** No node knows another or owns a slot: build the cluster from scratch. */
+    | { kind: "fresh" }
+    /** A cluster of our nodes exists; the listed nodes are empty strangers to it and must join. */
+    | { kind: "formed"; joining: string[] }
+    /** Something is in the way that only a person should resolve. */
+    | { kind: "refuse"; reasons: string[] };
+
+/**
+ * Decides whether the planned nodes can be bootstrapped, healed, or must be
+ * left alone. Refuses whenever going ahead could lose or mix data: a node that
+ * knows addresses outside the plan, or keys on a node that is not yet in the
+ * cluster.
+ */
+export function assess(reports: NodeReport[]): Assessment {
+    const planned = new Set(reports.map((r) => r.ip));
+    const reasons: string[] = [];
+    const members: NodeReport[] = [];
+    const strangers: NodeReport[] = [];
+    for (const r of reports) {
+        const self = r.view.find(isMyself);
+        const others = r.view.filter((n) => !isMyself(n) && !isHandshake(n));
+        const foreign = others.filter((n) => !planned.has(n.ip));
+        if (foreign.length > 0) {
+            reasons.push(
+                `${r.name} (${r.ip}) belongs to another cluster: it knows ${foreign.map((n) => `${n.ip}:${n.port}`).join(", ")}, ` +
+                    `which this stack does not manage; remove its volume or use another namePrefix`,
+            );
+            continue;
+        }
+        const ownsSlots = (self?.slots.length ?? 0) > 0;
+        if (others.length > 0 || ownsSlots) {
+            members.push(r);
+        } else {
+            strangers.push(r);
+        }
+    }
+    for (const r of strangers) {
+        if (r.keys > 0) {
+            reasons.push(`${r.name} (${r.ip}) is not in the cluster but holds ${r.keys} keys; refusing to touch its data`);
+        }
+    }
+    if (reasons.length > 0) {
+        return { kind: "refuse", reasons };
+    }
+    if (members.length === 0) {
+        return { kind: "fresh" };
+    }
+    return { kind: "formed", joining: strangers.map((r) => r.name) };
+}
+
+/** A shard as the outputs show it. */
+export interface ShardView {
+    master: NodeRef;
+    replicas: NodeRef[];
+    slots: string[];
+    slotCount: number;
+}
+
+export interface NodeRef {
+    name: string;
+    ip: string;
+    port: number;
+    nodeId: string;
+}
+
+/** Names nodes by their planned address; an unplanned address keeps its ip as name. */
+export function describeShards(view: NodeLine[], nameOf: (ip: string) => string | undefined): ShardView[] {
+    const ref = (n: NodeLine): NodeRef => ({ name: nameOf(n.ip) ?? n.ip, ip: n.ip, port: n.port, nodeId: n.id });
+    return view
+        .filter((n) => isMaster(n) && n.slots.length > 0)
+        .map((m) => {
+            const slots = mergeRanges(m.slots);
+            return {
+                master: ref(m),
+                replicas: view
+                    .filter((r) => r.masterId === m.id)
+                    .map(ref)
+                    .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })),
+                slots: slots.map(formatRange),
+                slotCount: countSlots(slots),
+            };
+        })
+        .sort((a, b) => parseRange(a.slots[0]).start - parseRange(b.slots[0]).start);
+}
+
+/** A map from slot range text to owning node id, to compare two nodes' views. */
+export function slotOwnership(view: NodeLine[]): string {
+    return view
+        .filter((n) => n.slots.length > 0)
+        .map((n) => `${n.id}:${mergeRanges(n.slots).map(formatRange).join(",")}`)
+        .sort()
+        .join(" ");
+}
+
+export function coverageGaps(view: NodeLine[]): SlotRange[] {
+    return uncoveredSlots(view.flatMap((n) => n.slots));
+}

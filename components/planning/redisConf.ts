@@ -1,0 +1,33 @@
+/** Renders one node's redis.conf. Pure. */
+import { ClusterSettings, REDIS_PORT } from "./settings";
+import { NodePlan } from "./plan";
+
+/** Where the rendered file is placed inside the container. */
+export const CONFIG_PATH = "/usr/local/etc/redis/redis.conf";
+
+export function renderRedisConf(node: NodePlan, s: ClusterSettings): string {
+    const lines = [
+        `# ${node.name}: rendered by the redis-cluster Pulumi stack; edit the stack config, not this file.`,
+        `port ${REDIS_PORT}`,
+        `bind 0.0.0.0`,
+        // Access is governed by the password (if any) and the private network, not by protected mode,
+        // which would also refuse replication and MIGRATE between nodes without a password.
+        `protected-mode no`,
+        `dir /data`,
+        `cluster-enabled yes`,
+        `cluster-config-file nodes.conf`,
+        `cluster-node-timeout ${s.nodeTimeoutMs}`,
+        // Announce the static address so peers and clients never learn a NATed or loopback one.
+        `cluster-announce-ip ${node.ip}`,
+        `cluster-announce-port ${REDIS_PORT}`,
+        `cluster-announce-bus-port ${REDIS_PORT + 10000}`,
+        `appendonly ${s.appendonly ? "yes" : "no"}`,
+        // A replica that never finished its first sync cannot be failed over; start that sync at once.
+        `repl-diskless-sync-delay 0`,
+    ];
+    if (s.password !== undefined) {
+        // masterauth on masters too: after a failover they become replicas and must authenticate.
+        lines.push(`requirepass "${s.password}"`, `masterauth "${s.password}"`);
+    }
+    return lines.join("\n") + "\n";
+}

@@ -1,0 +1,239 @@
+/**
+ * The stack's settings: defaults, parsing and validation. Pure: the caller
+ * reads raw values from Pulumi config and decides what to do with problems.
+ */
+import { Netmask, ip2long, long2ip } from "netmask";
+
+export const CONFIG_NAMESPACE = "redis-cluster";
+
+export interface ClusterSettings {
+    shards: number;
+    replicasPerShard: number;
+    subnet: string;
+    gateway: string;
+    firstNodeIp: string;
+    image: string;
+    nodeTimeoutMs: number;
+    appendonly: boolean;
+    hostPortBase: number;
+    namePrefix: string;
+    /** Undefined when the cluster runs without AUTH. */
+    password?: string;
+}
+
+/**
+ * Defaults for every key that has a fixed one. Pulumi.yaml declares the same
+ * values for `pulumi config` users; a unit test keeps the two in step.
+ */
+export const DEFAULTS = {
+    shards: 3,
+    replicasPerShard: 1,
+    // 10.x is in no default Docker address pool, so it rarely clashes.
+    subnet: "10.38.0.0/24",
+    nodeTimeoutMs: 5000,
+    appendonly: true,
+    hostPortBase: 6371,
+    namePrefix: "redis",
+} as const;
+
+/** Raw values as they come from config: strings, or absent. */
+export type RawSettings = Partial<Record<keyof ClusterSettings, string | number | boolean | undefined>>;
+
+export interface SettingsResult {
+    settings: ClusterSettings;
+    /** One line per problem, each naming its key; empty when valid. */
+    problems: string[];
+    /** Things that work but are probably not what the user wants. */
+    warnings: string[];
+}
+
+export const REDIS_PORT = 6379;
+
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map((c) => new Netmask(c));
+
+function key(name: string): string {
+    return `${CONFIG_NAMESPACE}:${name}`;
+}
+
+/** Parses and checks raw settings; `defaultImage` applies when no image is configured. */
+export function resolveSettings(raw: RawSettings, defaultImage: string): SettingsResult {
+    const problems: string[] = [];
+    const warnings: string[] = [];
+
+    const integer = (name: keyof ClusterSettings, fallback: number, min: number, why: string): number => {
+        const value = raw[name];
+        if (value === undefined || value === "") {
+            return fallback;
+        }
+        const n = typeof value === "number" ? value : Number(String(value).trim());
+        if (!Number.isInteger(n)) {
+            problems.push(`${key(name)} must be a whole number (got "${value}")`);
+            return fallback;
+        }
+        if (n < min) {
+            problems.push(`${key(name)} must be at least ${min} (got ${n}): ${why}`);
+        }
+        return n;
+    };
+    const boolean = (name: keyof ClusterSettings, fallback: boolean): boolean => {
+        const value = raw[name];
+        if (value === undefined || value === "") {
+            return fallback;
+        }
+        if (typeof value === "boolean") {
+            return value;
+        }
+        const text = String(value).trim().toLowerCase();
+        if (text !== "true" && text !== "false") {
+            problems.push(`${key(name)} must be true or false (got "${value}")`);
+            return fallback;
+        }
+        return text === "true";
+    };
+    const text = (name: keyof ClusterSettings): string | undefined => {
+        const value = raw[name];
+        return value === undefined || value === "" ? undefined : String(value).trim();
+    };
+
+    const shards = integer("shards", DEFAULTS.shards, 3, "Redis Cluster needs at least three masters to agree on a failover");
+    const replicasPerShard = integer("replicasPerShard", DEFAULTS.replicasPerShard, 0, "use 0 for a cluster without replicas");
+    const nodeTimeoutMs = integer("nodeTimeoutMs", DEFAULTS.nodeTimeoutMs, 1, "it is how long a node may be unreachable before it is failed over");
+    const hostPortBase = integer("hostPortBase", DEFAULTS.hostPortBase, 0, "use 0 to publish no ports");
+    const appendonly = boolean("appendonly", DEFAULTS.appendonly);
+    const nodeCount = shards * (replicasPerShard + 1);
+
+    if (hostPortBase > 0 && hostPortBase + nodeCount - 1 > 65535) {
+        problems.push(
+            `${key("hostPortBase")} ${hostPortBase} leaves no room for ${nodeCount} host ports: ` +
+                `the last would be ${hostPortBase + nodeCount - 1}, above 65535; use at most ${65536 - nodeCount}, or 0 to publish none`,
+        );
+    } else if (hostPortBase > 0 && hostPortBase < 1024) {
+        warnings.push(`${key("hostPortBase")} ${hostPortBase} publishes privileged ports (below 1024)`);
+    }
+
+    const namePrefix = text("namePrefix") ?? DEFAULTS.namePrefix;
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,39}$/.test(namePrefix)) {
+        problems.push(
+            `${key("namePrefix")} "${namePrefix}" is not a valid Docker name prefix: ` +
+                `use 1-40 letters, digits, "_", "." or "-", starting with a letter or digit`,
+        );
+    }
+
+    const image = text("image") ?? defaultImage;
+    if (/\s/.test(image)) {
+        problems.push(`${key("image")} "${image}" is not an image reference (it contains whitespace)`);
+    }
+
+    const password = raw.password === undefined || raw.password === "" ? undefined : String(raw.password);
+    if (password !== undefined && !/^[\x21-\x7e]+$/.test(password)) {
+        problems.push(`${key("password")} may hold only printable ASCII characters without spaces`);
+    } else if (password !== undefined && /["'\\]/.test(password)) {
+        problems.push(`${key("password")} may not contain quotes or backslashes (redis.conf cannot hold them safely)`);
+    }
+
+    const addressing = resolveAddresses(text("subnet") ?? DEFAULTS.subnet, text("gateway"), text("firstNodeIp"), nodeCount);
+    problems.push(...addressing.problems);
+    warnings.push(...addressing.warnings);
+
+    return {
+        settings: {
+            shards,
+            replicasPerShard,
+            subnet: addressing.subnet,
+            gateway: addressing.gateway,
+            firstNodeIp: addressing.firstNodeIp,
+            image,
+            nodeTimeoutMs,
+            appendonly,
+            hostPortBase,
+            namePrefix,
+            password,
+        },
+        problems,
+        warnings,
+    };
+}
+
+function parseBlock(cidr: string): Netmask | undefined {
+    if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr)) {
+        return undefined;
+    }
+    try {
+        return new Netmask(cidr);
+    } catch {
+        return undefined;
+    }
+}
+
+function isIpv4(ip: string): boolean {
+    return /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) && ip.split(".").every((o) => Number(o) <= 255);
+}
+
+function resolveAddresses(subnetText: string, gatewayText: string | undefined, firstText: string | undefined, nodeCount: number) {
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    const block = parseBlock(subnetText);
+    if (!block) {
+        problems.push(`${key("subnet")} "${subnetText}" is not an IPv4 CIDR block such as ${DEFAULTS.subnet}`);
+        return { subnet: subnetText, gateway: gatewayText ?? "", firstNodeIp: firstText ?? "", problems, warnings };
+    }
+    const subnet = `${block.base}/${block.bitmask}`;
+    if (subnet !== subnetText) {
+        problems.push(`${key("subnet")} "${subnetText}" has host bits set; the network is ${subnet}`);
+    }
+    // Docker bridge networks need a gateway plus at least one container address.
+    if (block.bitmask > 29) {
+        problems.push(`${key("subnet")} ${subnet} is too small for a bridge network: use a /29 or larger`);
+        return { subnet, gateway: gatewayText ?? "", firstNodeIp: firstText ?? "", problems, warnings };
+    }
+    if (!PRIVATE_RANGES.some((r) => r.contains(block.base) && r.contains(block.broadcast))) {
+        warnings.push(
+            `${key("subnet")} ${subnet} is outside the private ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16): ` +
+                `hosts on the internet with those addresses become unreachable from this machine`,
+        );
+    }
+
+    const first = block.first;
+    const gateway = gatewayText ?? first;
+    // The seed article's .11; a block too small for that starts right after the gateway.
+    const firstNodeIp = firstText ?? (block.size > 12 ? ipAdd(block.base, 11) : ipAdd(first, 1));
+
+    const usable = (ip: string) => block.contains(ip) && ip !== block.base && ip !== block.broadcast;
+    if (!isIpv4(gateway)) {
+        problems.push(`${key("gateway")} "${gateway}" is not an IPv4 address`);
+    } else if (!usable(gateway)) {
+        problems.push(`${key("gateway")} ${gateway} is not a usable address in ${key("subnet")} ${subnet} (${block.first}-${block.last})`);
+    }
+    if (!isIpv4(firstNodeIp)) {
+        problems.push(`${key("firstNodeIp")} "${firstNodeIp}" is not an IPv4 address`);
+        return { subnet, gateway, firstNodeIp, problems, warnings };
+    }
+    if (!usable(firstNodeIp)) {
+        problems.push(
+            `${key("firstNodeIp")} ${firstNodeIp} is not a usable address in ${key("subnet")} ${subnet} (${block.first}-${block.last})`,
+        );
+        return { subnet, gateway, firstNodeIp, problems, warnings };
+    }
+    const lastNodeIp = ipAdd(firstNodeIp, nodeCount - 1);
+    if (!usable(lastNodeIp) || ipToInt(lastNodeIp) < ipToInt(firstNodeIp)) {
+        const room = ipToInt(block.last) - ipToInt(firstNodeIp) + 1;
+        problems.push(
+            `${key("subnet")} ${subnet} is too small: ${nodeCount} nodes starting at ${key("firstNodeIp")} ${firstNodeIp} ` +
+                `need addresses up to ${lastNodeIp}, but only ${room} fit before ${block.last}; use a larger subnet or an earlier firstNodeIp`,
+        );
+    } else if (isIpv4(gateway) && ipToInt(gateway) >= ipToInt(firstNodeIp) && ipToInt(gateway) <= ipToInt(lastNodeIp)) {
+        problems.push(
+            `${key("gateway")} ${gateway} collides with the node addresses ${firstNodeIp}-${lastNodeIp}; ` +
+                `move the gateway or ${key("firstNodeIp")}`,
+        );
+    }
+    return { subnet, gateway, firstNodeIp, problems, warnings };
+}
+
+export function ipToInt(ip: string): number {
+    return ip2long(ip);
+}
+
+export function ipAdd(ip: string, offset: number): string {
+    return long2ip(ip2long(ip) + offset);
+}

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Provisions what this project needs and verifies what is already there:
+#   npm packages, a Docker engine, the Pulumi CLI with a Node.js language
+#   host, the docker resource plugin, and a Redis image.
+# Idempotent: a second run only verifies. Builds are cached outside the git
+# tree ($REDIS_CLUSTER_CACHE, default ~/.cache/redis-cluster).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$PROJECT_ROOT"
+
+started=$SECONDS
+PULUMI_VERSION=""   # filled in from the lockfile below
+export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "this step needs root ($*): run scripts/bootstrap.sh as root or install sudo."
+  fi
+}
+
+apt_install() {
+  say "Installing Debian packages: $*"
+  if [ ! -f /var/lib/apt/lists/.redis-cluster-updated ] || [ -n "$(find /var/lib/apt/lists/.redis-cluster-updated -mmin +1440 2>/dev/null)" ]; then
+    as_root apt-get update -qq
+    as_root touch /var/lib/apt/lists/.redis-cluster-updated
+  fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
+    || die "apt-get could not install $*; check that Debian's package mirror is reachable."
+}
+
+step_node_modules() {
+  command -v node >/dev/null || die "Node.js is missing: install Node.js 20 or newer, then run this again."
+  if [ ! -d node_modules/@pulumi/pulumi ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "Installing npm packages (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed; check that the npm registry is reachable."
+  fi
+  PULUMI_VERSION="v$(locked_version @pulumi/pulumi)"
+  note "npm packages ok (@pulumi/pulumi ${PULUMI_VERSION#v}, @pulumi/docker $(locked_version @pulumi/docker))"
+}
+
+step_docker() {
+  if docker info >/dev/null 2>&1; then
+    note "Docker engine ok ($(docker version --format '{{.Server.Version}}' 2>/dev/null))"
+    return
+  fi
+  if ! command -v dockerd >/dev/null; then
+    apt_install docker.io
+  fi
+  command -v docker >/dev/null || apt_install docker.io
+  say "Starting dockerd in the background (log: /var/log/dockerd.log)"
+  as_root sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && { note "Docker engine ok ($(docker version --format '{{.Server.Version}}'))"; return; }
+    sleep 1
+  done
+  die "dockerd did not answer within 60 s; read /var/log/dockerd.log for why it failed to start."
+}
+
+go_build() { # go_build MODULE_DIR OUTPUT PACKAGE LDFLAGS
+  command -v go >/dev/null || die "Go is missing, and it is needed to build $(basename "$2") offline: install Go 1.25 or newer."
+  (cd "$1" && CGO_ENABLED=0 go build -trimpath -ldflags "$4" -o "$2" "$3") \
+    || die "building $(basename "$2") failed (see the Go errors above); check that the Go module proxy is reachable."
+}
+
+step_pulumi() {
+  local stamp="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+  local existing
+  existing="$(command -v pulumi || true)"
+  if [ -n "$existing" ] && [ "$existing" != "$TOOL_BIN/pulumi" ] && command -v pulumi-language-nodejs >/dev/null; then
+    note "using the Pulumi CLI at $existing ($(pulumi version))"
+    return
+  fi
+  mkdir -p "$TOOL_BIN"
+  if [ "$("$TOOL_BIN/pulumi" version 2>/dev/null)" != "$PULUMI_VERSION" ]; then
+    say "Building the Pulumi CLI $PULUMI_VERSION from the Go module proxy (cold: about 7 minutes on 2 cores)"
+    go_build tools/pulumi-cli "$TOOL_BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$stamp"
+  fi
+  # Rebuilt whenever its source changes; Go's build cache makes that a few seconds.
+  if [ "$("$TOOL_BIN/pulumi-language-nodejs" -version 2>/dev/null)" != "$PULUMI_VERSION" ] \
+     || [ tools/pulumi-cli/cmd/pulumi-language-nodejs/main.go -nt "$TOOL_BIN/pulumi-language-nodejs" ]; then
+    say "Building the Node.js language host"
+    go_build tools/pulumi-cli "$TOOL_BIN/pulumi-language-nodejs" ./cmd/pulumi-language-nodejs "$stamp"
+  fi
+  # The dynamic-provider host ships inside @pulumi/pulumi; the engine looks for it beside `pulumi`.
+  install -m 0755 node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs "$TOOL_BIN/"
+  note "Pulumi CLI ok ($("$TOOL_BIN/pulumi" version) in $TOOL_BIN)"
+}
+
+step_docker_plugin() {
+  local version
+  version="$(docker_plugin_version)"
+  if PATH="$TOOL_BIN:$PATH" pulumi plugin ls 2>/dev/null | awk '$1 == "docker" && $2 == "resource" {print $3}' | grep -qx "$version"; then
+    note "docker resource plugin ok ($version)"
+    return
+  fi
+  local binary="$REDIS_CLUSTER_CACHE/plugins/pulumi-resource-docker-v$version"
+  if [ ! -x "$binary" ]; then
+    say "Building the docker resource plugin $version from the Go module proxy (cold: about 10 minutes on 2 cores)"
+    bash tools/docker-provider/build.sh "$binary" "$version" \
+      || die "building the docker resource plugin failed (see above); check that the Go module proxy is reachable."
+  fi
+  say "Installing the docker resource plugin $version"
+  PATH="$TOOL_BIN:$PATH" pulumi plugin install resource docker "$version" --file "$binary" >/dev/null \
+    || die "pulumi could not install $binary as the docker plugin $version."
+  note "docker resource plugin ok ($version)"
+}
+
+# The image the stack runs when redis-cluster:image is not set; recorded for index.ts.
+step_redis_image() {
+  local official="redis:7.2" local_image chosen=""
+  if docker image inspect "$official" >/dev/null 2>&1; then
+    chosen="$official"
+  elif [ -f "$REDIS_CLUSTER_CACHE/redis-image" ] && docker image inspect "$(cat "$REDIS_CLUSTER_CACHE/redis-image")" >/dev/null 2>&1; then
+    chosen="$(cat "$REDIS_CLUSTER_CACHE/redis-image")"
+  elif timeout 30 docker pull -q "$official" >/dev/null 2>&1; then
+    chosen="$official"
+  else
+    command -v redis-server >/dev/null && command -v redis-cli >/dev/null && [ -x /bin/busybox ] \
+      || apt_install redis-server redis-tools busybox-static
+    # Debian starts a redis-server service on install; this machine needs only the binaries.
+    as_root sh -c 'command -v systemctl >/dev/null && systemctl disable --now redis-server >/dev/null 2>&1 || service redis-server stop >/dev/null 2>&1 || true'
+    local_image="redis-cluster-local/redis:$(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p')"
+    say "No registry reachable: building $local_image from Debian's Redis packages"
+    bash images/redis/build.sh "$local_image" >/dev/null || die "building $local_image failed; see the docker build output above."
+    chosen="$local_image"
+  fi
+  mkdir -p "$REDIS_CLUSTER_CACHE"
+  echo "$chosen" > "$REDIS_CLUSTER_CACHE/redis-image"
+  note "Redis image ok ($chosen)"
+}
+
+step_path() {
+  if [ "$(command -v pulumi || true)" != "" ] && [ "$(command -v pulumi)" != "$TOOL_BIN/pulumi" ]; then
+    return
+  fi
+  if [ "$(id -u)" = 0 ] && [ -d /usr/local/bin ]; then
+    for tool in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs; do
+      ln -sf "$TOOL_BIN/$tool" "/usr/local/bin/$tool"
+    done
+    note "pulumi is on PATH (linked into /usr/local/bin)"
+  else
+    note "add the Pulumi tools to your PATH: export PATH=\"$TOOL_BIN:\$PATH\""
+  fi
+}
+
+say "Checking the toolchain (cache: $REDIS_CLUSTER_CACHE)"
+step_node_modules
+step_docker
+step_pulumi
+step_docker_plugin
+step_redis_image
+step_path
+say "Toolchain ready in $((SECONDS - started)) s"

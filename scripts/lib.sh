@@ -1,0 +1,33 @@
+# Shared helpers for the project's shell scripts. Source it; do not run it.
+
+# Where builds and downloads are cached between runs on the same machine.
+# Outside the git tree so a clean checkout reuses them.
+REDIS_CLUSTER_CACHE="${REDIS_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/redis-cluster}"
+TOOL_BIN="$REDIS_CLUSTER_CACHE/bin"
+PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+say() { printf '==> %s\n' "$*" >&2; }
+note() { printf '    %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The version of an npm package as locked in package-lock.json.
+locked_version() {
+  node -e 'const l=require(process.argv[1]); const p=l.packages["node_modules/"+process.argv[2]]; if(!p) process.exit(1); console.log(p.version)' \
+    "$PROJECT_ROOT/package-lock.json" "$1"
+}
+
+# The plugin version @pulumi/docker asks the engine for (its package.json's pulumi.version).
+docker_plugin_version() {
+  node -e 'console.log(require(process.argv[1]).pulumi.version)' "$PROJECT_ROOT/node_modules/@pulumi/docker/package.json"
+}
+
+# Environment every Pulumi command of this project runs with: our tools first
+# on PATH, no update checks, no plugin downloads, a local state backend.
+pulumi_env() {
+  export PATH="$TOOL_BIN:$PATH"
+  export PULUMI_SKIP_UPDATE_CHECK=true
+  export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PROJECT_ROOT/.pulumi-state}"
+  export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+  mkdir -p "$PROJECT_ROOT/.pulumi-state"
+}
