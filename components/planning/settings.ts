@@ -186,7 +186,7 @@ function resolveAddresses(subnetText: string, gatewayText: string | undefined, f
         problems.push(`${key("subnet")} ${subnet} is too small for a bridge network: use a /29 or larger`);
         return { subnet, gateway: gatewayText ?? "", firstNodeIp: firstText ?? "", problems, warnings };
     }
-    if (!PRIVATE_RANGES.some((r) => r.contains(block.base) && r.contains(block.broadcast))) {
+    if (!PRIVATE_RANGES.some((r) => r.contains(block))) {
         warnings.push(
             `${key("subnet")} ${subnet} is outside the private ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16): ` +
                 `hosts on the internet with those addresses become unreachable from this machine`,

@@ -1,0 +1,97 @@
+/**
+ * RedisCluster: the whole system in one picture: a bridge network, the
+ * image, one RedisNode per planned node, then the bootstrap that forms the
+ * cluster and reports its live slot map.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterBootstrap } from "./bootstrap/provider";
+import { ShardView } from "./bootstrap/topology";
+import { clusterLabels } from "./labels";
+import { RedisNode } from "./node";
+import { ClusterPlan, planCluster } from "./planning/plan";
+import { renderRedisConf } from "./planning/redisConf";
+import { ClusterSettings } from "./planning/settings";
+import { formatRange } from "./planning/slots";
+
+export interface PlannedShardView {
+    master: string;
+    replicas: string[];
+    slots: string[];
+}
+
+/** The slot layout the plan asks for; known at preview, so a PR preview shows it. */
+export function plannedLayout(plan: ClusterPlan): PlannedShardView[] {
+    return plan.shards.map((s) => ({ master: s.master, replicas: s.replicas, slots: s.slots.map(formatRange) }));
+}
+
+export class RedisCluster extends pulumi.ComponentResource {
+    readonly plan: ClusterPlan;
+    readonly network: docker.Network;
+    readonly image: docker.RemoteImage;
+    readonly nodes: RedisNode[];
+    readonly bootstrap: ClusterBootstrap;
+
+    readonly slotAssignments: pulumi.Output<ShardView[]>;
+    readonly clusterState: pulumi.Output<string>;
+    readonly liveNodes: pulumi.Output<{ name: string; ip: string; role: string; nodeId: string }[]>;
+
+    constructor(name: string, settings: ClusterSettings, opts?: pulumi.ComponentResourceOptions) {
+        super("redis-cluster:index:RedisCluster", name, {}, opts);
+        const plan = (this.plan = planCluster(settings));
+        const labels = clusterLabels(pulumi.getStack(), settings.namePrefix);
+
+        this.network = new docker.Network(
+            `${name}-network`,
+            {
+                name: plan.networkName,
+                driver: "bridge",
+                ipamConfigs: [{ subnet: plan.subnet, gateway: plan.gateway }],
+                labels,
+            },
+            { parent: this, deleteBeforeReplace: true },
+        );
+
+        // Uses the local image when present and never deletes it: other stacks may run it too.
+        this.image = new docker.RemoteImage(`${name}-image`, { name: settings.image, keepLocally: true }, { parent: this });
+
+        const password = settings.password === undefined ? undefined : pulumi.secret(settings.password);
+        this.nodes = plan.nodes.map((node) => {
+            const conf = renderRedisConf(node, settings);
+            return new RedisNode(
+                node.name,
+                {
+                    node,
+                    imageId: this.image.imageId,
+                    networkName: this.network.name,
+                    // The rendered file holds the password when there is one: keep it encrypted in state.
+                    redisConf: password === undefined ? conf : pulumi.secret(conf),
+                    labels,
+                },
+                { parent: this },
+            );
+        });
+
+        this.bootstrap = new ClusterBootstrap(
+            `${name}-bootstrap`,
+            {
+                clusterName: settings.namePrefix,
+                plannedNodes: plan.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port })),
+                plannedShards: plannedLayout(plan),
+                nodeTimeoutMs: settings.nodeTimeoutMs,
+                password,
+                containerIds: this.nodes.map((n) => n.container.id),
+            },
+            { parent: this, dependsOn: this.nodes.map((n) => n.container) },
+        );
+
+        this.slotAssignments = this.bootstrap.shards;
+        this.clusterState = this.bootstrap.clusterState;
+        this.liveNodes = this.bootstrap.nodes.apply((nodes) => nodes.map(({ name, ip, role, nodeId }) => ({ name, ip, role, nodeId })));
+        this.registerOutputs({
+            slotAssignments: this.slotAssignments,
+            clusterState: this.clusterState,
+            nodes: this.liveNodes,
+        });
+    }
+}

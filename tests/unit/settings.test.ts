@@ -1,0 +1,88 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { DEFAULTS, RawSettings, resolveSettings } from "../../components/planning/settings";
+
+const IMAGE = "redis:7.2";
+const problemsOf = (raw: RawSettings) => resolveSettings(raw, IMAGE).problems;
+
+describe("settings", () => {
+    it("defaults to 3x1 on a private /24 with nodes from .11 and the gateway at .1", () => {
+        const { settings, problems, warnings } = resolveSettings({}, IMAGE);
+        assert.deepEqual(problems, []);
+        assert.deepEqual(warnings, []);
+        assert.equal(settings.shards, 3);
+        assert.equal(settings.replicasPerShard, 1);
+        assert.equal(settings.subnet, "10.38.0.0/24");
+        assert.equal(settings.gateway, "10.38.0.1");
+        assert.equal(settings.firstNodeIp, "10.38.0.11");
+        assert.equal(settings.hostPortBase, 6371);
+        assert.equal(settings.image, IMAGE);
+        assert.equal(settings.password, undefined);
+    });
+
+    it("keeps Pulumi.yaml's declared defaults equal to the code's", () => {
+        const project = yaml.load(fs.readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8")) as {
+            config: Record<string, { default?: unknown }>;
+        };
+        for (const [key, value] of Object.entries(DEFAULTS)) {
+            assert.equal(project.config[`redis-cluster:${key}`]?.default, value, `redis-cluster:${key}`);
+        }
+    });
+
+    it("reproduces the seed article's 172.38.0.0/16 by config, with a warning", () => {
+        const { settings, problems, warnings } = resolveSettings({ subnet: "172.38.0.0/16" }, IMAGE);
+        assert.deepEqual(problems, []);
+        assert.equal(settings.firstNodeIp, "172.38.0.11");
+        assert.equal(settings.gateway, "172.38.0.1");
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0], /redis-cluster:subnet 172\.38\.0\.0\/16 is outside the private ranges/);
+    });
+
+    const cases: [string, RawSettings, RegExp][] = [
+        ["a subnet that is not a CIDR", { subnet: "10.1.2.0" }, /redis-cluster:subnet "10\.1\.2\.0" is not an IPv4 CIDR/],
+        ["a subnet with host bits", { subnet: "10.1.2.5/24" }, /redis-cluster:subnet "10\.1\.2\.5\/24" has host bits set; the network is 10\.1\.2\.0\/24/],
+        ["a subnet too small for a bridge", { subnet: "10.1.2.0/30" }, /redis-cluster:subnet 10\.1\.2\.0\/30 is too small/],
+        ["a subnet too small for the nodes", { subnet: "10.1.2.0/28" }, /redis-cluster:subnet 10\.1\.2\.0\/28 is too small: 6 nodes starting at redis-cluster:firstNodeIp 10\.1\.2\.11/],
+        ["a gateway outside the subnet", { gateway: "10.99.0.1" }, /redis-cluster:gateway 10\.99\.0\.1 is not a usable address/],
+        ["a gateway among the nodes", { gateway: "10.38.0.12" }, /redis-cluster:gateway 10\.38\.0\.12 collides with the node addresses 10\.38\.0\.11-10\.38\.0\.16/],
+        ["a first node outside the subnet", { firstNodeIp: "10.39.0.11" }, /redis-cluster:firstNodeIp 10\.39\.0\.11 is not a usable address/],
+        ["a first node that is no address", { firstNodeIp: "ten" }, /redis-cluster:firstNodeIp "ten" is not an IPv4 address/],
+        ["fewer than 3 shards", { shards: "2" }, /redis-cluster:shards must be at least 3 \(got 2\)/],
+        ["a fractional shard count", { shards: "3.5" }, /redis-cluster:shards must be a whole number/],
+        ["negative replicas", { replicasPerShard: "-1" }, /redis-cluster:replicasPerShard must be at least 0/],
+        ["a zero node timeout", { nodeTimeoutMs: "0" }, /redis-cluster:nodeTimeoutMs must be at least 1/],
+        ["host ports beyond 65535", { hostPortBase: "65532" }, /redis-cluster:hostPortBase 65532 leaves no room for 6 host ports/],
+        ["a negative host port", { hostPortBase: "-5" }, /redis-cluster:hostPortBase must be at least 0/],
+        ["appendonly that is not a boolean", { appendonly: "maybe" }, /redis-cluster:appendonly must be true or false/],
+        ["a name prefix Docker refuses", { namePrefix: "-bad name" }, /redis-cluster:namePrefix "-bad name" is not a valid Docker name prefix/],
+        ["a password with a space", { password: "a b" }, /redis-cluster:password may hold only printable ASCII/],
+        ["a password with a quote", { password: 'a"b' }, /redis-cluster:password may not contain quotes/],
+    ];
+    for (const [what, raw, expected] of cases) {
+        it(`rejects ${what}, naming the key`, () => {
+            const problems = problemsOf(raw);
+            assert.ok(problems.some((p) => expected.test(p)), `expected ${expected} in:\n${problems.join("\n")}`);
+        });
+    }
+
+    it("reports every problem at once", () => {
+        const problems = problemsOf({ shards: "1", replicasPerShard: "-2", subnet: "nope", nodeTimeoutMs: "0" });
+        assert.equal(problems.length, 4, problems.join("\n"));
+    });
+
+    it("never repeats the password in a message", () => {
+        const problems = problemsOf({ password: "sec ret" });
+        assert.ok(problems.every((p) => !p.includes("sec ret")));
+    });
+
+    it("fits 4x2 on a small private subnet from a chosen first address", () => {
+        const { settings, problems } = resolveSettings(
+            { shards: "4", replicasPerShard: "2", subnet: "192.168.77.0/27", firstNodeIp: "192.168.77.5" },
+            IMAGE,
+        );
+        assert.deepEqual(problems, []);
+        assert.equal(settings.gateway, "192.168.77.1");
+    });
+});
