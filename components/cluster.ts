@@ -87,7 +87,7 @@ export class RedisCluster extends pulumi.ComponentResource {
 
         this.slotAssignments = this.bootstrap.shards;
         this.clusterState = this.bootstrap.clusterState;
-        this.liveNodes = this.bootstrap.nodes.apply((nodes) => nodes.map(({ name, ip, role, nodeId }) => ({ name, ip, role, nodeId })));
+        this.liveNodes = this.bootstrap.nodes.apply((nodes) => (nodes ?? []).map(({ name, ip, role, nodeId }) => ({ name, ip, role, nodeId })));
         this.registerOutputs({
             slotAssignments: this.slotAssignments,
             clusterState: this.clusterState,

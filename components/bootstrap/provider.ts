@@ -72,7 +72,7 @@ async function reconcile(inputs: Inputs): Promise<Outputs> {
     return withReport(inputs, await ensureCluster(toSpec(inputs), log));
 }
 
-const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
+export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
         const changed = RECONCILED_INPUTS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         const known = (v: unknown) => !JSON.stringify(v ?? null).includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9");

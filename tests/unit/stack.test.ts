@@ -1,0 +1,97 @@
+// The resource graph index.ts declares, checked with Pulumi's mocks (no engine, no Docker).
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+
+interface Created {
+    type: string;
+    name: string;
+    inputs: any;
+}
+
+async function runProgram(config: Record<string, string>): Promise<{ resources: Created[]; outputs: Record<string, unknown> }> {
+    const resources: Created[] = [];
+    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`redis-cluster:${k}`, v])), config.password ? ["redis-cluster:password"] : []);
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+                const state = args.type === "docker:index/remoteImage:RemoteImage" ? { ...args.inputs, imageId: "sha256:feed" } : args.inputs;
+                return { id: `${args.name}-id`, state };
+            },
+            call: () => ({}),
+        },
+        "redis-cluster",
+        "unit",
+        false,
+    );
+    // A fresh copy of the program for every run, as the engine would load it.
+    for (const key of Object.keys(require.cache)) {
+        if (key.includes("/components/") || key.endsWith("/index.ts")) {
+            delete require.cache[key];
+        }
+    }
+    const program = require("../../index");
+    const outputs: Record<string, unknown> = {};
+    // Only outputs the plan knows; the bootstrap's live outputs have no value under mocks.
+    for (const k of ["image", "networkName", "seedNodes", "hostPorts", "plannedSlots", "connectCommand"]) {
+        outputs[k] = await new Promise((resolve) => pulumi.output(program[k]).apply(resolve));
+    }
+    // The bootstrap registers once its inputs (container ids) resolve.
+    for (let i = 0; i < 100 && !resources.some((r) => r.type === "pulumi-nodejs:dynamic/redis-cluster:ClusterBootstrap"); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    return { resources, outputs };
+}
+
+describe("stack resource graph (mocks)", () => {
+    it("declares one network, an image, a volume and container per node, and the bootstrap", async () => {
+        const { resources, outputs } = await runProgram({ image: "redis:7.2" });
+        const ofType = (t: string) => resources.filter((r) => r.type === t);
+
+        const [network] = ofType("docker:index/network:Network");
+        assert.equal(network.inputs.name, "redis-net");
+        assert.deepEqual(network.inputs.ipamConfigs, [{ subnet: "10.38.0.0/24", gateway: "10.38.0.1" }]);
+        assert.ok(network.inputs.labels.some((l: any) => l.label === "io.redis-cluster.project"));
+
+        assert.equal(ofType("docker:index/remoteImage:RemoteImage")[0].inputs.keepLocally, true);
+        assert.deepEqual(ofType("docker:index/volume:Volume").map((v) => v.inputs.name), [1, 2, 3, 4, 5, 6].map((i) => `redis-${i}-data`));
+
+        const containers = ofType("docker:index/container:Container");
+        assert.equal(containers.length, 6);
+        containers.forEach((c, k) => {
+            const i = k + 1;
+            assert.equal(c.inputs.name, `redis-${i}`);
+            assert.deepEqual(c.inputs.networksAdvanced, [{ name: "redis-net", ipv4Address: `10.38.0.${10 + i}`, aliases: [`redis-${i}`] }]);
+            // The seed published 6739 by mistake; every published port must reach 6379 inside.
+            assert.deepEqual(c.inputs.ports, [{ internal: 6379, external: 6370 + i, ip: "127.0.0.1", protocol: "tcp" }]);
+            assert.deepEqual(c.inputs.volumes, [{ volumeName: `redis-${i}-data`, containerPath: "/data" }]);
+            assert.equal(c.inputs.restart, "unless-stopped");
+            assert.equal(c.inputs.wait, true);
+            assert.match(c.inputs.uploads[0].content, new RegExp(`cluster-announce-ip 10\\.38\\.0\\.${10 + i}\\n`));
+        });
+
+        const [bootstrap] = ofType("pulumi-nodejs:dynamic/redis-cluster:ClusterBootstrap");
+        assert.equal(bootstrap.inputs.plannedNodes.length, 6);
+        assert.deepEqual(bootstrap.inputs.plannedShards.map((s: any) => s.slots[0]), ["0-5460", "5461-10922", "10923-16383"]);
+        assert.deepEqual(outputs.seedNodes, [11, 12, 13, 14, 15, 16].map((n) => `10.38.0.${n}:6379`));
+        assert.equal(outputs.image, "redis:7.2");
+        assert.equal((outputs.hostPorts as any)["10.38.0.11:6379"], "127.0.0.1:6371");
+    });
+
+    it("keeps the password out of the serialized provider and the plain inputs", async () => {
+        const { resources } = await runProgram({ image: "redis:7.2", password: "Sup3rSecret", hostPortBase: "0" });
+        const [bootstrap] = resources.filter((r) => r.type === "pulumi-nodejs:dynamic/redis-cluster:ClusterBootstrap");
+        assert.ok(String(bootstrap.inputs.__provider).length > 1000, "the serialized provider should be among the inputs");
+        assert.ok(!String(bootstrap.inputs.__provider).includes("Sup3rSecret"));
+        const containers = resources.filter((r) => r.type === "docker:index/container:Container");
+        assert.deepEqual(containers[0].inputs.ports, []);
+    });
+
+    it("fails before declaring anything when the config is invalid", async () => {
+        await assert.rejects(runProgram({ shards: "2", subnet: "10.0.0.0/30" }), (err: Error) => {
+            assert.match(err.message, /redis-cluster:shards must be at least 3/);
+            assert.match(err.message, /redis-cluster:subnet 10\.0\.0\.0\/30 is too small/);
+            return true;
+        });
+    });
+});
