@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The project's test command (README, CI): prepares the toolchain, type-checks,
+# then runs the unit tests and the end-to-end suites against real Docker.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$PROJECT_ROOT"
+
+bash scripts/bootstrap.sh
+pulumi_env
+say "Type check"
+npx tsc --noEmit -p .
+say "Unit tests"
+npx mocha 'tests/unit/**/*.test.ts'
+say "End-to-end tests (real Pulumi engine, Docker and Redis)"
+npx mocha --require tests/support/sweep.ts 'tests/e2e/**/*.test.ts'

@@ -1,0 +1,168 @@
+// The default shape (3 shards x 1 replica) for real: Pulumi engine, docker
+// provider, containers and Redis, checked with redis-cli and ioredis.
+import { strict as assert } from "assert";
+import "../support/env";
+import { docker, stackObjects } from "../support/docker";
+import { TestStack, createTestStack } from "../support/stack";
+import { LiveNode, clusterClient, countMissingKeys, eventually, liveNodes, redisCli, writeKeys } from "../support/redis";
+
+const PREFIX = "e2e-a";
+const SUBNET = "10.201.0.0/24";
+const NODE_TIMEOUT_MS = 5000;
+const KEYS = 10000;
+const ips = [11, 12, 13, 14, 15, 16].map((n) => `10.201.0.${n}`);
+const names = [1, 2, 3, 4, 5, 6].map((i) => `${PREFIX}-${i}`);
+
+interface ShardOutput {
+    master: { name: string; ip: string; port: number; nodeId: string };
+    replicas: { name: string; ip: string; port: number; nodeId: string }[];
+    slots: string[];
+    slotCount: number;
+}
+
+/** The live shards as redis-cli sees them, keyed by master id. */
+function liveShards(view: LiveNode[]) {
+    return view
+        .filter((n) => n.flags.includes("master") && n.slots.length > 0)
+        .map((m) => ({ master: m, replicas: view.filter((r) => r.masterId === m.id) }));
+}
+
+function assertOutputsMatchLive(outputs: ShardOutput[], view: LiveNode[]) {
+    const live = liveShards(view);
+    assert.equal(outputs.length, live.length);
+    for (const shard of outputs) {
+        const m = live.find((l) => l.master.id === shard.master.nodeId);
+        assert.ok(m, `output master ${shard.master.name} (${shard.master.nodeId}) is not a live master`);
+        assert.equal(m.master.ip, shard.master.ip);
+        assert.deepEqual(shard.slots, m.master.slots);
+        assert.deepEqual(shard.replicas.map((r) => r.nodeId).sort(), m.replicas.map((r) => r.id).sort());
+    }
+}
+
+describe("a 3x1 cluster, end to end", function () {
+    this.timeout(15 * 60 * 1000);
+    let t: TestStack;
+    let shards: ShardOutput[];
+
+    before(async () => {
+        t = await createTestStack(PREFIX, { subnet: SUBNET, namePrefix: PREFIX, hostPortBase: "16371", nodeTimeoutMs: String(NODE_TIMEOUT_MS) });
+    });
+
+    after(async () => {
+        await t?.destroyAndRemove();
+    });
+
+    it("comes up from nothing with outputs that match the live cluster", async () => {
+        const result = await t.up();
+        assert.equal(result.summary.result, "succeeded");
+        const outputs = result.outputs;
+        assert.equal(outputs.clusterState.value, "ok");
+        assert.equal(outputs.networkName.value, `${PREFIX}-net`);
+        shards = outputs.slotAssignments.value;
+        assert.deepEqual(shards.map((s) => s.slots), [["0-5460"], ["5461-10922"], ["10923-16383"]]);
+        assert.deepEqual(shards.map((s) => s.slotCount), [5461, 5462, 5461]);
+
+        const view = liveNodes(names[0]);
+        assert.equal(view.length, 6);
+        assertOutputsMatchLive(shards, view);
+        for (const shard of shards) {
+            assert.equal(shard.replicas.length, 1);
+            assert.notEqual(shard.replicas[0].ip, shard.master.ip, "a replica shares its master's node");
+        }
+        const check = redisCli(names[0], undefined, "--cluster", "check", `${ips[0]}:6379`);
+        assert.match(check, /\[OK\] All 16384 slots covered\./);
+        assert.match(check, /\[OK\] All nodes agree about slots configuration\./);
+
+        // Containers at their planned addresses, with their volumes, seen by Docker itself.
+        names.forEach((name, i) => {
+            const ip = docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${PREFIX}-net").IPAddress}}`, name);
+            assert.equal(ip, ips[i]);
+            const mount = docker("inspect", "-f", '{{range .Mounts}}{{if eq .Destination "/data"}}{{.Name}}{{end}}{{end}}', name);
+            assert.equal(mount, `${name}-data`);
+            assert.equal(docker("port", name, "6379/tcp"), `127.0.0.1:${16371 + i}`);
+        });
+    });
+
+    it(`stores ${KEYS} keys through ioredis in cluster mode, on every shard`, async () => {
+        const client = clusterClient([`${ips[0]}:6379`]);
+        try {
+            await writeKeys(client, KEYS, "k");
+            assert.equal(await countMissingKeys(client, KEYS, "k"), 0);
+        } finally {
+            client.disconnect();
+        }
+        for (const shard of shards) {
+            const keys = Number(redisCli(shard.master.name, undefined, "dbsize"));
+            assert.ok(keys > KEYS / 4, `${shard.master.name} holds only ${keys} keys`);
+        }
+    });
+
+    it("is reachable from the host through the published ports with the hostPorts NAT map", async () => {
+        const { outputs } = await t.stack.outputs().then((o) => ({ outputs: o }));
+        const natMap = Object.fromEntries(
+            Object.entries(outputs.hostPorts.value as Record<string, string>).map(([k, v]) => [k, { host: v.split(":")[0], port: Number(v.split(":")[1]) }]),
+        );
+        const client = clusterClient(["127.0.0.1:16371"], undefined, natMap);
+        try {
+            assert.equal(await countMissingKeys(client, 500, "k"), 0);
+        } finally {
+            client.disconnect();
+        }
+    });
+
+    it("fails a stopped master over to its replica within nodeTimeoutMs + 5 s, losing no keys", async () => {
+        const victim = shards[1];
+        const stoppedAt = Date.now();
+        docker("stop", "-t", "1", victim.master.name);
+        const observer = shards[0].master.name;
+        await eventually("the replica to take over", NODE_TIMEOUT_MS + 5000, () => {
+            const promoted = liveNodes(observer).find((n) => n.id === victim.replicas[0].nodeId);
+            return promoted?.flags.includes("master") && promoted.slots.length > 0 ? true : undefined;
+        });
+        const tookMs = Date.now() - stoppedAt;
+        assert.ok(tookMs <= NODE_TIMEOUT_MS + 5000, `failover took ${tookMs} ms`);
+
+        const client = clusterClient([`${ips[0]}:6379`]);
+        try {
+            await eventually("the cluster to serve every key", 15000, async () => ((await countMissingKeys(client, KEYS, "k")) === 0 ? true : undefined), 500);
+            await writeKeys(client, 1000, "after-failover");
+            assert.equal(await countMissingKeys(client, 1000, "after-failover"), 0);
+        } finally {
+            client.disconnect();
+        }
+    });
+
+    it("brings the stopped node back with refresh and up, as a replica, and then previews no changes", async () => {
+        const victim = shards[1];
+        await t.stack.refresh();
+        const result = await t.up();
+        assert.equal(result.outputs.clusterState.value, "ok");
+        assert.equal(docker("inspect", "-f", "{{.State.Running}}", victim.master.name), "true");
+
+        const view = liveNodes(victim.master.name);
+        const returned = view.find((n) => n.flags.includes("myself"))!;
+        assert.equal(returned.id, victim.master.nodeId, "the node kept its identity (nodes.conf on its volume)");
+        assert.ok(returned.flags.includes("slave"), `it rejoined as ${returned.flags}`);
+        assert.equal(returned.masterId, victim.replicas[0].nodeId);
+        assert.match(redisCli(victim.master.name, undefined, "info", "replication"), /master_link_status:up/);
+
+        const after: ShardOutput[] = result.outputs.slotAssignments.value;
+        assert.equal(after[1].master.nodeId, victim.replicas[0].nodeId, "outputs show the promoted replica as master");
+        assert.deepEqual(after[1].replicas.map((r) => r.nodeId), [victim.master.nodeId]);
+        assertOutputsMatchLive(after, view);
+
+        await t.stack.preview({ expectNoChanges: true });
+    });
+
+    it("changes nothing on a second up", async () => {
+        const result = await t.up();
+        const changes = Object.entries(result.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
+        assert.deepEqual(changes, []);
+        await t.stack.preview({ expectNoChanges: true });
+    });
+
+    it("leaves no container, network or volume after destroy", async () => {
+        await t.stack.destroy();
+        assert.deepEqual(stackObjects(t.name), { containers: [], networks: [], volumes: [] });
+    });
+});

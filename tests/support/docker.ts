@@ -1,0 +1,40 @@
+/** Independent checks through the docker CLI, and cleanup by label. */
+import { execFileSync } from "child_process";
+import { LABEL_STACK } from "../../components/labels";
+
+export function docker(...args: string[]): string {
+    return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+export function lines(text: string): string[] {
+    return text.split("\n").filter((l) => l.length > 0);
+}
+
+/** Names of the containers, networks and volumes labelled with this stack. */
+export function stackObjects(stack: string): { containers: string[]; networks: string[]; volumes: string[] } {
+    const filter = `label=${LABEL_STACK}=${stack}`;
+    return {
+        containers: lines(docker("ps", "-a", "--filter", filter, "--format", "{{.Names}}")),
+        networks: lines(docker("network", "ls", "--filter", filter, "--format", "{{.Name}}")),
+        volumes: lines(docker("volume", "ls", "--filter", filter, "--format", "{{.Name}}")),
+    };
+}
+
+/** Removes whatever a stack left behind (a failed or interrupted test); safe to call twice. */
+export function removeStackObjects(stack: string): void {
+    const { containers, networks, volumes } = stackObjects(stack);
+    if (containers.length) docker("rm", "-f", "-v", ...containers);
+    if (volumes.length) docker("volume", "rm", "-f", ...volumes);
+    if (networks.length) docker("network", "rm", ...networks);
+}
+
+/** Every stack name the test suites ever labelled, to sweep leftovers of earlier runs. */
+export function labelledTestStacks(prefix: string): string[] {
+    const format = `{{index .Labels "${LABEL_STACK}"}}`;
+    const names = [
+        ...lines(docker("ps", "-a", "--filter", `label=${LABEL_STACK}`, "--format", `{{.Label "${LABEL_STACK}"}}`)),
+        ...lines(docker("volume", "ls", "--filter", `label=${LABEL_STACK}`, "--format", format)),
+        ...lines(docker("network", "ls", "--filter", `label=${LABEL_STACK}`, "--format", format)),
+    ];
+    return [...new Set(names)].filter((n) => n.startsWith(prefix));
+}

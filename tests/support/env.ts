@@ -1,0 +1,24 @@
+/**
+ * The environment every real Pulumi run in the tests uses: the toolchain
+ * scripts/bootstrap.sh prepared, a local file backend, no downloads.
+ */
+import * as path from "path";
+import * as fs from "fs";
+import { cacheDir } from "../../components/defaultImage";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "../..");
+export const TEST_STATE_DIR = path.join(PROJECT_ROOT, ".pulumi-state", "tests");
+
+export function pulumiEnv(): Record<string, string> {
+    fs.mkdirSync(TEST_STATE_DIR, { recursive: true });
+    return {
+        PATH: `${path.join(cacheDir(), "bin")}:${process.env.PATH}`,
+        PULUMI_BACKEND_URL: `file://${TEST_STATE_DIR}`,
+        PULUMI_CONFIG_PASSPHRASE: "",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+}
+
+// The Automation API looks `pulumi` up on this process's PATH.
+Object.assign(process.env, pulumiEnv());

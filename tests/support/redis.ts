@@ -1,0 +1,78 @@
+/** Independent Redis clients for the tests: ioredis in cluster mode and redis-cli inside a node container. */
+import { Cluster } from "ioredis";
+import { docker } from "./docker";
+
+export function clusterClient(seeds: string[], password?: string, natMap?: Record<string, { host: string; port: number }>): Cluster {
+    return new Cluster(
+        seeds.map((s) => ({ host: s.split(":")[0], port: Number(s.split(":")[1]) })),
+        {
+            redisOptions: { password, connectTimeout: 2000 },
+            natMap,
+            enableAutoPipelining: true,
+            // Keep retrying through a failover (node timeout + election) instead of failing fast.
+            retryDelayOnFailover: 300,
+            retryDelayOnClusterDown: 300,
+            maxRedirections: 64,
+            slotsRefreshTimeout: 2000,
+        },
+    );
+}
+
+/** redis-cli run inside `container`, as a person would use it. */
+export function redisCli(container: string, password: string | undefined, ...args: string[]): string {
+    const auth = password === undefined ? [] : ["-e", `REDISCLI_AUTH=${password}`];
+    return docker("exec", ...auth, container, "redis-cli", ...args);
+}
+
+export interface LiveNode {
+    id: string;
+    ip: string;
+    flags: string[];
+    masterId?: string;
+    slots: string[];
+}
+
+/** CLUSTER NODES as redis-cli prints it, parsed here independently of the project's own parser. */
+export function liveNodes(container: string, password?: string): LiveNode[] {
+    return redisCli(container, password, "cluster", "nodes")
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => {
+            const f = l.trim().split(/\s+/);
+            return { id: f[0], ip: f[1].split(":")[0], flags: f[2].split(","), masterId: f[3] === "-" ? undefined : f[3], slots: f.slice(8) };
+        });
+}
+
+export async function writeKeys(client: Cluster, count: number, prefix: string): Promise<void> {
+    for (let start = 0; start < count; start += 1000) {
+        const batch = [];
+        for (let i = start; i < Math.min(count, start + 1000); i++) batch.push(client.set(`${prefix}:${i}`, `value-${i}`));
+        await Promise.all(batch);
+    }
+}
+
+/** Number of keys whose value is missing or wrong. */
+export async function countMissingKeys(client: Cluster, count: number, prefix: string): Promise<number> {
+    let missing = 0;
+    for (let start = 0; start < count; start += 1000) {
+        const batch = [];
+        for (let i = start; i < Math.min(count, start + 1000); i++) batch.push(client.get(`${prefix}:${i}`).then((v) => (v === `value-${i}` ? 0 : 1)));
+        missing += (await Promise.all(batch)).reduce((a: number, b: number) => a + b, 0);
+    }
+    return missing;
+}
+
+export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined, everyMs = 200): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    let lastError: unknown;
+    for (;;) {
+        try {
+            const v = await probe();
+            if (v !== undefined) return v;
+        } catch (err) {
+            lastError = err;
+        }
+        if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError}` : ""}`);
+        await new Promise((r) => setTimeout(r, everyMs));
+    }
+}

@@ -1,0 +1,55 @@
+/** A throwaway stack of this project, driven through the Automation API. */
+import * as fs from "fs";
+import * as path from "path";
+import { LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { PROJECT_ROOT, TEST_STATE_DIR, pulumiEnv } from "./env";
+import { removeStackObjects } from "./docker";
+
+export const TEST_STACK_PREFIX = "e2e-";
+
+export interface TestStack {
+    name: string;
+    stack: Stack;
+    /** Everything the engine printed, to search for leaked secrets. */
+    log: string[];
+    up(): Promise<UpResult>;
+    destroyAndRemove(): Promise<void>;
+}
+
+export async function createTestStack(suffix: string, config: Record<string, string>, secrets: Record<string, string> = {}): Promise<TestStack> {
+    const name = `${TEST_STACK_PREFIX}${suffix}`;
+    const workspace = await LocalWorkspace.create({ workDir: PROJECT_ROOT, envVars: pulumiEnv() });
+    // A stack an interrupted run left behind describes containers that the sweep removed: start over.
+    await workspace.removeStack(name, { force: true }).catch(() => undefined);
+    const stack = await Stack.create(name, workspace);
+    const values: Record<string, { value: string; secret?: boolean }> = {};
+    for (const [k, v] of Object.entries(config)) values[`redis-cluster:${k}`] = { value: v };
+    for (const [k, v] of Object.entries(secrets)) values[`redis-cluster:${k}`] = { value: v, secret: true };
+    await stack.setAllConfig(values);
+    const log: string[] = [];
+    const onOutput = (out: string) => {
+        log.push(out);
+        if (process.env.E2E_VERBOSE) process.stdout.write(out);
+    };
+    return {
+        name,
+        stack,
+        log,
+        up: () => stack.up({ onOutput }),
+        async destroyAndRemove() {
+            try {
+                await stack.destroy({ onOutput });
+            } finally {
+                // Whatever destroy could not remove, and the stack's own files.
+                removeStackObjects(name);
+                await stack.workspace.removeStack(name, { force: true }).catch(() => undefined);
+                fs.rmSync(path.join(PROJECT_ROOT, `Pulumi.${name}.yaml`), { force: true });
+            }
+        },
+    };
+}
+
+/** The stack's state file as stored by the file backend. */
+export function stateFile(stackName: string): string {
+    return path.join(TEST_STATE_DIR, ".pulumi", "stacks", "redis-cluster", `${stackName}.json`);
+}
