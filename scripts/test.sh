@@ -12,4 +12,4 @@ npx tsc --noEmit -p .
 say "Unit tests"
 npx mocha 'tests/unit/**/*.test.ts'
 say "End-to-end tests (real Pulumi engine, Docker and Redis)"
-npx mocha --require tests/support/sweep.ts 'tests/e2e/**/*.test.ts'
+npx mocha --require ts-node/register/transpile-only --require tests/support/sweep.ts 'tests/e2e/**/*.test.ts'
