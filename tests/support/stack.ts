@@ -16,8 +16,11 @@ export interface TestStack {
     destroyAndRemove(): Promise<void>;
 }
 
-export async function createTestStack(suffix: string, config: Record<string, string>, secrets: Record<string, string> = {}): Promise<TestStack> {
-    const name = `${TEST_STACK_PREFIX}${suffix}`;
+/** `name` must start with TEST_STACK_PREFIX so the sweep can find what it leaves behind. */
+export async function createTestStack(name: string, config: Record<string, string>, secrets: Record<string, string> = {}): Promise<TestStack> {
+    if (!name.startsWith(TEST_STACK_PREFIX)) {
+        throw new Error(`test stack names start with ${TEST_STACK_PREFIX}: ${name}`);
+    }
     const workspace = await LocalWorkspace.create({ workDir: PROJECT_ROOT, envVars: pulumiEnv() });
     // A stack an interrupted run left behind describes containers that the sweep removed: start over.
     await workspace.removeStack(name, { force: true }).catch(() => undefined);
