@@ -65,8 +65,9 @@ go_build() { # go_build MODULE_DIR OUTPUT PACKAGE LDFLAGS
 step_pulumi() {
   local stamp="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
   local existing
-  existing="$(command -v pulumi || true)"
-  if [ -n "$existing" ] && [ "$existing" != "$TOOL_BIN/pulumi" ] && command -v pulumi-language-nodejs >/dev/null; then
+  existing="$(readlink -f "$(command -v pulumi || true)" 2>/dev/null || true)"
+  # An install of Pulumi's own (not our build, nor our link to it) is used as it is.
+  if [ -n "$existing" ] && [ "$existing" != "$(readlink -f "$TOOL_BIN/pulumi")" ] && command -v pulumi-language-nodejs >/dev/null; then
     note "using the Pulumi CLI at $existing ($(pulumi version))"
     return
   fi
@@ -130,7 +131,9 @@ step_redis_image() {
 }
 
 step_path() {
-  if [ "$(command -v pulumi || true)" != "" ] && [ "$(command -v pulumi)" != "$TOOL_BIN/pulumi" ]; then
+  local found
+  found="$(readlink -f "$(command -v pulumi || true)" 2>/dev/null || true)"
+  if [ -n "$found" ] && [ "$found" != "$(readlink -f "$TOOL_BIN/pulumi")" ]; then
     return
   fi
   if [ "$(id -u)" = 0 ] && [ -d /usr/local/bin ]; then

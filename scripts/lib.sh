@@ -29,5 +29,7 @@ pulumi_env() {
   export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
   export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PROJECT_ROOT/.pulumi-state}"
   export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+  # `npm test` type-checks with tsc; skipping ts-node's own check saves ~5 s per Pulumi run.
+  export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY-true}"
   mkdir -p "$PROJECT_ROOT/.pulumi-state"
 }

@@ -30,9 +30,9 @@ export function removeStackObjects(stack: string): void {
 
 /** Every stack name the test suites ever labelled, to sweep leftovers of earlier runs. */
 export function labelledTestStacks(prefix: string): string[] {
-    const format = `{{index .Labels "${LABEL_STACK}"}}`;
+    const format = `{{.Label "${LABEL_STACK}"}}`;
     const names = [
-        ...lines(docker("ps", "-a", "--filter", `label=${LABEL_STACK}`, "--format", `{{.Label "${LABEL_STACK}"}}`)),
+        ...lines(docker("ps", "-a", "--filter", `label=${LABEL_STACK}`, "--format", format)),
         ...lines(docker("volume", "ls", "--filter", `label=${LABEL_STACK}`, "--format", format)),
         ...lines(docker("network", "ls", "--filter", `label=${LABEL_STACK}`, "--format", format)),
     ];

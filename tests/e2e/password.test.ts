@@ -1,0 +1,91 @@
+// Another topology: 4 shards x 2 replicas, another subnet and first address,
+// with a password that must never appear in plaintext.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import "../support/env";
+import { docker, stackObjects } from "../support/docker";
+import { TestStack, createTestStack, stateFile } from "../support/stack";
+import { clusterClient, countMissingKeys, liveNodes, redisCli, writeKeys } from "../support/redis";
+
+const PREFIX = "e2e-b";
+const PASSWORD = "e2e-Pa55-w0rd-Xq7";
+const names = Array.from({ length: 12 }, (_, i) => `${PREFIX}-${i + 1}`);
+const ips = names.map((_, i) => `10.202.0.${21 + i}`);
+
+describe("a 4x2 cluster with a password, end to end", function () {
+    this.timeout(15 * 60 * 1000);
+    let t: TestStack;
+
+    before(async () => {
+        t = await createTestStack(
+            PREFIX,
+            { shards: "4", replicasPerShard: "2", subnet: "10.202.0.0/24", firstNodeIp: "10.202.0.21", namePrefix: PREFIX, hostPortBase: "0" },
+            { password: PASSWORD },
+        );
+    });
+
+    after(async () => {
+        await t?.destroyAndRemove();
+    });
+
+    it("comes up balanced, each shard with two replicas on other nodes", async () => {
+        const result = await t.up();
+        assert.equal(result.outputs.clusterState.value, "ok");
+        const shards = result.outputs.slotAssignments.value as any[];
+        assert.deepEqual(shards.map((s) => s.slots), [["0-4095"], ["4096-8191"], ["8192-12287"], ["12288-16383"]]);
+
+        const view = liveNodes(names[0], PASSWORD);
+        assert.equal(view.length, 12);
+        for (const shard of shards) {
+            const master = view.find((n) => n.id === shard.master.nodeId)!;
+            assert.deepEqual(master.slots, shard.slots);
+            const replicas = view.filter((n) => n.masterId === master.id);
+            assert.equal(replicas.length, 2);
+            assert.deepEqual(replicas.map((r) => r.id).sort(), shard.replicas.map((r: any) => r.nodeId).sort());
+            assert.ok(replicas.every((r) => r.ip !== master.ip));
+        }
+        names.forEach((name, i) => {
+            assert.equal(docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${PREFIX}-net").IPAddress}}`, name), ips[i]);
+            assert.match(redisCli(name, PASSWORD, "info", "replication"), /role:(master|slave)/);
+        });
+        const check = redisCli(names[0], PASSWORD, "--cluster", "check", `${ips[0]}:6379`);
+        assert.match(check, /\[OK\] All 16384 slots covered\./);
+        // No port is published when hostPortBase is 0.
+        assert.equal(docker("port", names[0]), "");
+    });
+
+    it("serves keys to clients with the password and refuses clients without it", async () => {
+        const client = clusterClient([`${ips[0]}:6379`], PASSWORD);
+        try {
+            await writeKeys(client, 10000, "pw");
+            assert.equal(await countMissingKeys(client, 10000, "pw"), 0);
+        } finally {
+            client.disconnect();
+        }
+        assert.match(redisCli(names[0], undefined, "ping"), /NOAUTH/);
+        // redis-cli reports the failed AUTH on stderr; the command itself is then refused.
+        assert.match(redisCli(names[0], "wrong-password", "ping"), /NOAUTH|WRONGPASS/);
+    });
+
+    it("keeps the password out of the state file, outputs, logs and container metadata", async () => {
+        const state = fs.readFileSync(stateFile(t.name), "utf8");
+        assert.ok(state.length > 1000);
+        assert.ok(!state.includes(PASSWORD), "the state file holds the password in plaintext");
+        assert.ok(state.includes("ciphertext"), "the state holds secrets encrypted");
+        const outputs = await t.stack.outputs();
+        for (const [name, output] of Object.entries(outputs)) {
+            if (!output.secret) assert.ok(!JSON.stringify(output.value).includes(PASSWORD), `output ${name}`);
+        }
+        assert.ok(t.log.join("").length > 100);
+        assert.ok(!t.log.join("").includes(PASSWORD), "the engine's output shows the password");
+        for (const name of names) {
+            assert.ok(!docker("inspect", name).includes(PASSWORD), `docker inspect ${name} shows the password`);
+        }
+    });
+
+    it("previews no changes and leaves nothing after destroy", async () => {
+        await t.stack.preview({ expectNoChanges: true });
+        await t.stack.destroy();
+        assert.deepEqual(stackObjects(t.name), { containers: [], networks: [], volumes: [] });
+    });
+});

@@ -1,0 +1,53 @@
+// Bad input fails at preview, with a message naming the key, before anything exists.
+import { strict as assert } from "assert";
+import "../support/env";
+import { stackObjects } from "../support/docker";
+import { TestStack, createTestStack } from "../support/stack";
+
+const PREFIX = "e2e-c";
+
+const cases: [string, Record<string, string>, RegExp][] = [
+    ["too few shards", { shards: "2" }, /redis-cluster:shards must be at least 3 \(got 2\)/],
+    ["a subnet that is not a CIDR", { subnet: "10.203.0.0" }, /redis-cluster:subnet "10\.203\.0\.0" is not an IPv4 CIDR/],
+    ["a gateway outside the subnet", { subnet: "10.203.0.0/24", gateway: "10.204.0.1" }, /redis-cluster:gateway 10\.204\.0\.1 is not a usable address/],
+    ["a subnet too small for the nodes", { subnet: "10.203.0.0/29" }, /redis-cluster:subnet 10\.203\.0\.0\/29 is too small/],
+    ["host ports out of range", { hostPortBase: "65534" }, /redis-cluster:hostPortBase 65534 leaves no room/],
+    ["a zero node timeout", { nodeTimeoutMs: "0" }, /redis-cluster:nodeTimeoutMs must be at least 1/],
+];
+
+describe("invalid configuration", function () {
+    this.timeout(10 * 60 * 1000);
+    let t: TestStack;
+
+    before(async () => {
+        t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.203.0.0/24", hostPortBase: "0" });
+    });
+    after(async () => {
+        await t?.destroyAndRemove();
+    });
+
+    for (const [what, config, message] of cases) {
+        it(`rejects ${what} at preview and creates nothing`, async () => {
+            await t.stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`redis-cluster:${k}`, { value: v }])));
+            try {
+                await assert.rejects(t.stack.preview(), (err: Error) => {
+                    assert.match(err.message, message);
+                    assert.match(err.message, /Invalid configuration, nothing was created/);
+                    return true;
+                });
+                assert.deepEqual(stackObjects(t.name), { containers: [], networks: [], volumes: [] });
+            } finally {
+                for (const key of Object.keys(config)) await t.stack.removeConfig(`redis-cluster:${key}`);
+                await t.stack.setAllConfig({ "redis-cluster:subnet": { value: "10.203.0.0/24" } });
+            }
+        });
+    }
+
+    it("warns about, but accepts, a subnet outside the private ranges", async () => {
+        await t.stack.setConfig("redis-cluster:subnet", { value: "172.38.0.0/16" });
+        const result = await t.stack.preview();
+        assert.match(result.stdout, /redis-cluster:subnet 172\.38\.0\.0\/16 is outside the private ranges/);
+        assert.equal(result.changeSummary.create, 23);
+        assert.deepEqual(stackObjects(t.name), { containers: [], networks: [], volumes: [] });
+    });
+});
