@@ -22,12 +22,13 @@ docker_plugin_version() {
 }
 
 # Environment every Pulumi command of this project runs with: our tools first
-# on PATH, no update checks, no plugin downloads, a local state backend.
+# on PATH, no update checks, no plugin downloads. The state backend is the one
+# Pulumi.yaml names (.pulumi-state/) unless PULUMI_BACKEND_URL says otherwise.
+# Secrets in state are encrypted with PULUMI_CONFIG_PASSPHRASE (empty unless set).
 pulumi_env() {
   export PATH="$TOOL_BIN:$PATH"
   export PULUMI_SKIP_UPDATE_CHECK=true
   export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PROJECT_ROOT/.pulumi-state}"
   export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
   # `npm test` type-checks with tsc; skipping ts-node's own check saves ~5 s per Pulumi run.
   export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY-true}"

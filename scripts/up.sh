@@ -9,7 +9,7 @@ cd "$PROJECT_ROOT"
 bash scripts/bootstrap.sh
 pulumi_env
 stack="${PULUMI_STACK:-dev}"
-say "Selecting stack $stack (state: $PULUMI_BACKEND_URL)"
+say "Selecting stack $stack (state: ${PULUMI_BACKEND_URL:-.pulumi-state/})"
 pulumi stack select --create "$stack" >/dev/null
 say "pulumi up --stack $stack"
 pulumi up --yes --stack "$stack" "$@" \

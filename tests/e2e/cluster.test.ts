@@ -4,6 +4,7 @@ import { strict as assert } from "assert";
 import "../support/env";
 import { docker, stackObjects } from "../support/docker";
 import { TestStack, createTestStack } from "../support/stack";
+import { runStatus } from "../support/status";
 import { LiveNode, clusterClient, countMissingKeys, eventually, liveNodes, redisCli, writeKeys } from "../support/redis";
 
 const PREFIX = "e2e-a";
@@ -97,8 +98,27 @@ describe("a 3x1 cluster, end to end", function () {
         }
     });
 
+    it("shows a healthy cluster in npm run status, and an uncovered slot as unhealthy", async () => {
+        const healthy = runStatus(t.name);
+        assert.equal(healthy.code, 0, healthy.output);
+        assert.match(healthy.output, /HEALTHY/);
+        assert.match(healthy.output, /shard 1 {2}slots 0-5460 \(5461\)/);
+        assert.match(healthy.output, new RegExp(`master  ${shards[0].master.name} `));
+
+        redisCli(shards[0].master.name, undefined, "cluster", "delslots", "0");
+        try {
+            const broken = runStatus(t.name);
+            assert.equal(broken.code, 1, broken.output);
+            assert.match(broken.output, /UNHEALTHY/);
+            assert.match(broken.output, /sees slots 0 without a master/);
+        } finally {
+            redisCli(shards[0].master.name, undefined, "cluster", "addslots", "0");
+        }
+        await eventually("slot 0 to be served again", 10000, () => (runStatus(t.name).code === 0 ? true : undefined), 500);
+    });
+
     it("is reachable from the host through the published ports with the hostPorts NAT map", async () => {
-        const { outputs } = await t.stack.outputs().then((o) => ({ outputs: o }));
+        const outputs = await t.stack.outputs();
         const natMap = Object.fromEntries(
             Object.entries(outputs.hostPorts.value as Record<string, string>).map(([k, v]) => [k, { host: v.split(":")[0], port: Number(v.split(":")[1]) }]),
         );
@@ -121,6 +141,12 @@ describe("a 3x1 cluster, end to end", function () {
         });
         const tookMs = Date.now() - stoppedAt;
         assert.ok(tookMs <= NODE_TIMEOUT_MS + 5000, `failover took ${tookMs} ms`);
+
+        // Served again, but not healthy: a node is down and its shard has no replica.
+        const down = runStatus(t.name);
+        assert.equal(down.code, 1, down.output);
+        assert.match(down.output, new RegExp(`${victim.master.name} \\(${victim.master.ip}:6379\\) does not answer`));
+        assert.match(down.output, /has 0 of 1 replicas/);
 
         const client = clusterClient([`${ips[0]}:6379`]);
         try {
@@ -152,6 +178,7 @@ describe("a 3x1 cluster, end to end", function () {
         assertOutputsMatchLive(after, view);
 
         await t.stack.preview({ expectNoChanges: true });
+        assert.equal(runStatus(t.name).code, 0);
     });
 
     it("changes nothing on a second up", async () => {

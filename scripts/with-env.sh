@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs a command with the project's Pulumi environment (see pulumi_env in lib.sh).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$PROJECT_ROOT"
+pulumi_env
+exec "$@"
