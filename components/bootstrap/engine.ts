@@ -251,7 +251,7 @@ async function createCluster(nodes: Nodes, deadline: Deadline, log: Log): Promis
         );
         await assignSlots(nodes, [], log);
         await meetAll(nodes, deadline, log);
-        await attachReplicas(nodes, deadline, log);
+        await attachReplicas(nodes, await waitSlotAgreement(nodes, deadline), deadline, log);
         await waitHealthy(nodes, deadline, log);
     } finally {
         // Restore the configured timeout on every path, so no node keeps the bootstrap value.
@@ -273,7 +273,7 @@ async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, 
     await forgetGhosts(nodes, log);
     await meetAll(nodes, deadline, log);
     await assignSlots(nodes, await nodes.bestView(), log);
-    await attachReplicas(nodes, deadline, log);
+    await attachReplicas(nodes, await waitSlotAgreement(nodes, deadline), deadline, log);
 }
 
 /**
@@ -395,17 +395,38 @@ function intersect(a: SlotRange[], b: SlotRange[]): SlotRange[] {
 
 /** The node that now owns any of a shard's planned slots (it may be a promoted replica). */
 function currentLeader(view: NodeLine[], planned: SlotRange[], nodes: Nodes): string | undefined {
-    const owner = view.find((n) => isMaster(n) && !isFailed(n) && intersect(n.slots, planned).length > 0);
+    // Only a confirmed FAIL disqualifies: a busy machine shows transient PFAIL ("fail?") during bootstrap.
+    const owner = view.find((n) => isMaster(n) && !n.flags.includes("fail") && intersect(n.slots, planned).length > 0);
     return owner ? nodes.nameOf(owner.ip) : undefined;
+}
+
+/**
+ * Waits until every node reports the same owner for every slot and no slot
+ * is unassigned (what redis-cli calls waiting for the cluster to join), and
+ * returns that agreed view.
+ */
+async function waitSlotAgreement(nodes: Nodes, deadline: Deadline): Promise<NodeLine[]> {
+    let detail = "";
+    return waitUntil(
+        deadline,
+        () => `all nodes to agree on the slot map (${detail})`,
+        async () => {
+            const views = await Promise.all(nodes.spec.nodes.map((n) => nodes.view(n.name)));
+            const maps = new Set(views.map(slotOwnership));
+            const gaps = coverageGaps(views[0]);
+            detail = `${maps.size} different maps, ${gaps.length} unassigned ranges`;
+            return maps.size === 1 && gaps.length === 0 ? views[0] : undefined;
+        },
+        50,
+    );
 }
 
 /**
  * Makes each slot-less master a replica of the shard it was planned for; a
  * planned master that lost its slots to a failover joins the node that took them.
  */
-async function attachReplicas(nodes: Nodes, deadline: Deadline, log: Log): Promise<void> {
+async function attachReplicas(nodes: Nodes, view: NodeLine[], deadline: Deadline, log: Log): Promise<void> {
     const spec = nodes.spec;
-    const view = await nodes.bestView();
     const pending: { replica: string; master: string; masterId: string }[] = [];
     for (const shard of spec.shards) {
         const planned = shard.slots.map(parseRange);
@@ -414,12 +435,12 @@ async function attachReplicas(nodes: Nodes, deadline: Deadline, log: Log): Promi
             throw new Error(`no live master owns slots ${shard.slots.join(",")}; the cluster cannot be healed automatically`);
         }
         const leaderIp = nodes.byName(leader).ip;
-        const leaderId = view.find((n) => n.ip === leaderIp && !isFailed(n))!.id;
+        const leaderId = view.find((n) => n.ip === leaderIp && !n.flags.includes("fail"))!.id;
         for (const member of [shard.master, ...shard.replicas]) {
             if (member === leader) {
                 continue;
             }
-            const line = view.find((n) => n.ip === nodes.byName(member).ip && !isFailed(n));
+            const line = view.find((n) => n.ip === nodes.byName(member).ip && !n.flags.includes("fail"));
             if (line && isMaster(line) && line.slots.length === 0) {
                 pending.push({ replica: member, master: leader, masterId: leaderId });
             }

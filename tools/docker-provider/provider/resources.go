@@ -4,6 +4,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"runtime"
@@ -42,26 +43,39 @@ func notMaxItemsOne(name string) *tfbridge.SchemaInfo {
 	return &tfbridge.SchemaInfo{Name: name, MaxItemsOne: tfbridge.False()}
 }
 
+const serviceGlobalDescription = "When `true`, tasks will run on every worker node. Conflicts with `replicated`"
+
 // upstreamProvider builds the SDKv2 provider and applies schema tweaks that
 // make it match the provider shipped in @pulumi/docker 5.0.0.
 func upstreamProvider() *schema.Provider {
 	p := shim.NewProvider()
 
-	// 5.0.0 does not give docker_service.mode.global a default of false:
-	// with a default, the attribute always "conflicts" with mode.replicated
-	// and converge_config. Drop the default.
+	// As in 5.0.0, docker_service.mode.global has no default: the bridge
+	// writes TF defaults into the inputs, and an explicit global=false then
+	// trips its ConflictsWith on mode.replicated and converge_config.
 	if svc, ok := p.ResourcesMap["docker_service"]; ok {
 		if mode, ok := svc.Schema["mode"]; ok {
 			if elem, ok := mode.Elem.(*schema.Resource); ok {
 				if global, ok := elem.Schema["global"]; ok {
 					global.Default = nil
-					global.Description = "When `true`, tasks will run on every worker node. " +
-						"Conflicts with `replicated`"
+					global.Description = serviceGlobalDescription
 				}
 			}
 		}
 	}
 	return p
+}
+
+// docEdits keeps the generated docs in line with upstreamProvider's tweaks.
+func docEdits(defaults []tfbridge.DocsEdit) []tfbridge.DocsEdit {
+	return append(defaults, tfbridge.DocsEdit{
+		Path: "service.md",
+		Edit: func(_ string, content []byte) ([]byte, error) {
+			return bytes.ReplaceAll(content,
+				[]byte("- `global` (Boolean) The global service mode. Defaults to `false`"),
+				[]byte("- `global` (Boolean) "+serviceGlobalDescription)), nil
+		},
+	})
 }
 
 // Provider returns the bridge configuration. metadata is the content of the
@@ -79,6 +93,7 @@ func Provider(metadata []byte) tfbridge.ProviderInfo {
 		Repository:       "https://github.com/pulumi/pulumi-docker",
 		GitHubOrg:        "kreuzwerker",
 		UpstreamRepoPath: os.Getenv(UpstreamDirEnv),
+		DocRules:         &tfbridge.DocRuleInfo{EditRules: docEdits},
 		MetadataInfo:     tfbridge.NewProviderMetadata(metadata),
 
 		Config: map[string]*tfbridge.SchemaInfo{

@@ -1,0 +1,353 @@
+/**
+ * `npm run bench`: this stack against the seed article's hand-run method, on
+ * the same Docker engine, image and redis.conf, in one run. Writes
+ * bench/RESULTS.md, bench/results.json and bench/chart.svg.
+ *
+ * Every ratio is ours/baseline measured pairwise (one baseline run next to
+ * each run of ours), never against a number from another run or machine.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { execFileSync } from "child_process";
+import { Redis } from "ioredis";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { ensureCluster } from "../components/bootstrap/engine";
+import { defaultImage } from "../components/defaultImage";
+import { LABEL_STACK } from "../components/labels";
+import { NodePlan, planCluster } from "../components/planning/plan";
+import { CONFIG_PATH, renderRedisConf } from "../components/planning/redisConf";
+import { ClusterSettings, resolveSettings } from "../components/planning/settings";
+import { labelledTestStacks, removeStackObjects } from "../tests/support/docker";
+
+const ROOT = path.resolve(__dirname, "..");
+const OUT = __dirname;
+const IMAGE = defaultImage();
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
+const FAILOVER_TRIALS = Number(process.env.BENCH_FAILOVER_TRIALS ?? 5);
+const SCALES: [number, number][] = (process.env.BENCH_SCALES ?? "6x1,12x1,4x2")
+    .split(",")
+    .filter(Boolean)
+    .map((x) => x.split("x").map(Number) as [number, number]);
+
+const log = (m: string) => console.error(`[bench] ${m}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const seconds = (t0: number) => (Date.now() - t0) / 1000;
+
+function settingsFor(prefix: string, subnet: string, shards: number, replicas: number): ClusterSettings {
+    const r = resolveSettings({ namePrefix: prefix, subnet, shards, replicasPerShard: replicas, hostPortBase: 0 }, IMAGE);
+    if (r.problems.length) throw new Error(r.problems.join("\n"));
+    return r.settings;
+}
+
+// ---- health, measured independently of the stack's own bootstrap code ----
+
+async function adminOf(node: NodePlan): Promise<Redis> {
+    const c = new Redis({ host: node.ip, port: node.port, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    await c.connect();
+    return c;
+}
+
+async function waitAllPing(nodes: NodePlan[]): Promise<void> {
+    for (const n of nodes) {
+        for (;;) {
+            try {
+                const c = await adminOf(n);
+                await c.ping();
+                c.disconnect();
+                break;
+            } catch {
+                await sleep(20);
+            }
+        }
+    }
+}
+
+/** Every node cluster_state:ok and knows all nodes; every replica's link up. */
+async function waitHealthy(nodes: NodePlan[], timeoutMs = 120000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    const clients = await Promise.all(nodes.map(adminOf));
+    try {
+        for (;;) {
+            const ok = await Promise.all(
+                clients.map(async (c) => {
+                    const cluster = String(await c.call("CLUSTER", "INFO"));
+                    const repl = String(await c.call("INFO", "replication"));
+                    return (
+                        cluster.includes("cluster_state:ok") &&
+                        cluster.includes(`cluster_known_nodes:${nodes.length}\r`) &&
+                        (repl.includes("role:master") || repl.includes("master_link_status:up"))
+                    );
+                }),
+            ).catch(() => [false]);
+            if (ok.every(Boolean)) return;
+            if (Date.now() > end) throw new Error("cluster did not become healthy");
+            await sleep(20);
+        }
+    } finally {
+        clients.forEach((c) => c.disconnect());
+    }
+}
+
+// ---- the seed article's method, as a script ----
+
+function startBaselineContainers(s: ClusterSettings, stack: string): { nodes: NodePlan[]; confDir: string } {
+    const plan = planCluster(s);
+    const confDir = fs.mkdtempSync(path.join(os.tmpdir(), `${stack}-`));
+    docker("network", "create", "--subnet", s.subnet, "--gateway", s.gateway, "--label", `${LABEL_STACK}=${stack}`, plan.networkName);
+    for (const n of plan.nodes) {
+        docker("volume", "create", "--label", `${LABEL_STACK}=${stack}`, n.volumeName);
+        const file = path.join(confDir, `${n.name}.conf`);
+        fs.writeFileSync(file, renderRedisConf(n, s));
+        fs.chmodSync(file, 0o644);
+        docker(
+            "run", "-d", "--name", n.name, "--net", plan.networkName, "--ip", n.ip, "--label", `${LABEL_STACK}=${stack}`,
+            "-v", `${file}:${CONFIG_PATH}:ro`, "-v", `${n.volumeName}:/data`,
+            IMAGE, "redis-server", CONFIG_PATH,
+        );
+    }
+    return { nodes: plan.nodes, confDir };
+}
+
+/** network create, docker run per node, redis-cli --cluster create, wait until healthy. */
+async function baselineColdUp(s: ClusterSettings, stack: string): Promise<{ total: number; convergence: number }> {
+    const t0 = Date.now();
+    const { nodes, confDir } = startBaselineContainers(s, stack);
+    try {
+        await waitAllPing(nodes);
+        const t1 = Date.now();
+        docker("exec", nodes[0].name, "redis-cli", "--cluster", "create", ...nodes.map((n) => `${n.ip}:6379`), "--cluster-replicas", String(s.replicasPerShard), "--cluster-yes");
+        await waitHealthy(nodes);
+        return { total: seconds(t0), convergence: seconds(t1) };
+    } finally {
+        removeStackObjects(stack);
+        fs.rmSync(confDir, { recursive: true, force: true });
+    }
+}
+
+/** Same fresh containers, formed by this stack's bootstrap code instead of redis-cli. */
+async function oursConvergence(s: ClusterSettings, stack: string): Promise<number> {
+    const { nodes, confDir } = startBaselineContainers(s, stack);
+    try {
+        await waitAllPing(nodes);
+        const t1 = Date.now();
+        const plan = planCluster(s);
+        await ensureCluster(
+            {
+                nodes: nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port })),
+                shards: plan.shards.map((x) => ({ master: x.master, replicas: x.replicas, slots: x.slots.map((r) => `${r.start}-${r.end}`) })),
+                nodeTimeoutMs: s.nodeTimeoutMs,
+                timeoutMs: 120000,
+            },
+            () => undefined,
+        );
+        await waitHealthy(nodes);
+        return seconds(t1);
+    } finally {
+        removeStackObjects(stack);
+        fs.rmSync(confDir, { recursive: true, force: true });
+    }
+}
+
+// ---- ours, through the real engine ----
+
+async function oursStack(name: string, s: ClusterSettings): Promise<Stack> {
+    const ws = await LocalWorkspace.create({ workDir: ROOT, envVars: { PULUMI_BACKEND_URL: `file://${ROOT}/.pulumi-state/bench`, PULUMI_NODEJS_TRANSPILE_ONLY: "true" } });
+    fs.mkdirSync(path.join(ROOT, ".pulumi-state/bench"), { recursive: true });
+    await ws.removeStack(name, { force: true }).catch(() => undefined);
+    const stack = await Stack.create(name, ws);
+    await stack.setAllConfig({
+        "redis-cluster:namePrefix": { value: s.namePrefix },
+        "redis-cluster:subnet": { value: s.subnet },
+        "redis-cluster:shards": { value: String(s.shards) },
+        "redis-cluster:replicasPerShard": { value: String(s.replicasPerShard) },
+        "redis-cluster:hostPortBase": { value: "0" },
+        "redis-cluster:image": { value: IMAGE },
+    });
+    return stack;
+}
+
+async function removeOursStack(stack: Stack): Promise<void> {
+    await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
+    fs.rmSync(path.join(ROOT, `Pulumi.${stack.name}.yaml`), { force: true });
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<number> {
+    const t0 = Date.now();
+    await f();
+    return seconds(t0);
+}
+
+/** docker stop of a master until the cluster is ok and a key of its shard is readable again. */
+async function failoverTrial(s: ClusterSettings, trial: number): Promise<number> {
+    const nodes = planCluster(s).nodes;
+    const probe = await adminOf(nodes[0]);
+    const view = String(await probe.call("CLUSTER", "NODES"));
+    probe.disconnect();
+    const masters = view.split("\n").filter((l) => / master /.test(l) && !l.includes("fail") && l.split(" ").length > 8);
+    const victimLine = masters[trial % masters.length];
+    const victimIp = victimLine.split(" ")[1].split(":")[0];
+    const victim = nodes.find((n) => n.ip === victimIp)!;
+    const firstSlot = Number(victimLine.trim().split(" ")[8].split("-")[0]);
+    const key = await keyForSlot(nodes.find((n) => n.ip !== victimIp)!, firstSlot);
+    const others = nodes.filter((n) => n !== victim);
+
+    const client = new Redis.Cluster([{ host: others[0].ip, port: 6379 }], { retryDelayOnFailover: 50, retryDelayOnClusterDown: 50, maxRedirections: 1000 });
+    await client.set(key, "before");
+    const t0 = Date.now();
+    docker("stop", "-t", "0", victim.name);
+    for (;;) {
+        try {
+            const c = await adminOf(others[0]);
+            const ok = String(await c.call("CLUSTER", "INFO")).includes("cluster_state:ok");
+            c.disconnect();
+            if (ok && (await client.get(key)) === "before") break;
+        } catch {
+            // still failing over
+        }
+        if (seconds(t0) > 60) throw new Error("failover did not finish within 60 s");
+        await sleep(20);
+    }
+    const took = seconds(t0);
+    client.disconnect();
+    docker("start", victim.name);
+    await waitHealthy(nodes);
+    return took;
+}
+
+async function keyForSlot(node: NodePlan, slot: number): Promise<string> {
+    const c = await adminOf(node);
+    try {
+        for (let i = 0; ; i++) {
+            if (Number(await c.call("CLUSTER", "KEYSLOT", `k${i}`)) === slot) return `k${i}`;
+            if (i > 200000) throw new Error(`no key found for slot ${slot}`);
+        }
+    } finally {
+        c.disconnect();
+    }
+}
+
+// ---- statistics and report ----
+
+interface Series {
+    name: string;
+    unit: string;
+    values: number[];
+}
+const stats = (v: number[]) => {
+    const s = [...v].sort((a, b) => a - b);
+    const mid = Math.floor(s.length / 2);
+    return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], n: s.length };
+};
+const fmt = (x: number) => x.toFixed(2);
+
+async function main(): Promise<void> {
+    for (const leftover of labelledTestStacks("bench-")) removeStackObjects(leftover);
+    const series: Record<string, Series> = {};
+    const add = (name: string, value: number, unit = "s") => ((series[name] ??= { name, unit, values: [] }).values.push(value), value);
+    const ratios: Record<string, number[]> = {};
+    const ratio = (name: string, ours: number, base: number) => (ratios[name] ??= []).push(ours / base);
+
+    const base3 = settingsFor("bench-base", "10.210.0.0/24", 3, 1);
+    const ours3 = settingsFor("bench-ours", "10.211.0.0/24", 3, 1);
+
+    log(`image ${IMAGE}; ${TRIALS} trials of 3x1 cold up, each ours next to the baseline`);
+    for (let i = 0; i < TRIALS; i++) {
+        const b = await baselineColdUp(base3, "bench-base");
+        add("baseline cold up 3x1", b.total);
+        add("baseline convergence 3x1 (redis-cli create + wait)", b.convergence);
+        const stack = await oursStack("bench-ours", ours3);
+        let up = NaN;
+        try {
+            up = add("ours cold up 3x1", await timed(() => stack.up()));
+            ratio("cold up 3x1", up, b.total);
+            add("ours no-op up 3x1", await timed(() => stack.up()));
+            add("ours preview 3x1", await timed(() => stack.preview()));
+            if (i === 0) {
+                log(`failover: ${FAILOVER_TRIALS} trials, nodeTimeoutMs ${ours3.nodeTimeoutMs}`);
+                for (let f = 0; f < FAILOVER_TRIALS; f++) add("ours failover to key readable 3x1", await failoverTrial(ours3, f));
+            }
+            add("ours destroy 3x1", await timed(() => stack.destroy()));
+        } finally {
+            removeStackObjects("bench-ours");
+            await removeOursStack(stack);
+        }
+        const conv = add("ours convergence 3x1 (bootstrap code)", await oursConvergence(settingsFor("bench-conv", "10.212.0.0/24", 3, 1), "bench-conv"));
+        ratio("convergence 3x1", conv, b.convergence);
+        log(`trial ${i + 1}: baseline ${fmt(b.total)} s, ours ${fmt(up)} s; convergence ${fmt(b.convergence)} vs ${fmt(conv)} s`);
+    }
+
+    for (const [shards, replicas] of SCALES) {
+        const label = `${shards}x${replicas}`;
+        const b = await baselineColdUp(settingsFor("bench-base", "10.210.0.0/24", shards, replicas), "bench-base");
+        add(`baseline cold up ${label}`, b.total);
+        const stack = await oursStack("bench-ours", settingsFor("bench-ours", "10.211.0.0/24", shards, replicas));
+        try {
+            const up = add(`ours cold up ${label}`, await timed(() => stack.up()));
+            ratio(`cold up ${label}`, up, b.total);
+            await stack.destroy();
+        } finally {
+            removeStackObjects("bench-ours");
+            await removeOursStack(stack);
+        }
+        log(`${label}: baseline ${fmt(b.total)} s, ours ${fmt(series[`ours cold up ${label}`].values[0])} s`);
+    }
+
+    const result = {
+        date: new Date().toISOString(),
+        machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), docker: docker("version", "--format", "{{.Server.Version}}"), image: IMAGE },
+        series: Object.values(series).map((s) => ({ ...s, ...stats(s.values) })),
+        ratios: Object.entries(ratios).map(([name, v]) => ({ name, values: v, ...stats(v) })),
+    };
+    fs.writeFileSync(path.join(OUT, "results.json"), JSON.stringify(result, null, 2) + "\n");
+    fs.writeFileSync(path.join(OUT, "chart.svg"), chart(result.series.filter((s) => s.name.includes("cold up"))));
+    fs.writeFileSync(path.join(OUT, "RESULTS.md"), report(result));
+    log("wrote bench/RESULTS.md, bench/results.json, bench/chart.svg");
+}
+
+type Result = { date: string; machine: Record<string, unknown>; series: (Series & ReturnType<typeof stats>)[]; ratios: ({ name: string; values: number[] } & ReturnType<typeof stats>)[] };
+
+function report(r: Result): string {
+    const lines = [
+        "# Benchmark results",
+        "",
+        `Generated by \`npm run bench\` on ${r.date} (${JSON.stringify(r.machine)}).`,
+        "Baseline: the seed article's method as a script (network create, `docker run` per node with the same redis.conf, `redis-cli --cluster create --cluster-replicas R --cluster-yes`, then wait until every node reports cluster_state:ok and every replica master_link_status:up).",
+        "",
+        "| measurement | median (s) | min | max | n |",
+        "|---|---:|---:|---:|---:|",
+        ...r.series.map((s) => `| ${s.name} | ${fmt(s.median)} | ${fmt(s.min)} | ${fmt(s.max)} | ${s.n} |`),
+        "",
+        "Ratios ours/baseline, each measured pairwise in this run:",
+        "",
+        "| ratio | median | min | max | n |",
+        "|---|---:|---:|---:|---:|",
+        ...r.ratios.map((x) => `| ${x.name} | ${fmt(x.median)} | ${fmt(x.min)} | ${fmt(x.max)} | ${x.n} |`),
+        "",
+        "![cold up](chart.svg)",
+        "",
+    ];
+    return lines.join("\n");
+}
+
+function chart(series: (Series & ReturnType<typeof stats>)[]): string {
+    const w = 720, rowH = 26, left = 260, h = series.length * rowH + 40;
+    const max = Math.max(...series.map((s) => s.max)) * 1.1;
+    const x = (v: number) => left + ((w - left - 20) * v) / max;
+    const rows = series.map((s, i) => {
+        const y = 20 + i * rowH;
+        const color = s.name.startsWith("ours") ? "#2b7bb9" : "#999";
+        return `<text x="${left - 8}" y="${y + 15}" font-size="12" text-anchor="end">${s.name}</text>` +
+            `<rect x="${left}" y="${y + 3}" width="${x(s.median) - left}" height="16" fill="${color}"/>` +
+            `<line x1="${x(s.min)}" x2="${x(s.max)}" y1="${y + 11}" y2="${y + 11}" stroke="#000"/>` +
+            `<text x="${x(s.max) + 4}" y="${y + 15}" font-size="11">${fmt(s.median)} s</text>`;
+    });
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>${rows.join("")}</svg>\n`;
+}
+
+main().catch((err) => {
+    console.error(err);
+    for (const leftover of labelledTestStacks("bench-")) removeStackObjects(leftover);
+    process.exit(1);
+});
