@@ -270,6 +270,11 @@ async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, 
     if (joining.length > 0) {
         log(`joining ${joining.join(", ")} to the existing cluster`);
     }
+    // Applies a changed nodeTimeoutMs without a restart, and undoes the bootstrap's
+    // lowered value if an earlier run was interrupted before restoring it.
+    await Promise.all(
+        nodes.spec.nodes.map((n) => nodes.client(n.name).call("CONFIG", "SET", "cluster-node-timeout", String(nodes.spec.nodeTimeoutMs))),
+    );
     await forgetGhosts(nodes, log);
     await meetAll(nodes, deadline, log);
     await assignSlots(nodes, await nodes.bestView(), log);
