@@ -12,16 +12,24 @@ import { RedisNode } from "./node";
 import { ClusterPlan, planCluster } from "./planning/plan";
 import { renderRedisConf } from "./planning/redisConf";
 import { ClusterSettings } from "./planning/settings";
-import { formatRange } from "./planning/slots";
+import { countSlots, formatRange } from "./planning/slots";
 
 export interface PlannedShardView {
-    master: string;
-    replicas: string[];
+    shard: number;
     slots: string[];
+    slotCount: number;
+    replicas: number;
 }
 
-/** The slot layout the plan asks for; known at preview, so a PR preview shows it. */
+/**
+ * The slot layout the plan asks for, known at preview: a PR preview of a
+ * shard count change shows, shard by shard, which slot ranges move.
+ */
 export function plannedLayout(plan: ClusterPlan): PlannedShardView[] {
+    return plan.shards.map((s) => ({ shard: s.index, slots: s.slots.map(formatRange), slotCount: countSlots(s.slots), replicas: s.replicas.length }));
+}
+
+function bootstrapShards(plan: ClusterPlan) {
     return plan.shards.map((s) => ({ master: s.master, replicas: s.replicas, slots: s.slots.map(formatRange) }));
 }
 
@@ -77,7 +85,7 @@ export class RedisCluster extends pulumi.ComponentResource {
             {
                 clusterName: settings.namePrefix,
                 plannedNodes: plan.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port })),
-                plannedShards: plannedLayout(plan),
+                plannedShards: bootstrapShards(plan),
                 nodeTimeoutMs: settings.nodeTimeoutMs,
                 password,
                 containerIds: this.nodes.map((n) => n.container.id),

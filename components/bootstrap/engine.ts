@@ -23,6 +23,7 @@ import {
     slotOwnership,
 } from "./topology";
 import { SlotRange, mergeRanges, parseRange, uncoveredSlots, formatRange } from "../planning/slots";
+import { SlotMove, assignReplicas, chooseLeaders, departingNodes, slotMoves } from "./reshard";
 
 export interface NodeAddress {
     name: string;
@@ -36,6 +37,8 @@ export interface ClusterSpec {
     shards: { master: string; replicas: string[]; slots: string[] }[];
     nodeTimeoutMs: number;
     password?: string;
+    /** Addresses of nodes the previous plan had and this one drops: drained, then forgotten. */
+    leavingIps?: string[];
     /** Upper bound for the whole operation. */
     timeoutMs: number;
 }
@@ -115,7 +118,27 @@ async function tryConnect(node: NodeAddress, password: string | undefined): Prom
 }
 
 class Nodes {
+    /** Connections to nodes outside the plan (leaving the cluster), by address. */
+    private readonly others = new Map<string, RedisClient>();
+
     constructor(readonly spec: ClusterSpec, readonly clients: Map<string, RedisClient>) {}
+
+    /** A connection to whichever node listens at ip:port, planned or not. */
+    async at(ip: string, port: number): Promise<RedisClient> {
+        const name = this.nameOf(ip);
+        if (name) {
+            return this.client(name);
+        }
+        let c = this.others.get(ip);
+        if (!c) {
+            c = await tryConnect({ name: ip, ip, port }, this.spec.password);
+            if (!c) {
+                throw new Error(`${ip}:${port} (a node leaving the cluster) does not answer`);
+            }
+            this.others.set(ip, c);
+        }
+        return c;
+    }
 
     client(name: string): RedisClient {
         const c = this.clients.get(name);
@@ -147,7 +170,7 @@ class Nodes {
         return parseInfo(String(await this.client(name).call(section === "cluster" ? "CLUSTER" : "INFO", section === "cluster" ? "INFO" : section)));
     }
     close(): void {
-        for (const c of this.clients.values()) {
+        for (const c of [...this.clients.values(), ...this.others.values()]) {
             c.disconnect();
         }
     }
@@ -218,7 +241,7 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
                 view: await nodes.view(n.name),
             })),
         );
-        const verdict = assess(reports);
+        const verdict = assess(reports, spec.leavingIps);
         if (verdict.kind === "refuse") {
             throw new Error(`refusing to change the cluster:\n - ${verdict.reasons.join("\n - ")}`);
         }
@@ -277,8 +300,177 @@ async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, 
     );
     await forgetGhosts(nodes, log);
     await meetAll(nodes, deadline, log);
+    await finishOpenSlots(nodes, await nodes.bestView(), log);
     await assignSlots(nodes, await nodes.bestView(), log);
     await attachReplicas(nodes, await waitSlotAgreement(nodes, deadline), deadline, log);
+    await reshape(nodes, deadline, log);
+}
+
+/**
+ * Changes the cluster's shape to the plan's: shards led by the right number
+ * of masters, the standard slot split among them, the planned number of
+ * replicas each, and nodes outside the plan drained and forgotten. Every step
+ * moves keys with MIGRATE before ownership changes, so no key is lost.
+ */
+async function reshape(nodes: Nodes, deadline: Deadline, log: Log): Promise<void> {
+    const spec = nodes.spec;
+    const staying = new Set(spec.nodes.map((n) => n.ip));
+    const replicas = spec.shards[0]?.replicas.length ?? 0;
+
+    let view = await waitSlotAgreement(nodes, deadline);
+    await failOverLeavingMasters(nodes, view, staying, deadline, log);
+
+    view = await waitSlotAgreement(nodes, deadline);
+    const choice = chooseLeaders(view, staying, spec.shards.length);
+    for (const id of choice.toReset) {
+        const line = view.find((n) => n.id === id)!;
+        log(`turning replica ${nodes.nameOf(line.ip)} into an empty master to lead a new shard`);
+        await (await nodes.at(line.ip, line.port)).call("CLUSTER", "RESET", "SOFT");
+    }
+    if (choice.toReset.length > 0) {
+        await meetAll(nodes, deadline, log);
+        view = await waitSlotAgreement(nodes, deadline);
+    }
+
+    const moves = slotMoves(view, choice.leaders);
+    for (const move of moves) {
+        await moveSlots(nodes, view, move, log);
+    }
+    if (moves.length > 0) {
+        view = await waitSlotAgreement(nodes, deadline);
+    }
+
+    const assignments = assignReplicas(view, choice.leaders, staying, replicas);
+    for (const a of assignments) {
+        const line = view.find((n) => n.id === a.node)!;
+        const master = view.find((n) => n.id === a.masterId)!;
+        await waitUntil(deadline, () => `${nodes.nameOf(line.ip)} to replicate ${nodes.nameOf(master.ip)}`, async () => {
+            await (await nodes.at(line.ip, line.port)).call("CLUSTER", "REPLICATE", a.masterId);
+            return true;
+        });
+        log(`${nodes.nameOf(line.ip)} -> replica of ${nodes.nameOf(master.ip)}`);
+    }
+
+    const leaving = departingNodes(await waitSlotAgreement(nodes, deadline), staying);
+    if (leaving.length > 0) {
+        await forgetLeavingNodes(nodes, leaving, deadline, log);
+    }
+}
+
+/** A master that leaves with a synced staying replica hands over by failover: no keys move. */
+async function failOverLeavingMasters(nodes: Nodes, view: NodeLine[], staying: Set<string>, deadline: Deadline, log: Log): Promise<void> {
+    for (const master of view.filter((n) => isMaster(n) && n.slots.length > 0 && !staying.has(n.ip))) {
+        const heir = view.find((r) => r.masterId === master.id && staying.has(r.ip) && !isFailed(r));
+        if (!heir) {
+            continue;
+        }
+        const client = await nodes.at(heir.ip, heir.port);
+        if (parseInfo(String(await client.call("INFO", "replication"))).master_link_status !== "up") {
+            continue;
+        }
+        log(`failing ${master.ip} over to ${nodes.nameOf(heir.ip)} before it leaves`);
+        await client.call("CLUSTER", "FAILOVER");
+        // OK only means scheduled: wait for the role to change.
+        await waitUntil(deadline, () => `${nodes.nameOf(heir.ip)} to take over from ${master.ip}`, async () =>
+            parseInfo(String(await client.call("INFO", "replication"))).role === "master" ? true : undefined,
+        );
+    }
+}
+
+/** Moves slots with the IMPORTING/MIGRATING protocol, keys in batches, then tells every master the new owner. */
+async function moveSlots(nodes: Nodes, view: NodeLine[], move: SlotMove, log: Log): Promise<void> {
+    const src = view.find((n) => n.id === move.from)!;
+    const dst = view.find((n) => n.id === move.to)!;
+    const from = await nodes.at(src.ip, src.port);
+    const to = await nodes.at(dst.ip, dst.port);
+    const masters = await Promise.all(view.filter((n) => isMaster(n) && !isFailed(n)).map((n) => nodes.at(n.ip, n.port)));
+    const slots = move.slots.flatMap((r) => Array.from({ length: r.end - r.start + 1 }, (_, i) => r.start + i));
+    const auth = nodes.spec.password === undefined ? [] : ["AUTH", nodes.spec.password];
+    let keys = 0;
+    for (let i = 0; i < slots.length; i += 128) {
+        const batch = slots.slice(i, i + 128);
+        await Promise.all(batch.map((slot) => to.call("CLUSTER", "SETSLOT", String(slot), "IMPORTING", move.from)));
+        await Promise.all(batch.map((slot) => from.call("CLUSTER", "SETSLOT", String(slot), "MIGRATING", move.to)));
+        for (const slot of batch) {
+            for (;;) {
+                const found = (await from.call("CLUSTER", "GETKEYSINSLOT", String(slot), "200")) as string[];
+                if (found.length === 0) break;
+                // REPLACE: a key a previous, interrupted MIGRATE already copied is overwritten by the source's.
+                await from.call("MIGRATE", dst.ip, String(dst.port), "", "0", "60000", "REPLACE", ...auth, "KEYS", ...found);
+                keys += found.length;
+            }
+        }
+        // The new owner first, then the old one, then everybody else.
+        await Promise.all(batch.map((slot) => to.call("CLUSTER", "SETSLOT", String(slot), "NODE", move.to)));
+        await Promise.all(batch.map((slot) => from.call("CLUSTER", "SETSLOT", String(slot), "NODE", move.to)));
+        await Promise.all(
+            masters
+                .filter((m) => m !== to && m !== from)
+                .flatMap((m) => batch.map((slot) => m.call("CLUSTER", "SETSLOT", String(slot), "NODE", move.to).catch(() => undefined))),
+        );
+    }
+    log(`moved slots ${move.slots.map(formatRange).join(",")} (${slots.length} slots, ${keys} keys) from ${nodes.nameOf(src.ip) ?? src.ip} to ${nodes.nameOf(dst.ip) ?? dst.ip}`);
+}
+
+/**
+ * Resolves slots left open by an interrupted migration: the move is finished
+ * toward the node that was importing it, so keys already copied stay valid.
+ */
+async function finishOpenSlots(nodes: Nodes, view: NodeLine[], log: Log): Promise<void> {
+    const moves = new Map<string, SlotMove>();
+    for (const n of nodes.spec.nodes) {
+        const self = (await nodes.view(n.name)).find(isMyself);
+        for (const marker of self?.openSlots ?? []) {
+            const m = /^\[(\d+)-([<>])-([0-9a-f]+)\]$/.exec(marker);
+            if (!m) continue;
+            const slot = Number(m[1]);
+            const owner = view.find((x) => x.slots.some((r) => r.start <= slot && slot <= r.end));
+            // "->-" : this node migrates the slot to m[3]; "-<-" : this node imports it from m[3].
+            const to = m[2] === ">" ? m[3] : self!.id;
+            const from = owner?.id ?? (m[2] === ">" ? self!.id : m[3]);
+            if (from === to) continue;
+            const key = `${from}>${to}`;
+            const move = moves.get(key) ?? { from, to, slots: [] };
+            move.slots.push({ start: slot, end: slot });
+            moves.set(key, move);
+        }
+    }
+    for (const move of moves.values()) {
+        log(`finishing an interrupted migration of ${move.slots.length} slot(s)`);
+        await moveSlots(nodes, view, { ...move, slots: mergeRanges(move.slots) }, log);
+    }
+}
+
+/** Removes nodes outside the plan from every staying node's table, and resets them so they cannot rejoin. */
+async function forgetLeavingNodes(nodes: Nodes, leaving: NodeLine[], deadline: Deadline, log: Log): Promise<void> {
+    for (const n of leaving) {
+        if (n.slots.length > 0) {
+            throw new Error(`${n.ip} still owns slots ${n.slots.map(formatRange).join(",")}; refusing to forget it`);
+        }
+    }
+    log(`forgetting ${leaving.length} node(s) leaving the cluster: ${leaving.map((n) => n.ip).join(", ")}`);
+    await Promise.all(
+        leaving.map(async (n) => {
+            const c = await nodes.at(n.ip, n.port).catch(() => undefined);
+            // A replica of a leaving node must not follow it out: it is reassigned before this point.
+            await c?.call("CLUSTER", "RESET", "HARD").catch(() => undefined);
+        }),
+    );
+    for (const staying of nodes.spec.nodes) {
+        for (const n of leaving) {
+            await nodes
+                .client(staying.name)
+                .call("CLUSTER", "FORGET", n.id)
+                .catch(() => undefined);
+        }
+    }
+    await waitUntil(deadline, () => "the leaving nodes to be forgotten everywhere", async () => {
+        const ids = new Set(leaving.map((n) => n.id));
+        for (const staying of nodes.spec.nodes) {
+            if ((await nodes.view(staying.name)).some((l) => ids.has(l.id))) return undefined;
+        }
+        return true;
+    });
 }
 
 /**

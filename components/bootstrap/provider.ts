@@ -48,8 +48,10 @@ interface Outputs extends Inputs {
 /** Input keys whose change means the running cluster must be reconciled. */
 const RECONCILED_INPUTS: (keyof Inputs)[] = ["plannedNodes", "plannedShards", "nodeTimeoutMs", "password", "containerIds"];
 
-function toSpec(inputs: Inputs): ClusterSpec {
+function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
+    const ips = new Set(inputs.plannedNodes.map((n) => n.ip));
     return {
+        leavingIps: (previous?.plannedNodes ?? []).map((n) => n.ip).filter((ip) => !ips.has(ip)),
         nodes: inputs.plannedNodes,
         shards: inputs.plannedShards,
         nodeTimeoutMs: inputs.nodeTimeoutMs,
@@ -62,33 +64,24 @@ function withReport(inputs: Inputs, report: ClusterReport): Outputs {
     return { ...inputs, clusterState: report.clusterState, shards: report.shards, nodes: report.nodes };
 }
 
-function shapeOf(inputs: Inputs): string {
-    return `${inputs.plannedShards.length} shards x ${inputs.plannedShards[0]?.replicas.length ?? 0} replicas`;
-}
 
-async function reconcile(inputs: Inputs): Promise<Outputs> {
+async function reconcile(inputs: Inputs, previous?: Inputs): Promise<Outputs> {
     // The dynamic-provider host forwards our stderr to the CLI, which shows it as progress.
     const log = (message: string) => console.error(`[${inputs.clusterName}] ${message}`);
-    return withReport(inputs, await ensureCluster(toSpec(inputs), log));
+    return withReport(inputs, await ensureCluster(toSpec(inputs, previous), log));
 }
 
 export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
         const changed = RECONCILED_INPUTS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-        const known = (v: unknown) => !JSON.stringify(v ?? null).includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
-        if (known(news.plannedShards) && Array.isArray(olds.plannedShards) && shapeOf(olds) !== shapeOf(news)) {
-            throw new Error(
-                `changing the cluster's shape on a running cluster (${shapeOf(olds)} -> ${shapeOf(news)}) is not supported yet: ` +
-                    `set redis-cluster:shards and redis-cluster:replicasPerShard back, or destroy the stack first`,
-            );
-        }
+        // Never a replacement: a new shape is reached by moving slots and nodes in place.
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
         return { id: inputs.clusterName, outs: await reconcile(inputs) };
     },
-    async update(_id: string, _olds: Outputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
-        return { outs: await reconcile(news) };
+    async update(_id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: await reconcile(news, olds) };
     },
     async read(id: string, props: Outputs): Promise<pulumi.dynamic.ReadResult> {
         const report = await readCluster({ ...toSpec(props), timeoutMs: 10000 });

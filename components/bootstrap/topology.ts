@@ -74,12 +74,13 @@ export type Assessment =
 
 /**
  * Decides whether the planned nodes can be bootstrapped, healed, or must be
- * left alone. Refuses whenever going ahead could lose or mix data: a node that
+ * left alone. `leavingIps` are nodes of this cluster that the plan no longer has. Refuses whenever going ahead could lose or mix data: a node that
  * knows addresses outside the plan, or keys on a node that is not yet in the
  * cluster.
  */
-export function assess(reports: NodeReport[]): Assessment {
-    const planned = new Set(reports.map((r) => r.ip));
+export function assess(reports: NodeReport[], leavingIps: string[] = []): Assessment {
+    // Addresses a node may know: the plan's, and those of nodes the plan just dropped (scale-in).
+    const planned = new Set([...reports.map((r) => r.ip), ...leavingIps]);
     const reasons: string[] = [];
     const members: NodeReport[] = [];
     const strangers: NodeReport[] = [];

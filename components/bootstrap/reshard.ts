@@ -1,0 +1,120 @@
+/**
+ * Planning changes to a running cluster's shape: which nodes lead the
+ * shards, which slots move where, which nodes replicate whom, which nodes
+ * leave. Pure: every function takes a CLUSTER NODES view and the plan.
+ */
+import { NodeLine, isMaster } from "./topology";
+import { SlotRange, mergeRanges, splitSlots } from "../planning/slots";
+
+const confirmedFail = (n: NodeLine) => n.flags.includes("fail");
+const firstSlot = (n: NodeLine) => Math.min(...n.slots.map((r) => r.start));
+
+/** Live masters that own slots, in slot order: the shards as they are now. */
+export function currentShardLeaders(view: NodeLine[]): NodeLine[] {
+    return view.filter((n) => isMaster(n) && !confirmedFail(n) && n.slots.length > 0).sort((a, b) => firstSlot(a) - firstSlot(b));
+}
+
+export interface LeaderChoice {
+    /** Ids of the nodes that lead the shards after the change, in slot order. */
+    leaders: string[];
+    /** Current leaders that must hand all their slots to others. */
+    draining: string[];
+    /** Staying replicas to turn into empty masters (CLUSTER RESET) because no empty node is left to lead a new shard. */
+    toReset: string[];
+}
+
+/**
+ * Keeps every staying shard leader it can; drops the last shards when there
+ * are too many; leads new shards with empty staying masters first, then with
+ * replicas taken from the shards that have the most.
+ */
+export function chooseLeaders(view: NodeLine[], stayingIps: Set<string>, shards: number): LeaderChoice {
+    const current = currentShardLeaders(view);
+    const staying = current.filter((n) => stayingIps.has(n.ip));
+    const kept = staying.slice(0, shards);
+    const draining = [...current.filter((n) => !stayingIps.has(n.ip)), ...staying.slice(shards)].map((n) => n.id);
+    const leaders = kept.map((n) => n.id);
+    const toReset: string[] = [];
+    const empty = view.filter((n) => stayingIps.has(n.ip) && !confirmedFail(n) && isMaster(n) && n.slots.length === 0);
+    for (const n of empty) {
+        if (leaders.length < shards) leaders.push(n.id);
+    }
+    if (leaders.length < shards) {
+        const replicasOf = (id: string) => view.filter((r) => r.masterId === id && stayingIps.has(r.ip) && !confirmedFail(r));
+        while (leaders.length < shards) {
+            const donor = kept
+                .map((m) => ({ m, spare: replicasOf(m.id).filter((r) => !toReset.includes(r.id)) }))
+                .sort((a, b) => b.spare.length - a.spare.length)[0];
+            if (!donor || donor.spare.length === 0) {
+                throw new Error(`not enough nodes to lead ${shards} shards`);
+            }
+            const chosen = donor.spare[donor.spare.length - 1];
+            toReset.push(chosen.id);
+            leaders.push(chosen.id);
+        }
+    }
+    return { leaders, draining, toReset };
+}
+
+export interface SlotMove {
+    from: string;
+    to: string;
+    slots: SlotRange[];
+}
+
+/** The slots that change owner when `leaders` take the standard split, grouped by (from, to). */
+export function slotMoves(view: NodeLine[], leaders: string[]): SlotMove[] {
+    const target = splitSlots(leaders.length);
+    const owner = new Map<number, string>();
+    for (const n of view.filter((x) => isMaster(x) && !confirmedFail(x))) {
+        for (const r of n.slots) for (let s = r.start; s <= r.end; s++) owner.set(s, n.id);
+    }
+    const moves = new Map<string, SlotMove>();
+    target.forEach((range, i) => {
+        for (let s = range.start; s <= range.end; s++) {
+            const from = owner.get(s);
+            const to = leaders[i];
+            if (from === undefined || from === to) continue;
+            const key = `${from}>${to}`;
+            const move = moves.get(key) ?? { from, to, slots: [] };
+            move.slots.push({ start: s, end: s });
+            moves.set(key, move);
+        }
+    });
+    return [...moves.values()].map((m) => ({ ...m, slots: mergeRanges(m.slots) }));
+}
+
+export interface ReplicaAssignment {
+    node: string;
+    masterId: string;
+}
+
+/**
+ * Gives every leader `replicas` replicas from the staying nodes that lead
+ * nothing: existing replicas stay where they are unless their shard has too
+ * many; empty masters and surplus replicas go to the shards that lack some.
+ */
+export function assignReplicas(view: NodeLine[], leaders: string[], stayingIps: Set<string>, replicas: number): ReplicaAssignment[] {
+    const usable = view.filter((n) => stayingIps.has(n.ip) && !confirmedFail(n) && !leaders.includes(n.id));
+    const members = new Map(leaders.map((id) => [id, usable.filter((n) => n.masterId === id).map((n) => n.id)]));
+    const free: string[] = usable.filter((n) => !n.masterId || !leaders.includes(n.masterId)).map((n) => n.id);
+    for (const [id, list] of members) {
+        while (list.length > replicas) free.push(list.pop()!);
+        members.set(id, list);
+    }
+    const out: ReplicaAssignment[] = [];
+    for (const id of leaders) {
+        const list = members.get(id)!;
+        while (list.length < replicas && free.length > 0) {
+            const node = free.shift()!;
+            list.push(node);
+            out.push({ node, masterId: id });
+        }
+    }
+    return out;
+}
+
+/** Nodes the cluster knows that the plan no longer has (scale-in), or that are gone for good. */
+export function departingNodes(view: NodeLine[], stayingIps: Set<string>): NodeLine[] {
+    return view.filter((n) => !stayingIps.has(n.ip));
+}

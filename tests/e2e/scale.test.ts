@@ -1,0 +1,99 @@
+// Day-2: changing shards and replicas with `pulumi up` on a cluster that
+// holds data; every key is checked after every change.
+import { strict as assert } from "assert";
+import { Cluster } from "ioredis";
+import "../support/env";
+import { stackObjects } from "../support/docker";
+import { TestStack, createTestStack } from "../support/stack";
+import { runStatus } from "../support/status";
+import { clusterClient, countMissingKeys, liveNodes, writeKeys } from "../support/redis";
+
+const PREFIX = "e2e-d";
+const PLAIN_KEYS = 10000;
+const GROUPS = 5000; // two keys each, in one hash slot: 20,000 keys in all
+
+async function writeGroups(client: Cluster): Promise<void> {
+    for (let start = 0; start < GROUPS; start += 500) {
+        const batch = [];
+        for (let i = start; i < start + 500; i++) batch.push(client.mset(`{g${i}}:a`, `a${i}`, `{g${i}}:b`, `b${i}`));
+        await Promise.all(batch);
+    }
+}
+
+async function missingGroups(client: Cluster): Promise<number> {
+    let missing = 0;
+    for (let start = 0; start < GROUPS; start += 500) {
+        const batch = [];
+        for (let i = start; i < start + 500; i++) batch.push(client.mget(`{g${i}}:a`, `{g${i}}:b`).then(([a, b]) => (a === `a${i}` && b === `b${i}` ? 0 : 1)));
+        missing += (await Promise.all(batch)).reduce((x: number, y: number) => x + y, 0);
+    }
+    return missing;
+}
+
+describe("changing the shape of a cluster that holds data", function () {
+    this.timeout(20 * 60 * 1000);
+    let t: TestStack;
+    const seed = "10.204.0.11:6379";
+
+    before(async () => {
+        t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.204.0.0/24", hostPortBase: "0" });
+        await t.up();
+        const client = clusterClient([seed]);
+        try {
+            await writeKeys(client, PLAIN_KEYS, "s");
+            await writeGroups(client);
+        } finally {
+            client.disconnect();
+        }
+    });
+    after(async () => {
+        await t?.destroyAndRemove();
+    });
+
+    async function change(config: Record<string, string>, shards: number, replicas: number) {
+        await t.stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`redis-cluster:${k}`, { value: v }])));
+        const result = await t.up();
+        assert.equal(result.outputs.clusterState.value, "ok");
+        const out = result.outputs.slotAssignments.value as { slots: string[]; slotCount: number; replicas: unknown[] }[];
+        assert.equal(out.length, shards);
+        const counts = out.map((s) => s.slotCount);
+        assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `slots unbalanced: ${counts}`);
+        assert.ok(out.every((s) => s.replicas.length === replicas), JSON.stringify(out.map((s) => s.replicas.length)));
+
+        // Independent view: exactly the planned nodes, no open slots, every key readable.
+        const view = liveNodes(`${PREFIX}-1`);
+        assert.equal(view.length, shards * (replicas + 1), view.map((n) => `${n.ip} ${n.flags}`).join("\n"));
+        assert.ok(view.every((n) => !n.slots.some((s) => s.startsWith("["))), "open slots left");
+        assert.equal(stackObjects(t.name).containers.length, shards * (replicas + 1));
+        const client = clusterClient([seed]);
+        try {
+            assert.equal(await countMissingKeys(client, PLAIN_KEYS, "s"), 0);
+            assert.equal(await missingGroups(client), 0);
+        } finally {
+            client.disconnect();
+        }
+        const status = runStatus(t.name);
+        assert.equal(status.code, 0, status.output);
+        await t.stack.preview({ expectNoChanges: true });
+    }
+
+    it("grows from 3 to 4 shards, rebalancing slots and keeping every key", async () => {
+        await change({ shards: "4" }, 4, 1);
+    });
+
+    it("grows from 4 to 5 shards", async () => {
+        await change({ shards: "5" }, 5, 1);
+    });
+
+    it("shrinks from 5 to 3 shards: slots leave before the nodes, which are forgotten", async () => {
+        await change({ shards: "3" }, 3, 1);
+    });
+
+    it("adds a replica to every shard", async () => {
+        await change({ replicasPerShard: "2" }, 3, 2);
+    });
+
+    it("removes the extra replicas again", async () => {
+        await change({ replicasPerShard: "1" }, 3, 1);
+    });
+});
