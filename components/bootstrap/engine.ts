@@ -23,7 +23,7 @@ import {
     slotOwnership,
 } from "./topology";
 import { SlotRange, mergeRanges, parseRange, uncoveredSlots, formatRange } from "../planning/slots";
-import { SlotMove, assignReplicas, chooseLeaders, departingNodes, slotMoves } from "./reshard";
+import { SlotMove, assignReplicas, chooseLeaders, currentShardLeaders, departingNodes, orderMoves, slotMoves } from "./reshard";
 
 export interface NodeAddress {
     name: string;
@@ -176,6 +176,14 @@ class Nodes {
     }
 }
 
+function roleSignature(view: NodeLine[]): string {
+    return view
+        .filter((n) => !isHandshake(n))
+        .map((n) => `${n.id}:${n.masterId ?? "master"}`)
+        .sort()
+        .join(" ");
+}
+
 function parseInfo(text: string): Record<string, string> {
     const out: Record<string, string> = {};
     for (const line of text.split("\n")) {
@@ -302,7 +310,7 @@ async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, 
     await meetAll(nodes, deadline, log);
     await finishOpenSlots(nodes, await nodes.bestView(), log);
     await assignSlots(nodes, await nodes.bestView(), log);
-    await attachReplicas(nodes, await waitSlotAgreement(nodes, deadline), deadline, log);
+    // Roles of a formed cluster follow what it is now, not the initial plan's numbering.
     await reshape(nodes, deadline, log);
 }
 
@@ -322,17 +330,24 @@ async function reshape(nodes: Nodes, deadline: Deadline, log: Log): Promise<void
 
     view = await waitSlotAgreement(nodes, deadline);
     const choice = chooseLeaders(view, staying, spec.shards.length);
-    for (const id of choice.toReset) {
+    const current = new Set(currentShardLeaders(view).map((n) => n.id));
+    let reset = 0;
+    for (const id of choice.leaders.filter((l) => !current.has(l))) {
         const line = view.find((n) => n.id === id)!;
-        log(`turning replica ${nodes.nameOf(line.ip)} into an empty master to lead a new shard`);
-        await (await nodes.at(line.ip, line.port)).call("CLUSTER", "RESET", "SOFT");
+        const client = await nodes.at(line.ip, line.port);
+        // Ask the node itself: gossip may not have told the others yet that it became a replica.
+        if (choice.toReset.includes(id) || parseInfo(String(await client.call("INFO", "replication"))).role !== "master") {
+            log(`turning replica ${nodes.nameOf(line.ip)} into an empty master to lead a new shard`);
+            await client.call("CLUSTER", "RESET", "SOFT");
+            reset++;
+        }
     }
-    if (choice.toReset.length > 0) {
+    if (reset > 0) {
         await meetAll(nodes, deadline, log);
         view = await waitSlotAgreement(nodes, deadline);
     }
 
-    const moves = slotMoves(view, choice.leaders);
+    const moves = orderMoves(view, slotMoves(view, choice.leaders), choice.leaders);
     for (const move of moves) {
         await moveSlots(nodes, view, move, log);
     }
@@ -681,6 +696,8 @@ async function waitHealthy(nodes: Nodes, deadline: Deadline, log: Log): Promise<
             );
             const notOk = states.filter((s) => s.cluster.cluster_state !== "ok").map((s) => s.name);
             const maps = new Set(states.map((s) => slotOwnership(s.view)));
+            // Every node must also agree on who replicates whom, or outputs read from one node could be stale.
+            const roles = new Set(states.map((s) => roleSignature(s.view)));
             const open = states.filter((s) => s.view.some((l) => isMyself(l) && l.openSlots.length > 0)).map((s) => s.name);
             const replicas = states.filter((s) => s.replication.role === "slave");
             const linked = replicas.filter((s) => s.replication.master_link_status === "up");
@@ -688,6 +705,7 @@ async function waitHealthy(nodes: Nodes, deadline: Deadline, log: Log): Promise<
             const problems: string[] = [];
             if (notOk.length > 0) problems.push(`cluster_state not ok on ${notOk.join(", ")}`);
             if (maps.size > 1) problems.push(`nodes disagree on the slot map`);
+            if (roles.size > 1) problems.push(`nodes disagree on which node replicates which`);
             if (gaps.length > 0) problems.push(`slots ${gaps.map(formatRange).join(",")} unassigned`);
             if (open.length > 0) problems.push(`open slots on ${open.join(", ")}`);
             if (linked.length < replicas.length) problems.push(`replicas in sync ${linked.length}/${replicas.length}`);

@@ -84,6 +84,40 @@ export function slotMoves(view: NodeLine[], leaders: string[]): SlotMove[] {
     return [...moves.values()].map((m) => ({ ...m, slots: mergeRanges(m.slots) }));
 }
 
+const size = (ranges: SlotRange[]) => ranges.reduce((n, r) => n + r.end - r.start + 1, 0);
+
+/**
+ * Orders moves so that no leader ever owns zero slots on the way: Redis turns
+ * a master that gives away its last slot into a replica of the receiver
+ * (cluster-allow-replica-migration), after which it could not take slots back.
+ * When every remaining move would empty its leader, one slot of it waits
+ * until the end, when the leader has received its new slots.
+ */
+export function orderMoves(view: NodeLine[], moves: SlotMove[], leaders: string[]): SlotMove[] {
+    const owned = new Map(view.map((n) => [n.id, size(n.slots)]));
+    const pending = moves.map((m) => ({ ...m, slots: [...m.slots] }));
+    const ordered: SlotMove[] = [];
+    const deferred: SlotMove[] = [];
+    while (pending.length > 0) {
+        let i = pending.findIndex((m) => !leaders.includes(m.from) || (owned.get(m.from) ?? 0) - size(m.slots) > 0);
+        if (i < 0) {
+            i = 0;
+            const m = pending[0];
+            const last = m.slots[m.slots.length - 1];
+            const held = { start: last.end, end: last.end };
+            m.slots = last.start === last.end ? m.slots.slice(0, -1) : [...m.slots.slice(0, -1), { start: last.start, end: last.end - 1 }];
+            deferred.push({ from: m.from, to: m.to, slots: [held] });
+        }
+        const [m] = pending.splice(i, 1);
+        if (m.slots.length > 0) {
+            owned.set(m.from, (owned.get(m.from) ?? 0) - size(m.slots));
+            owned.set(m.to, (owned.get(m.to) ?? 0) + size(m.slots));
+            ordered.push(m);
+        }
+    }
+    return [...ordered, ...deferred];
+}
+
 export interface ReplicaAssignment {
     node: string;
     masterId: string;

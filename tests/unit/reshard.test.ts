@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { assignReplicas, chooseLeaders, departingNodes, slotMoves } from "../../components/bootstrap/reshard";
+import { assignReplicas, chooseLeaders, departingNodes, orderMoves, slotMoves } from "../../components/bootstrap/reshard";
 import { parseClusterNodes } from "../../components/bootstrap/topology";
 import { formatRange } from "../../components/planning/slots";
 
@@ -75,5 +75,40 @@ a 10.0.0.14:6379@16379 slave m1 0 0 1 connected
 b 10.0.0.15:6379@16379 slave m1 0 0 1 connected
 c 10.0.0.16:6379@16379 slave m2 0 0 2 connected`);
         assert.deepEqual(assignReplicas(view, ["m1", "m2", "m3"], ips(6), 1), [{ node: "b", masterId: "m3" }]);
+    });
+});
+
+describe("ordering slot moves", () => {
+    it("lets a leader receive before it gives away its last slot (3 -> 5)", () => {
+        const view = parseClusterNodes(`
+m1 10.0.0.11:6379@16379 myself,master - 0 0 1 connected 0-5460
+m2 10.0.0.12:6379@16379 master - 0 0 2 connected 5461-10922
+m3 10.0.0.13:6379@16379 master - 0 0 3 connected 10923-16383
+n4 10.0.0.14:6379@16379 master - 0 0 0 connected
+n5 10.0.0.15:6379@16379 master - 0 0 0 connected`);
+        const leaders = ["m1", "m2", "m3", "n4", "n5"];
+        const ordered = orderMoves(view, slotMoves(view, leaders), leaders);
+        const owned = new Map(view.map((n) => [n.id, n.slots.reduce((k, r) => k + r.end - r.start + 1, 0)]));
+        for (const m of ordered) {
+            const size = m.slots.reduce((k, r) => k + r.end - r.start + 1, 0);
+            owned.set(m.from, owned.get(m.from)! - size);
+            owned.set(m.to, owned.get(m.to)! + size);
+            assert.ok(owned.get(m.from)! > 0, `${m.from} emptied by ${JSON.stringify(m)}`);
+        }
+        assert.deepEqual([...owned.values()], [3277, 3277, 3276, 3277, 3277]);
+    });
+
+    it("drains leaving shards first when shrinking (5 -> 3)", () => {
+        const view = parseClusterNodes(`
+m1 10.0.0.11:6379@16379 myself,master - 0 0 1 connected 0-3276
+m2 10.0.0.12:6379@16379 master - 0 0 2 connected 3277-6553
+m3 10.0.0.13:6379@16379 master - 0 0 3 connected 6554-9829
+m4 10.0.0.14:6379@16379 master - 0 0 4 connected 9830-13106
+m5 10.0.0.15:6379@16379 master - 0 0 5 connected 13107-16383`);
+        const leaders = ["m1", "m2", "m3"];
+        const ordered = orderMoves(view, slotMoves(view, leaders), leaders);
+        const firstLeaderMove = ordered.findIndex((m) => leaders.includes(m.from));
+        assert.ok(ordered.slice(firstLeaderMove).every((m) => leaders.includes(m.from) || m.slots.length === 1));
+        assert.ok(ordered.findIndex((m) => m.from === "m3") > ordered.findIndex((m) => m.to === "m3"));
     });
 });

@@ -23,6 +23,8 @@ step() { echo "==> $*"; }
 output=$1
 version=${2#v}
 [[ -n $output ]] || die "OUTPUT_PATH must not be empty."
+[[ $output == /* ]] || output=$PWD/$output
+[[ ! -d $output ]] || die "OUTPUT_PATH $output is a directory, not a file path."
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$ ]] ||
   die "VERSION '$2' is not a semantic version such as 5.0.0."
 command -v go >/dev/null || die "the go command is not on PATH."
@@ -91,6 +93,8 @@ step "Checking the reported version"
 reported=$("$work/pulumi-resource-docker" -version) || die "the built plugin did not run."
 [[ $reported == "$version" ]] || die "the built plugin reports version '$reported' instead of '$version'."
 
-mv -f "$work/pulumi-resource-docker" "$output"
-echo "    $output ($(wc -c <"$output") bytes, sha256 $(sha256sum <"$output" | cut -d' ' -f1))"
+step "Installing $output"
+cp "$work/pulumi-resource-docker" "$output.tmp.$$"
+mv -f "$output.tmp.$$" "$output"
+echo "    $(wc -c <"$output") bytes, sha256 $(sha256sum <"$output" | cut -d' ' -f1)"
 step "Done"
