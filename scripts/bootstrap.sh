@@ -58,7 +58,9 @@ step_docker() {
 
 go_build() { # go_build MODULE_DIR OUTPUT PACKAGE LDFLAGS
   command -v go >/dev/null || die "Go is missing, and it is needed to build $(basename "$2") offline: install Go 1.25 or newer."
-  (cd "$1" && CGO_ENABLED=0 go build -trimpath -ldflags "$4" -o "$2" "$3") \
+  # -v names each package as it is compiled: show a count as progress, and every other line (errors) as is.
+  (cd "$1" && CGO_ENABLED=0 go build -v -trimpath -ldflags "$4" -o "$2" "$3" 2>&1 \
+    | awk '/^[^ :]+$/ { if (++n % 100 == 0) { printf "    %d packages compiled\n", n; fflush() } next } { print; fflush() }') \
     || die "building $(basename "$2") failed (see the Go errors above); check that the Go module proxy is reachable."
 }
 
