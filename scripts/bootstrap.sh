@@ -58,9 +58,12 @@ step_docker() {
 
 go_build() { # go_build MODULE_DIR OUTPUT PACKAGE LDFLAGS
   command -v go >/dev/null || die "Go is missing, and it is needed to build $(basename "$2") offline: install Go 1.25 or newer."
-  # -v names each package as it is compiled: show a count as progress, and every other line (errors) as is.
+  # -v names each package as it is compiled: show counts of downloads and packages as progress,
+  # and every other line (errors) as is.
   (cd "$1" && CGO_ENABLED=0 go build -v -trimpath -ldflags "$4" -o "$2" "$3" 2>&1 \
-    | awk '/^[^ :]+$/ { if (++n % 100 == 0) { printf "    %d packages compiled\n", n; fflush() } next } { print; fflush() }') \
+    | awk '/^go: downloading / { if (++d % 100 == 0) { printf "    %d modules downloaded\n", d; fflush() } next }
+           /^[^ :]+$/ { if (++n % 100 == 0) { printf "    %d packages compiled\n", n; fflush() } next }
+           { print; fflush() }') \
     || die "building $(basename "$2") failed (see the Go errors above); check that the Go module proxy is reachable."
 }
 
@@ -75,7 +78,7 @@ step_pulumi() {
   fi
   mkdir -p "$TOOL_BIN"
   if [ "$("$TOOL_BIN/pulumi" version 2>/dev/null)" != "$PULUMI_VERSION" ]; then
-    say "Building the Pulumi CLI $PULUMI_VERSION from the Go module proxy (cold: about 7 minutes on 2 cores)"
+    say "Building the Pulumi CLI $PULUMI_VERSION from the Go module proxy (fresh machine: about 8 minutes on 2 cores)"
     go_build tools/pulumi-cli "$TOOL_BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$stamp"
   fi
   # Rebuilt whenever its source changes; Go's build cache makes that a few seconds.
@@ -98,7 +101,7 @@ step_docker_plugin() {
   fi
   local binary="$REDIS_CLUSTER_CACHE/plugins/pulumi-resource-docker-v$version"
   if [ ! -x "$binary" ]; then
-    say "Building the docker resource plugin $version from the Go module proxy (cold: about 10 minutes on 2 cores)"
+    say "Building the docker resource plugin $version from the Go module proxy (fresh machine: about 19 minutes on 2 cores)"
     bash tools/docker-provider/build.sh "$binary" "$version" \
       || die "building the docker resource plugin failed (see above); check that the Go module proxy is reachable."
   fi
