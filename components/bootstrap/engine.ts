@@ -255,11 +255,12 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
         }
         if (verdict.kind === "fresh") {
             log(`creating a cluster of ${spec.shards.length} shards from ${spec.nodes.length} new nodes`);
+            // Waits until healthy itself, before it restores the configured node timeout.
             await createCluster(nodes, deadline, log);
         } else {
             await healCluster(nodes, verdict.joining, deadline, log);
+            await waitHealthy(nodes, deadline, log);
         }
-        await waitHealthy(nodes, deadline, log);
         log(`cluster ok after ${((Date.now() - started) / 1000).toFixed(1)}s`);
         return await report(nodes);
     } finally {
