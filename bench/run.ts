@@ -67,6 +67,8 @@ async function waitAllPing(nodes: NodePlan[]): Promise<void> {
 /** Every node cluster_state:ok and knows all nodes; every replica's link up. */
 async function waitHealthy(nodes: NodePlan[], timeoutMs = 120000): Promise<void> {
     const end = Date.now() + timeoutMs;
+    // A node just started again (failover trials) refuses connections for a moment.
+    await waitAllPing(nodes);
     const clients = await Promise.all(nodes.map(adminOf));
     try {
         for (;;) {

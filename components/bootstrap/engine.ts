@@ -20,6 +20,7 @@ import {
     isMaster,
     isMyself,
     parseClusterNodes,
+    parseInfo,
     slotOwnership,
 } from "./topology";
 import { SlotRange, mergeRanges, parseRange, uncoveredSlots, formatRange } from "../planning/slots";
@@ -182,17 +183,6 @@ function roleSignature(view: NodeLine[]): string {
         .map((n) => `${n.id}:${n.masterId ?? "master"}`)
         .sort()
         .join(" ");
-}
-
-function parseInfo(text: string): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const line of text.split("\n")) {
-        const i = line.indexOf(":");
-        if (i > 0 && !line.startsWith("#")) {
-            out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
-        }
-    }
-    return out;
 }
 
 async function connectAll(spec: ClusterSpec, deadline: Deadline, log: Log): Promise<Nodes> {

@@ -50,6 +50,18 @@ export function parseClusterNodes(text: string): NodeLine[] {
         });
 }
 
+/** INFO / CLUSTER INFO text as a key -> value map. */
+export function parseInfo(text: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const line of text.split("\n")) {
+        const i = line.indexOf(":");
+        if (i > 0 && !line.startsWith("#")) {
+            out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+        }
+    }
+    return out;
+}
+
 export const isMyself = (n: NodeLine) => n.flags.includes("myself");
 export const isMaster = (n: NodeLine) => n.flags.includes("master");
 export const isFailed = (n: NodeLine) => n.flags.includes("fail") || n.flags.includes("fail?");

@@ -6,22 +6,13 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { Redis } from "ioredis";
-import { parseClusterNodes } from "../../components/bootstrap/topology";
+import { parseClusterNodes, parseInfo as info } from "../../components/bootstrap/topology";
 import { NodeSample, judge, render } from "./health";
 
 const root = path.resolve(__dirname, "../..");
 
 function pulumi(args: string[]): string {
     return execFileSync("pulumi", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-
-function info(text: string): Record<string, string> {
-    return Object.fromEntries(
-        text
-            .split("\n")
-            .filter((l) => l.includes(":") && !l.startsWith("#"))
-            .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
-    );
 }
 
 async function sample(name: string, address: string, password: string | undefined): Promise<NodeSample> {
