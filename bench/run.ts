@@ -214,6 +214,8 @@ async function reshardTrial(ours: boolean, stack: string): Promise<number> {
             const id = docker("exec", a.name, "redis-cli", "cluster", "myid");
             docker("exec", nodes[0].name, "redis-cli", "--cluster", "add-node", `${b.ip}:6379`, seed, "--cluster-slave", "--cluster-master-id", id);
             await waitKnown(nodes);
+            // rebalance fails with CLUSTERDOWN if the new master does not yet see the cluster as ok.
+            await waitHealthy(nodes);
             docker("exec", nodes[0].name, "redis-cli", "--cluster", "rebalance", seed, "--cluster-use-empty-masters");
         }
         await waitHealthy(nodes);

@@ -99,6 +99,12 @@ step_docker_plugin() {
     note "docker resource plugin ok ($version)"
     return
   fi
+  # With Pulumi's own CLI on a connected machine, the released plugin is one download away.
+  if [ "$(readlink -f "$(command -v pulumi)")" != "$(readlink -f "$TOOL_BIN/pulumi")" ] \
+     && PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION= timeout 120 pulumi plugin install resource docker "$version" >/dev/null 2>&1; then
+    note "docker resource plugin ok ($version, downloaded)"
+    return
+  fi
   local binary="$REDIS_CLUSTER_CACHE/plugins/pulumi-resource-docker-v$version"
   if [ ! -x "$binary" ]; then
     say "Building the docker resource plugin $version from the Go module proxy (fresh machine: about 19 minutes on 2 cores)"
