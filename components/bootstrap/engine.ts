@@ -24,7 +24,7 @@ import {
     slotOwnership,
 } from "./topology";
 import { SlotRange, mergeRanges, parseRange, uncoveredSlots, formatRange } from "../planning/slots";
-import { SlotMove, assignReplicas, chooseLeaders, currentShardLeaders, departingNodes, orderMoves, slotMoves } from "./reshard";
+import { ReplicaAssignment, SlotMove, assignReplicas, chooseLeaders, currentShardLeaders, departingNodes, orderMoves, slotMoves } from "./reshard";
 
 export interface NodeAddress {
     name: string;
@@ -273,7 +273,10 @@ async function createCluster(nodes: Nodes, deadline: Deadline, log: Log): Promis
         );
         await assignSlots(nodes, [], log);
         await meetAll(nodes, deadline, log);
-        await attachReplicas(nodes, await waitSlotAgreement(nodes, deadline), deadline, log);
+        const view = await waitSlotAgreement(nodes, deadline);
+        const leaders = nodes.spec.shards.map((s) => view.find((n) => n.ip === nodes.byName(s.master).ip)!.id);
+        const staying = new Set(nodes.spec.nodes.map((n) => n.ip));
+        await replicate(nodes, view, assignReplicas(view, leaders, staying, nodes.spec.shards[0]?.replicas.length ?? 0), deadline, log);
         await waitHealthy(nodes, deadline, log);
     } finally {
         // Restore the configured timeout on every path, so no node keeps the bootstrap value.
@@ -375,16 +378,7 @@ async function reshape(nodes: Nodes, deadline: Deadline, log: Log): Promise<void
         view = await waitSlotAgreement(nodes, deadline);
     }
 
-    const assignments = assignReplicas(view, choice.leaders, staying, replicas);
-    for (const a of assignments) {
-        const line = view.find((n) => n.id === a.node)!;
-        const master = view.find((n) => n.id === a.masterId)!;
-        await waitUntil(deadline, () => `${nodes.nameOf(line.ip)} to replicate ${nodes.nameOf(master.ip)}`, async () => {
-            await (await nodes.at(line.ip, line.port)).call("CLUSTER", "REPLICATE", a.masterId);
-            return true;
-        });
-        log(`${nodes.nameOf(line.ip)} -> replica of ${nodes.nameOf(master.ip)}`);
-    }
+    await replicate(nodes, view, assignReplicas(view, choice.leaders, staying, replicas), deadline, log);
 
     const leaving = departingNodes(await waitSlotAgreement(nodes, deadline), staying);
     if (leaving.length > 0) {
@@ -661,48 +655,25 @@ async function waitSlotAgreement(nodes: Nodes, deadline: Deadline): Promise<Node
     );
 }
 
-/**
- * Makes each slot-less master a replica of the shard it was planned for; a
- * planned master that lost its slots to a failover joins the node that took them.
- */
-async function attachReplicas(nodes: Nodes, view: NodeLine[], deadline: Deadline, log: Log): Promise<void> {
-    const spec = nodes.spec;
-    const pending: { replica: string; master: string; masterId: string }[] = [];
-    for (const shard of spec.shards) {
-        const planned = shard.slots.map(parseRange);
-        const leader = currentLeader(view, planned, nodes);
-        if (!leader) {
-            throw new Error(`no live master owns slots ${shard.slots.join(",")}; the cluster cannot be healed automatically`);
-        }
-        const leaderIp = nodes.byName(leader).ip;
-        const leaderId = view.find((n) => n.ip === leaderIp && !n.flags.includes("fail"))!.id;
-        for (const member of [shard.master, ...shard.replicas]) {
-            if (member === leader) {
-                continue;
-            }
-            const line = view.find((n) => n.ip === nodes.byName(member).ip && !n.flags.includes("fail"));
-            if (line && isMaster(line) && line.slots.length === 0) {
-                pending.push({ replica: member, master: leader, masterId: leaderId });
-            }
-        }
-    }
-    if (pending.length === 0) {
-        return;
-    }
+/** Sends CLUSTER REPLICATE for each assignment, retrying until the replica knows its master. */
+async function replicate(nodes: Nodes, view: NodeLine[], assignments: ReplicaAssignment[], deadline: Deadline, log: Log): Promise<void> {
     await Promise.all(
-        pending.map((p) =>
-            waitUntil(
-                deadline,
-                () => `${p.replica} to accept REPLICATE ${p.master}`,
-                async () => {
-                    await nodes.client(p.replica).call("CLUSTER", "REPLICATE", p.masterId);
-                    return true;
-                },
-                100,
-            ),
-        ),
+        assignments.map(async (a) => {
+            const line = view.find((n) => n.id === a.node)!;
+            const client = await nodes.at(line.ip, line.port);
+            await waitUntil(deadline, () => `${nodes.nameOf(line.ip)} to accept CLUSTER REPLICATE ${a.masterId}`, async () => {
+                await client.call("CLUSTER", "REPLICATE", a.masterId);
+                return true;
+            });
+        }),
     );
-    log(`replicas attached: ${pending.map((p) => `${p.replica}->${p.master}`).join(", ")}`);
+    if (assignments.length > 0) {
+        const name = (id: string) => {
+            const l = view.find((n) => n.id === id)!;
+            return nodes.nameOf(l.ip) ?? l.ip;
+        };
+        log(`replicas attached: ${assignments.map((a) => `${name(a.node)}->${name(a.masterId)}`).join(", ")}`);
+    }
 }
 
 /** cluster_state:ok everywhere, one slot map, no open slots, every replica linked. */

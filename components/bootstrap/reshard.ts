@@ -3,6 +3,7 @@
  * shards, which slots move where, which nodes replicate whom, which nodes
  * leave. Pure: every function takes a CLUSTER NODES view and the plan.
  */
+import { ip2long } from "netmask";
 import { NodeLine, isMaster } from "./topology";
 import { SlotRange, mergeRanges, splitSlots } from "../planning/slots";
 
@@ -129,7 +130,10 @@ export interface ReplicaAssignment {
  * many; empty masters and surplus replicas go to the shards that lack some.
  */
 export function assignReplicas(view: NodeLine[], leaders: string[], stayingIps: Set<string>, replicas: number): ReplicaAssignment[] {
-    const usable = view.filter((n) => stayingIps.has(n.ip) && !confirmedFail(n) && !leaders.includes(n.id));
+    // In address order, so a new cluster gets the plan's layout (node 4 replicates shard 1, ...).
+    const usable = view
+        .filter((n) => stayingIps.has(n.ip) && !confirmedFail(n) && !leaders.includes(n.id))
+        .sort((a, b) => ip2long(a.ip) - ip2long(b.ip));
     const members = new Map(leaders.map((id) => [id, usable.filter((n) => n.masterId === id).map((n) => n.id)]));
     const free: string[] = usable.filter((n) => !n.masterId || !leaders.includes(n.masterId)).map((n) => n.id);
     for (const [id, list] of members) {
