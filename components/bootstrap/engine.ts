@@ -261,7 +261,7 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
 async function createCluster(nodes: Nodes, deadline: Deadline, log: Log): Promise<void> {
     const names = nodes.spec.nodes.map((n) => n.name);
     try {
-        await Promise.all(names.map((n) => nodes.client(n).call("CONFIG", "SET", "cluster-node-timeout", String(BOOTSTRAP_NODE_TIMEOUT_MS))));
+        await setNodeTimeout(nodes, names, BOOTSTRAP_NODE_TIMEOUT_MS);
         // Distinct epochs before the nodes meet, so no two masters ever tie (as redis-cli does).
         await Promise.all(
             names.map((n, i) =>
@@ -280,15 +280,13 @@ async function createCluster(nodes: Nodes, deadline: Deadline, log: Log): Promis
         await waitHealthy(nodes, deadline, log);
     } finally {
         // Restore the configured timeout on every path, so no node keeps the bootstrap value.
-        await Promise.all(
-            names.map((n) =>
-                nodes
-                    .client(n)
-                    .call("CONFIG", "SET", "cluster-node-timeout", String(nodes.spec.nodeTimeoutMs))
-                    .catch(() => undefined),
-            ),
-        );
+        await setNodeTimeout(nodes, names, nodes.spec.nodeTimeoutMs).catch(() => undefined);
     }
+}
+
+/** CONFIG SET cluster-node-timeout on the named nodes (runtime only: redis.conf keeps the configured value). */
+async function setNodeTimeout(nodes: Nodes, names: string[], ms: number): Promise<void> {
+    await Promise.all(names.map((n) => nodes.client(n).call("CONFIG", "SET", "cluster-node-timeout", String(ms))));
 }
 
 async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, log: Log): Promise<void> {
@@ -298,9 +296,9 @@ async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, 
     // Applies a changed nodeTimeoutMs without a restart, and undoes the bootstrap's lowered value if an
     // earlier run was interrupted before restoring it. Joining nodes get the short bootstrap timeout
     // so they say cluster_state:ok in well under a second (they own no slots and cast no votes).
-    const joiningSet = new Set(joining);
-    const timeoutFor = (name: string) => String(joiningSet.has(name) ? BOOTSTRAP_NODE_TIMEOUT_MS : nodes.spec.nodeTimeoutMs);
-    await Promise.all(nodes.spec.nodes.map((n) => nodes.client(n.name).call("CONFIG", "SET", "cluster-node-timeout", timeoutFor(n.name))));
+    const members = nodes.spec.nodes.map((n) => n.name).filter((n) => !joining.includes(n));
+    await setNodeTimeout(nodes, members, nodes.spec.nodeTimeoutMs);
+    await setNodeTimeout(nodes, joining, BOOTSTRAP_NODE_TIMEOUT_MS);
     try {
         await forgetGhosts(nodes, log);
         await meetAll(nodes, deadline, log);
@@ -311,14 +309,7 @@ async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, 
         // Roles of a formed cluster follow what it is now, not the initial plan's numbering.
         await reshape(nodes, deadline, log);
     } finally {
-        await Promise.all(
-            joining.map((name) =>
-                nodes
-                    .client(name)
-                    .call("CONFIG", "SET", "cluster-node-timeout", String(nodes.spec.nodeTimeoutMs))
-                    .catch(() => undefined),
-            ),
-        );
+        await setNodeTimeout(nodes, joining, nodes.spec.nodeTimeoutMs).catch(() => undefined);
     }
 }
 
