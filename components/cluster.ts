@@ -3,13 +3,17 @@
  * image, one RedisNode per planned node, then the bootstrap that forms the
  * cluster and reports its live slot map.
  */
+import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { RolloutGate } from "./bootstrap/gate";
+import { WaveMember } from "./bootstrap/handover";
 import { ClusterBootstrap } from "./bootstrap/provider";
 import { ShardView } from "./bootstrap/topology";
 import { clusterLabels } from "./labels";
 import { RedisNode } from "./node";
-import { ClusterPlan, planCluster } from "./planning/plan";
+import { ClusterPlan, NodePlan, planCluster } from "./planning/plan";
+import { rolloutWaves } from "./planning/rollout";
 import { renderRedisConf } from "./planning/redisConf";
 import { ClusterSettings } from "./planning/settings";
 import { countSlots, formatRange } from "./planning/slots";
@@ -31,6 +35,19 @@ export function plannedLayout(plan: ClusterPlan): PlannedShardView[] {
 
 function bootstrapShards(plan: ClusterPlan) {
     return plan.shards.map((s) => ({ master: s.master, replicas: s.replicas, slots: s.slots.map(formatRange) }));
+}
+
+/**
+ * A node as its rollout gate sees it. The revision changes exactly when Pulumi would recreate the
+ * container; it is a hash, so the rendered file is not stored twice.
+ */
+function waveMember(node: NodePlan, imageId: pulumi.Output<string>, conf: pulumi.Output<string>, plan: ClusterPlan): pulumi.Output<WaveMember> {
+    return pulumi.all([imageId, conf]).apply(([image, text]) => ({
+        name: node.name,
+        ip: node.ip,
+        port: node.port,
+        revision: createHash("sha256").update(JSON.stringify([image, text, node.hostPort ?? null, plan.networkName])).digest("hex"),
+    }));
 }
 
 export class RedisCluster extends pulumi.ComponentResource {
@@ -64,27 +81,45 @@ export class RedisCluster extends pulumi.ComponentResource {
         this.image = new docker.RemoteImage(`${name}-image`, { name: settings.image, keepLocally: true }, { parent: this });
 
         const password = settings.password === undefined ? undefined : pulumi.secret(settings.password);
-        this.nodes = plan.nodes.map((node) => {
-            const conf = renderRedisConf(node, settings);
-            return new RedisNode(
-                node.name,
+        const addresses = plan.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port }));
+        const nodesByName = new Map<string, RedisNode>();
+        // Containers are created wave by wave behind rollout gates: a change that recreates them
+        // then restarts one member per shard at a time, each master failed over first.
+        let previousWave: pulumi.Resource[] = [];
+        rolloutWaves(plan).forEach((wave, k) => {
+            const confs = wave.map((node) => {
+                const conf = renderRedisConf(node, settings);
+                // The rendered file holds the password when there is one: keep it encrypted in state.
+                return password === undefined ? pulumi.output(conf) : pulumi.secret(conf);
+            });
+            const gate = new RolloutGate(
+                `${name}-rollout-${k + 1}`,
                 {
-                    node,
-                    imageId: this.image.imageId,
-                    networkName: this.network.name,
-                    // The rendered file holds the password when there is one: keep it encrypted in state.
-                    redisConf: password === undefined ? conf : pulumi.secret(conf),
-                    labels,
+                    clusterName: settings.namePrefix,
+                    wave: wave.map((node, i) => waveMember(node, this.image.imageId, confs[i], plan)),
+                    nodes: addresses,
+                    password,
                 },
-                { parent: this },
+                { parent: this, dependsOn: previousWave },
             );
+            const created = wave.map(
+                (node, i) =>
+                    new RedisNode(
+                        node.name,
+                        { node, imageId: this.image.imageId, networkName: this.network.name, redisConf: confs[i], labels, after: [gate] },
+                        { parent: this },
+                    ),
+            );
+            created.forEach((n, i) => nodesByName.set(wave[i].name, n));
+            previousWave = created.map((n) => n.container);
         });
+        this.nodes = plan.nodes.map((n) => nodesByName.get(n.name)!);
 
         this.bootstrap = new ClusterBootstrap(
             `${name}-bootstrap`,
             {
                 clusterName: settings.namePrefix,
-                plannedNodes: plan.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port })),
+                plannedNodes: addresses,
                 plannedShards: bootstrapShards(plan),
                 nodeTimeoutMs: settings.nodeTimeoutMs,
                 password,

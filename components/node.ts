@@ -14,6 +14,8 @@ export interface RedisNodeArgs {
     /** The node's redis.conf; a secret when it holds the password. */
     redisConf: pulumi.Input<string>;
     labels: DockerLabel[];
+    /** Resources the container waits for: the rollout gate that lets its wave restart. */
+    after?: pulumi.Resource[];
 }
 
 // The server answers PING (or NOAUTH when a password is set): alive either way.
@@ -61,6 +63,7 @@ export class RedisNode extends pulumi.ComponentResource {
             },
             {
                 parent: this,
+                dependsOn: args.after,
                 // Fixed name, address and host port: the old container must go before its successor starts.
                 deleteBeforeReplace: true,
                 // Docker ignores healthcheck edits on an existing container.

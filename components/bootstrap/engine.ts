@@ -38,6 +38,8 @@ export interface ClusterSpec {
     shards: { master: string; replicas: string[]; slots: string[] }[];
     nodeTimeoutMs: number;
     password?: string;
+    /** The password before this change, tried when the new one is refused (a rotation in progress). */
+    previousPassword?: string;
     /** Addresses of nodes the previous plan had and this one drops: drained, then forgotten. */
     leavingIps?: string[];
     /** Upper bound for the whole operation. */
@@ -55,7 +57,7 @@ export type Log = (message: string) => void;
 /** While building a new cluster, nodes use this node timeout so the first `ok` comes in well under a second. */
 const BOOTSTRAP_NODE_TIMEOUT_MS = 500;
 
-class Deadline {
+export class Deadline {
     private readonly end: number;
     constructor(ms: number, private readonly what: string) {
         this.end = Date.now() + ms;
@@ -73,7 +75,7 @@ class Deadline {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns a value other than undefined, or the deadline passes. */
-async function waitUntil<T>(deadline: Deadline, waitingFor: () => string, probe: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
+export async function waitUntil<T>(deadline: Deadline, waitingFor: () => string, probe: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
     for (;;) {
         const value = await probe().catch(() => undefined);
         if (value !== undefined) {
@@ -101,21 +103,31 @@ function adminClient(node: NodeAddress, password: string | undefined): RedisClie
     });
 }
 
-async function tryConnect(node: NodeAddress, password: string | undefined): Promise<RedisClient | undefined> {
-    const client = adminClient(node, password);
-    try {
-        await client.connect();
-        await client.ping();
-        return client;
-    } catch (err) {
-        client.disconnect();
-        // A wrong password will not fix itself: say so now rather than at the deadline.
-        const message = String((err as Error)?.message ?? err);
-        if (/WRONGPASS|NOAUTH|invalid password/i.test(message)) {
-            throw new Error(`${node.name} (${node.ip}) rejected the configured password: ${message}`);
+/** The passwords to try, new first; during a rotation a node may still accept only the old one. */
+export function passwordCandidates(spec: { password?: string; previousPassword?: string }): (string | undefined)[] {
+    return spec.previousPassword === spec.password ? [spec.password] : [spec.password, spec.previousPassword];
+}
+
+/** A connection to `node`, or undefined when it does not answer; throws when it refuses every password. */
+export async function tryConnect(node: NodeAddress, passwords: (string | undefined)[]): Promise<RedisClient | undefined> {
+    let refusal = "";
+    for (const password of passwords) {
+        const client = adminClient(node, password);
+        try {
+            await client.connect();
+            await client.ping();
+            return client;
+        } catch (err) {
+            client.disconnect();
+            const message = String((err as Error)?.message ?? err);
+            if (!/WRONGPASS|NOAUTH|invalid password/i.test(message)) {
+                return undefined;
+            }
+            refusal = message;
         }
-        return undefined;
     }
+    // A wrong password will not fix itself: say so now rather than at the deadline.
+    throw new Error(`${node.name} (${node.ip}) rejected the configured password: ${refusal}`);
 }
 
 class Nodes {
@@ -132,7 +144,7 @@ class Nodes {
         }
         let c = this.others.get(ip);
         if (!c) {
-            c = await tryConnect({ name: ip, ip, port }, this.spec.password);
+            c = await tryConnect({ name: ip, ip, port }, passwordCandidates(this.spec));
             if (!c) {
                 throw new Error(`${ip}:${port} (a node leaving the cluster) does not answer`);
             }
@@ -197,7 +209,7 @@ async function connectAll(spec: ClusterSpec, deadline: Deadline, log: Log): Prom
                     spec.nodes
                         .filter((n) => !clients.has(n.name))
                         .map(async (n) => {
-                            const c = await tryConnect(n, spec.password);
+                            const c = await tryConnect(n, passwordCandidates(spec));
                             if (c) {
                                 clients.set(n.name, c);
                             }
@@ -296,6 +308,7 @@ async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, 
     // Applies a changed nodeTimeoutMs without a restart, and undoes the bootstrap's lowered value if an
     // earlier run was interrupted before restoring it. Joining nodes get the short bootstrap timeout
     // so they say cluster_state:ok in well under a second (they own no slots and cast no votes).
+    await enforcePassword(nodes);
     const members = nodes.spec.nodes.map((n) => n.name).filter((n) => !joining.includes(n));
     await setNodeTimeout(nodes, members, nodes.spec.nodeTimeoutMs);
     await setNodeTimeout(nodes, joining, BOOTSTRAP_NODE_TIMEOUT_MS);
@@ -311,6 +324,15 @@ async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, 
     } finally {
         await setNodeTimeout(nodes, joining, nodes.spec.nodeTimeoutMs).catch(() => undefined);
     }
+}
+
+/**
+ * Makes the configured password the only one every node accepts, and the one
+ * replicas present. Ends a rotation: nodes not restarted still accept the old one.
+ */
+async function enforcePassword(nodes: Nodes): Promise<void> {
+    const pw = nodes.spec.password ?? "";
+    await Promise.all(nodes.spec.nodes.map((n) => nodes.client(n.name).call("CONFIG", "SET", "masterauth", pw, "requirepass", pw)));
 }
 
 async function waitClusterOk(nodes: Nodes, deadline: Deadline, log: Log): Promise<void> {
@@ -740,7 +762,7 @@ function summarize(view: NodeLine[], clusterState: string, nameOf: (ip: string) 
  */
 export async function readCluster(spec: ClusterSpec): Promise<ClusterReport | undefined> {
     for (const node of spec.nodes) {
-        const client = await tryConnect(node, spec.password).catch(() => undefined);
+        const client = await tryConnect(node, passwordCandidates(spec)).catch(() => undefined);
         if (!client) {
             continue;
         }

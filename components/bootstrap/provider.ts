@@ -56,6 +56,7 @@ function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
         shards: inputs.plannedShards,
         nodeTimeoutMs: inputs.nodeTimeoutMs,
         password: inputs.password,
+        previousPassword: previous === undefined ? inputs.password : previous.password,
         timeoutMs: (inputs.timeoutSeconds ?? 180) * 1000,
     };
 }

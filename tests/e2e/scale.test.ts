@@ -1,34 +1,15 @@
 // Day-2: changing shards and replicas with `pulumi up` on a cluster that
 // holds data; every key is checked after every change.
 import { strict as assert } from "assert";
-import { Cluster } from "ioredis";
 import "../support/env";
 import { stackObjects } from "../support/docker";
 import { TestStack, createTestStack } from "../support/stack";
 import { runStatus } from "../support/status";
-import { clusterClient, countMissingKeys, liveNodes, writeKeys } from "../support/redis";
+import { DataSet, clusterClient, liveNodes, missingFromDataSet, writeDataSet } from "../support/redis";
 
 const PREFIX = "e2e-d";
-const PLAIN_KEYS = 10000;
-const GROUPS = 5000; // two keys each, in one hash slot: 20,000 keys in all
-
-async function writeGroups(client: Cluster): Promise<void> {
-    for (let start = 0; start < GROUPS; start += 500) {
-        const batch = [];
-        for (let i = start; i < start + 500; i++) batch.push(client.mset(`{g${i}}:a`, `a${i}`, `{g${i}}:b`, `b${i}`));
-        await Promise.all(batch);
-    }
-}
-
-async function missingGroups(client: Cluster): Promise<number> {
-    let missing = 0;
-    for (let start = 0; start < GROUPS; start += 500) {
-        const batch = [];
-        for (let i = start; i < start + 500; i++) batch.push(client.mget(`{g${i}}:a`, `{g${i}}:b`).then(([a, b]) => (a === `a${i}` && b === `b${i}` ? 0 : 1)));
-        missing += (await Promise.all(batch)).reduce((x: number, y: number) => x + y, 0);
-    }
-    return missing;
-}
+// 10,000 plain keys and 5,000 hash-tagged pairs: 20,000 keys in all.
+const DATA: DataSet = { prefix: "s", plain: 10000, groups: 5000 };
 
 describe("changing the shape of a cluster that holds data", function () {
     this.timeout(20 * 60 * 1000);
@@ -40,8 +21,7 @@ describe("changing the shape of a cluster that holds data", function () {
         await t.up();
         const client = clusterClient([seed]);
         try {
-            await writeKeys(client, PLAIN_KEYS, "s");
-            await writeGroups(client);
+            await writeDataSet(client, DATA);
         } finally {
             client.disconnect();
         }
@@ -67,8 +47,7 @@ describe("changing the shape of a cluster that holds data", function () {
         assert.equal(stackObjects(t.name).containers.length, shards * (replicas + 1));
         const client = clusterClient([seed]);
         try {
-            assert.equal(await countMissingKeys(client, PLAIN_KEYS, "s"), 0);
-            assert.equal(await missingGroups(client), 0);
+            assert.deepEqual(await missingFromDataSet(client, DATA), { plain: 0, groups: 0 });
         } finally {
             client.disconnect();
         }

@@ -76,3 +76,35 @@ export async function eventually<T>(what: string, timeoutMs: number, probe: () =
         await new Promise((r) => setTimeout(r, everyMs));
     }
 }
+
+/**
+ * The day-2 data set: `plain` keys and `groups` pairs of keys that share a
+ * hash slot (written and read with MSET/MGET, so a split group shows up).
+ */
+export interface DataSet {
+    prefix: string;
+    plain: number;
+    groups: number;
+}
+
+export async function writeDataSet(client: Cluster, d: DataSet): Promise<void> {
+    await writeKeys(client, d.plain, d.prefix);
+    for (let start = 0; start < d.groups; start += 500) {
+        const batch = [];
+        for (let i = start; i < Math.min(d.groups, start + 500); i++) batch.push(client.mset(`{${d.prefix}${i}}:a`, `a${i}`, `{${d.prefix}${i}}:b`, `b${i}`));
+        await Promise.all(batch);
+    }
+}
+
+/** Plain keys and groups whose values are missing or wrong. */
+export async function missingFromDataSet(client: Cluster, d: DataSet): Promise<{ plain: number; groups: number }> {
+    let groups = 0;
+    for (let start = 0; start < d.groups; start += 500) {
+        const batch = [];
+        for (let i = start; i < Math.min(d.groups, start + 500); i++) {
+            batch.push(client.mget(`{${d.prefix}${i}}:a`, `{${d.prefix}${i}}:b`).then(([a, b]) => (a === `a${i}` && b === `b${i}` ? 0 : 1)));
+        }
+        groups += (await Promise.all(batch)).reduce((x: number, y: number) => x + y, 0);
+    }
+    return { plain: await countMissingKeys(client, d.plain, d.prefix), groups };
+}

@@ -1,0 +1,66 @@
+/**
+ * RolloutGate: a Pulumi dynamic resource placed before each wave of node
+ * containers. When a change recreates containers (image, redis.conf,
+ * password), Pulumi updates the gate first and recreates the wave's
+ * containers only after the gate has failed their masters over; the next
+ * gate waits for that wave to rejoin. One wave at a time, never a whole
+ * shard at once.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { NodeAddress } from "./engine";
+import { WaveMember, restartingMembers } from "./handover";
+import { makeWayForRestart } from "./rollout";
+
+export interface RolloutGateArgs {
+    clusterName: pulumi.Input<string>;
+    /** The wave's nodes, each with the fingerprint of its container definition. */
+    wave: pulumi.Input<pulumi.Input<WaveMember>[]>;
+    /** Every planned node, to find the replicas that take over. */
+    nodes: pulumi.Input<NodeAddress[]>;
+    password?: pulumi.Input<string>;
+    timeoutSeconds?: pulumi.Input<number>;
+}
+
+interface Inputs {
+    clusterName: string;
+    wave: WaveMember[];
+    nodes: NodeAddress[];
+    password?: string;
+    timeoutSeconds?: number;
+}
+
+export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
+        const keys: (keyof Inputs)[] = ["wave", "nodes", "password"];
+        const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    },
+    async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
+        // New nodes have nothing to hand over.
+        return { id: `${inputs.clusterName}:${inputs.wave.map((m) => m.name).join(",")}`, outs: inputs };
+    },
+    async update(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
+        const restarting = restartingMembers(olds.wave, news.wave);
+        const log = (message: string) => console.error(`[${news.clusterName}] ${message}`);
+        await makeWayForRestart(
+            {
+                nodes: news.nodes,
+                restarting: restarting.map(({ name, ip, port }) => ({ name, ip, port })),
+                password: news.password,
+                previousPassword: olds.password,
+                timeoutMs: (news.timeoutSeconds ?? 300) * 1000,
+            },
+            log,
+        );
+        return { outs: news };
+    },
+    async delete(): Promise<void> {
+        // Holds nothing: it only orders and prepares restarts.
+    },
+};
+
+export class RolloutGate extends pulumi.dynamic.Resource {
+    constructor(name: string, args: RolloutGateArgs, opts?: pulumi.CustomResourceOptions) {
+        super(rolloutGateProvider, name, args, { ...opts, additionalSecretOutputs: ["password"] }, "redis-cluster", "RolloutGate");
+    }
+}

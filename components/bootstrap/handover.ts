@@ -1,0 +1,37 @@
+/**
+ * Decisions for a rolling restart: which nodes restart, and which replica
+ * takes over from a master before it goes. Pure.
+ */
+import { NodeLine, isFailed } from "./topology";
+
+/** One node of a rollout wave: its address and a fingerprint of its container definition. */
+export interface WaveMember {
+    name: string;
+    ip: string;
+    port: number;
+    /** Changes exactly when the container is recreated (image, redis.conf, port). */
+    revision: string;
+}
+
+/** Members that exist before and after whose container definition changed: Pulumi recreates these. */
+export function restartingMembers(before: WaveMember[], after: WaveMember[]): WaveMember[] {
+    const old = new Map(before.map((m) => [m.name, m.revision]));
+    return after.filter((m) => old.has(m.name) && old.get(m.name) !== m.revision);
+}
+
+/** What a replica says about itself in INFO replication. */
+export interface ReplicaState {
+    linked: boolean;
+    offset: number;
+}
+
+/**
+ * The replica to fail `master` over to: one that is not restarting too, not
+ * failed, linked to its master, and the furthest along in the replication
+ * stream. Undefined when there is none (yet).
+ */
+export function chooseHeir(view: NodeLine[], master: NodeLine, restartingIps: Set<string>, states: Map<string, ReplicaState>): NodeLine | undefined {
+    return view
+        .filter((r) => r.masterId === master.id && !isFailed(r) && !restartingIps.has(r.ip) && states.get(r.ip)?.linked)
+        .sort((a, b) => states.get(b.ip)!.offset - states.get(a.ip)!.offset)[0];
+}

@@ -1,0 +1,122 @@
+// Day-2 under load: changes that recreate containers, a scale-out and a
+// password rotation, each while clients keep writing. Every write the
+// cluster acknowledged must survive, and so must the 20,000-key data set.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import "../support/env";
+import { docker } from "../support/docker";
+import { TestStack, createTestStack, stateFile } from "../support/stack";
+import { runStatus } from "../support/status";
+import { DataSet, clusterClient, liveNodes, missingFromDataSet, redisCli, writeDataSet } from "../support/redis";
+import { ContinuousWriter, WriterReport, longestGap } from "../support/writer";
+
+const PREFIX = "e2e-e";
+const SEED = "10.205.0.11:6379";
+const OLD_PASSWORD = "e2e-R0ll-old-9fKq";
+const NEW_PASSWORD = "e2e-R0ll-new-4tQz";
+const DATA: DataSet = { prefix: "r", plain: 10000, groups: 5000 };
+const nodeNames = (n: number) => Array.from({ length: n }, (_, i) => `${PREFIX}-${i + 1}`);
+
+function containerId(name: string): string {
+    return docker("inspect", "-f", "{{.Id}}", name);
+}
+
+function describeRun(what: string, reports: WriterReport[]): string {
+    return `${what}: ${reports.map((r) => `${r.acknowledged}/${r.attempts} writes acknowledged, errors ${JSON.stringify(r.errors)}, longest gap ${r.longestGapMs} ms`).join("; ")}`;
+}
+
+describe("rolling changes while clients write", function () {
+    this.timeout(20 * 60 * 1000);
+    let t: TestStack;
+    let password = OLD_PASSWORD;
+    const changes: string[] = [];
+
+    before(async () => {
+        t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.205.0.0/24", hostPortBase: "0" }, { password: OLD_PASSWORD });
+        await t.up();
+        const client = clusterClient([SEED], password);
+        try {
+            await writeDataSet(client, DATA);
+        } finally {
+            client.disconnect();
+        }
+    });
+    after(async () => {
+        // What each change cost the writers, for the record.
+        for (const line of changes) console.log(`      ${line}`);
+        await t?.destroyAndRemove();
+    });
+
+    async function configure(values: Record<string, string>, secrets: Record<string, string> = {}) {
+        await t.stack.setAllConfig({
+            ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`redis-cluster:${k}`, { value: v }])),
+            ...Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`redis-cluster:${k}`, { value: v, secret: true }])),
+        });
+    }
+
+    /** Runs `up` while one writer per password writes, then checks every acknowledged write and the data set. */
+    async function upUnderWrites(what: string, writerPasswords: string[], readPassword: string): Promise<WriterReport[]> {
+        const clients = writerPasswords.map((p) => clusterClient([SEED], p));
+        const writers = clients.map((c, i) => new ContinuousWriter(c, `${what}-${i}`).start());
+        let reports: WriterReport[];
+        try {
+            const result = await t.up();
+            assert.equal(result.outputs.clusterState.value, "ok");
+        } finally {
+            reports = await Promise.all(writers.map((w) => w.stop()));
+            clients.forEach((c) => c.disconnect());
+        }
+        changes.push(describeRun(what, reports));
+        const reader = clusterClient([SEED], readPassword);
+        try {
+            for (const w of writers) assert.deepEqual(await w.lost(reader), [], `${what}: acknowledged writes lost`);
+            assert.deepEqual(await missingFromDataSet(reader, DATA), { plain: 0, groups: 0 });
+        } finally {
+            reader.disconnect();
+        }
+        assert.ok(reports.some((r) => r.acknowledged > 0), describeRun(what, reports));
+        const status = runStatus(t.name);
+        assert.equal(status.code, 0, status.output);
+        await t.stack.preview({ expectNoChanges: true });
+        return reports;
+    }
+
+    it("recreates every container wave by wave when redis.conf changes, failing masters over first", async () => {
+        const names = nodeNames(6);
+        const before = names.map(containerId);
+        await configure({ nodeTimeoutMs: "6000" });
+        const [report] = await upUnderWrites("conf", [password], password);
+
+        names.forEach((n, i) => assert.notEqual(containerId(n), before[i], `${n} was not recreated`));
+        for (const n of names) assert.equal(redisCli(n, password, "config", "get", "cluster-node-timeout").split("\n")[1], "6000");
+        const log = t.log.join("");
+        for (const n of names) assert.match(log, new RegExp(`failing ${n} over to ${PREFIX}-\\d+ before it restarts`));
+        // Masters went first and took their mastership back when their replicas restarted.
+        const masters = liveNodes(names[0], password).filter((n) => n.flags.includes("master"));
+        assert.deepEqual(masters.map((m) => m.ip).sort(), ["10.205.0.11", "10.205.0.12", "10.205.0.13"]);
+        // Some shard always had a master: writes never stopped for a node timeout.
+        assert.ok(report.longestGapMs < 6000, describeRun("conf", [report]));
+    });
+
+    it("grows from 3 to 4 shards while a client writes", async () => {
+        await configure({ shards: "4" });
+        await upUnderWrites("grow", [password], password);
+        assert.equal(liveNodes(`${PREFIX}-1`, password).filter((n) => n.flags.includes("master")).length, 4);
+    });
+
+    it("rotates the password without downtime: one client or the other is always served", async () => {
+        await configure({}, { password: NEW_PASSWORD });
+        const reports = await upUnderWrites("rotate", [OLD_PASSWORD, NEW_PASSWORD], NEW_PASSWORD);
+        password = NEW_PASSWORD;
+        // Before the first gate only the old password works; after the last restart only the new one.
+        assert.ok(reports[1].acknowledged > 0, describeRun("rotate", reports));
+
+        for (const n of nodeNames(8)) {
+            assert.equal(redisCli(n, NEW_PASSWORD, "ping"), "PONG");
+            assert.match(redisCli(n, OLD_PASSWORD, "ping"), /NOAUTH|WRONGPASS/);
+        }
+        const state = fs.readFileSync(stateFile(t.name), "utf8");
+        assert.ok(!state.includes(OLD_PASSWORD) && !state.includes(NEW_PASSWORD), "a password is in the state file in plaintext");
+        assert.ok(!t.log.join("").includes(NEW_PASSWORD), "the engine's output shows the password");
+    });
+});

@@ -1,0 +1,68 @@
+import { strict as assert } from "assert";
+import { chooseHeir, restartingMembers, ReplicaState } from "../../components/bootstrap/handover";
+import { parseClusterNodes } from "../../components/bootstrap/topology";
+import { planCluster } from "../../components/planning/plan";
+import { rolloutWaves } from "../../components/planning/rollout";
+import { resolveSettings } from "../../components/planning/settings";
+
+const planFor = (raw: Record<string, string>) => {
+    const r = resolveSettings(raw, "redis:7.2");
+    assert.deepEqual(r.problems, []);
+    return planCluster(r.settings!);
+};
+const names = (waves: { name: string }[][]) => waves.map((w) => w.map((n) => n.name));
+
+describe("rolling restarts", () => {
+    it("restarts the planned masters first, then each shard's replicas one rank at a time", () => {
+        assert.deepEqual(names(rolloutWaves(planFor({}))), [
+            ["redis-1", "redis-2", "redis-3"],
+            ["redis-4", "redis-5", "redis-6"],
+        ]);
+        const waves = names(rolloutWaves(planFor({ shards: "3", replicasPerShard: "2" })));
+        assert.deepEqual(waves, [
+            ["redis-1", "redis-2", "redis-3"],
+            ["redis-4", "redis-6", "redis-8"],
+            ["redis-5", "redis-7", "redis-9"],
+        ]);
+        assert.deepEqual(names(rolloutWaves(planFor({ replicasPerShard: "0" }))), [["redis-1", "redis-2", "redis-3"]]);
+    });
+
+    it("never puts two members of one shard in the same wave", () => {
+        const plan = planFor({ shards: "5", replicasPerShard: "3" });
+        for (const wave of rolloutWaves(plan)) {
+            const shards = wave.map((n) => plan.shards.findIndex((s) => s.master === n.name || s.replicas.includes(n.name)));
+            assert.equal(new Set(shards).size, wave.length);
+        }
+        assert.equal(rolloutWaves(plan).flat().length, plan.nodes.length);
+    });
+
+    it("restarts only existing nodes whose container definition changed", () => {
+        const m = (name: string, revision: string) => ({ name, ip: "10.0.0.1", port: 6379, revision });
+        const before = [m("a", "1"), m("b", "1"), m("c", "1")];
+        const after = [m("a", "2"), m("b", "1"), m("d", "9")];
+        assert.deepEqual(restartingMembers(before, after).map((x) => x.name), ["a"]);
+        assert.deepEqual(restartingMembers([], after), []);
+    });
+
+    it("hands a master to its most up-to-date linked replica that is not restarting too", () => {
+        const view = parseClusterNodes(`
+m1 10.0.0.11:6379@16379 myself,master - 0 0 1 connected 0-5460
+r4 10.0.0.14:6379@16379 slave m1 0 0 1 connected
+r7 10.0.0.17:6379@16379 slave m1 0 0 1 connected
+r8 10.0.0.18:6379@16379 slave,fail m1 0 0 1 disconnected
+r5 10.0.0.15:6379@16379 slave m2 0 0 2 connected`);
+        const master = view[0];
+        const states = new Map<string, ReplicaState>([
+            ["10.0.0.14", { linked: true, offset: 100 }],
+            ["10.0.0.17", { linked: true, offset: 120 }],
+            ["10.0.0.18", { linked: true, offset: 999 }],
+            ["10.0.0.15", { linked: true, offset: 999 }],
+        ]);
+        assert.equal(chooseHeir(view, master, new Set(), states)?.id, "r7");
+        // r7 restarts in the same wave: r4 takes over.
+        assert.equal(chooseHeir(view, master, new Set(["10.0.0.17"]), states)?.id, "r4");
+        // A replica still syncing is not an heir: wait.
+        states.set("10.0.0.14", { linked: false, offset: 0 });
+        assert.equal(chooseHeir(view, master, new Set(["10.0.0.17"]), states), undefined);
+    });
+});
