@@ -7,13 +7,13 @@ import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RolloutGate } from "./bootstrap/gate";
-import { WaveMember } from "./bootstrap/handover";
+import { NodeRevision } from "./bootstrap/handover";
 import { ClusterBootstrap } from "./bootstrap/provider";
 import { ShardView } from "./bootstrap/topology";
 import { clusterLabels } from "./labels";
 import { RedisNode } from "./node";
 import { ClusterPlan, NodePlan, planCluster } from "./planning/plan";
-import { rolloutWaves } from "./planning/rollout";
+import { rolloutOrder } from "./planning/rollout";
 import { renderRedisConf } from "./planning/redisConf";
 import { ClusterSettings } from "./planning/settings";
 import { countSlots, formatRange } from "./planning/slots";
@@ -41,7 +41,7 @@ function bootstrapShards(plan: ClusterPlan) {
  * A node as its rollout gate sees it. The revision changes exactly when Pulumi would recreate the
  * container; it is a hash, so the rendered file is not stored twice.
  */
-function waveMember(node: NodePlan, imageId: pulumi.Output<string>, conf: pulumi.Output<string>, plan: ClusterPlan): pulumi.Output<WaveMember> {
+function nodeRevision(node: NodePlan, imageId: pulumi.Output<string>, conf: pulumi.Output<string>, plan: ClusterPlan): pulumi.Output<NodeRevision> {
     return pulumi.all([imageId, conf]).apply(([image, text]) => ({
         name: node.name,
         ip: node.ip,
@@ -83,36 +83,31 @@ export class RedisCluster extends pulumi.ComponentResource {
         const password = settings.password === undefined ? undefined : pulumi.secret(settings.password);
         const addresses = plan.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port }));
         const nodesByName = new Map<string, RedisNode>();
-        // Containers are created wave by wave behind rollout gates: a change that recreates them
-        // then restarts one member per shard at a time, each master failed over first.
-        let previousWave: pulumi.Resource[] = [];
-        rolloutWaves(plan).forEach((wave, k) => {
-            const confs = wave.map((node) => {
-                const conf = renderRedisConf(node, settings);
-                // The rendered file holds the password when there is one: keep it encrypted in state.
-                return password === undefined ? pulumi.output(conf) : pulumi.secret(conf);
-            });
+        // Containers are created one after another, each behind its rollout gate: a change that
+        // recreates them then restarts one node at a time, a master only after it was failed over.
+        let previous: pulumi.Resource[] = [];
+        for (const node of rolloutOrder(plan)) {
+            const conf = renderRedisConf(node, settings);
+            // The rendered file holds the password when there is one: keep it encrypted in state.
+            const redisConf = password === undefined ? pulumi.output(conf) : pulumi.secret(conf);
             const gate = new RolloutGate(
-                `${name}-rollout-${k + 1}`,
+                `${node.name}-rollout`,
                 {
                     clusterName: settings.namePrefix,
-                    wave: wave.map((node, i) => waveMember(node, this.image.imageId, confs[i], plan)),
+                    node: nodeRevision(node, this.image.imageId, redisConf, plan),
                     nodes: addresses,
                     password,
                 },
-                { parent: this, dependsOn: previousWave },
+                { parent: this, dependsOn: previous },
             );
-            const created = wave.map(
-                (node, i) =>
-                    new RedisNode(
-                        node.name,
-                        { node, imageId: this.image.imageId, networkName: this.network.name, redisConf: confs[i], labels, after: [gate] },
-                        { parent: this },
-                    ),
+            const created = new RedisNode(
+                node.name,
+                { node, imageId: this.image.imageId, networkName: this.network.name, redisConf, labels, after: [gate] },
+                { parent: this },
             );
-            created.forEach((n, i) => nodesByName.set(wave[i].name, n));
-            previousWave = created.map((n) => n.container);
-        });
+            nodesByName.set(node.name, created);
+            previous = [created.container];
+        }
         this.nodes = plan.nodes.map((n) => nodesByName.get(n.name)!);
 
         this.bootstrap = new ClusterBootstrap(

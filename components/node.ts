@@ -14,7 +14,7 @@ export interface RedisNodeArgs {
     /** The node's redis.conf; a secret when it holds the password. */
     redisConf: pulumi.Input<string>;
     labels: DockerLabel[];
-    /** Resources the container waits for: the rollout gate that lets its wave restart. */
+    /** Resources the container waits for: the rollout gate that lets it restart. */
     after?: pulumi.Resource[];
 }
 

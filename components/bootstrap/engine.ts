@@ -113,17 +113,22 @@ export async function tryConnect(node: NodeAddress, passwords: (string | undefin
     let refusal = "";
     for (const password of passwords) {
         const client = adminClient(node, password);
+        // A refused AUTH arrives as an error event; connect() then only says "Connection is closed".
+        let event = "";
+        client.on("error", (err: Error) => {
+            event = String(err?.message ?? err);
+        });
         try {
             await client.connect();
             await client.ping();
             return client;
         } catch (err) {
             client.disconnect();
-            const message = String((err as Error)?.message ?? err);
+            const message = `${String((err as Error)?.message ?? err)} ${event}`;
             if (!/WRONGPASS|NOAUTH|invalid password/i.test(message)) {
                 return undefined;
             }
-            refusal = message;
+            refusal = event || message;
         }
     }
     // A wrong password will not fix itself: say so now rather than at the deadline.

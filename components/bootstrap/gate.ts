@@ -1,20 +1,19 @@
 /**
- * RolloutGate: a Pulumi dynamic resource placed before each wave of node
- * containers. When a change recreates containers (image, redis.conf,
- * password), Pulumi updates the gate first and recreates the wave's
- * containers only after the gate has failed their masters over; the next
- * gate waits for that wave to rejoin. One wave at a time, never a whole
- * shard at once.
+ * RolloutGate: a Pulumi dynamic resource placed before each node's
+ * container. When a change recreates containers (image, redis.conf,
+ * password), Pulumi updates the gate first and recreates the container only
+ * after the gate has failed the node over if it is a master; the next
+ * node's gate waits for this one to rejoin and sync. One node at a time.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { NodeAddress } from "./engine";
-import { WaveMember, restartingMembers } from "./handover";
+import { NodeRevision, restartingMembers } from "./handover";
 import { makeWayForRestart } from "./rollout";
 
 export interface RolloutGateArgs {
     clusterName: pulumi.Input<string>;
-    /** The wave's nodes, each with the fingerprint of its container definition. */
-    wave: pulumi.Input<pulumi.Input<WaveMember>[]>;
+    /** The node this gate guards, with the fingerprint of its container definition. */
+    node: pulumi.Input<NodeRevision>;
     /** Every planned node, to find the replicas that take over. */
     nodes: pulumi.Input<NodeAddress[]>;
     password?: pulumi.Input<string>;
@@ -23,7 +22,7 @@ export interface RolloutGateArgs {
 
 interface Inputs {
     clusterName: string;
-    wave: WaveMember[];
+    node: NodeRevision;
     nodes: NodeAddress[];
     password?: string;
     timeoutSeconds?: number;
@@ -31,16 +30,16 @@ interface Inputs {
 
 export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
-        const keys: (keyof Inputs)[] = ["wave", "nodes", "password"];
+        const keys: (keyof Inputs)[] = ["node", "nodes", "password"];
         const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
         // New nodes have nothing to hand over.
-        return { id: `${inputs.clusterName}:${inputs.wave.map((m) => m.name).join(",")}`, outs: inputs };
+        return { id: `${inputs.clusterName}:${inputs.node.name}`, outs: inputs };
     },
     async update(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
-        const restarting = restartingMembers(olds.wave, news.wave);
+        const restarting = restartingMembers([olds.node], [news.node]);
         const log = (message: string) => console.error(`[${news.clusterName}] ${message}`);
         await makeWayForRestart(
             {

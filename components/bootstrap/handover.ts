@@ -4,8 +4,8 @@
  */
 import { NodeLine, isFailed } from "./topology";
 
-/** One node of a rollout wave: its address and a fingerprint of its container definition. */
-export interface WaveMember {
+/** A node as its rollout gate sees it: its address and a fingerprint of its container definition. */
+export interface NodeRevision {
     name: string;
     ip: string;
     port: number;
@@ -13,8 +13,8 @@ export interface WaveMember {
     revision: string;
 }
 
-/** Members that exist before and after whose container definition changed: Pulumi recreates these. */
-export function restartingMembers(before: WaveMember[], after: WaveMember[]): WaveMember[] {
+/** Nodes that exist before and after whose container definition changed: Pulumi recreates these. */
+export function restartingMembers(before: NodeRevision[], after: NodeRevision[]): NodeRevision[] {
     const old = new Map(before.map((m) => [m.name, m.revision]));
     return after.filter((m) => old.has(m.name) && old.get(m.name) !== m.revision);
 }

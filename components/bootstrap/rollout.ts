@@ -1,7 +1,7 @@
 /**
- * Makes way for one wave of container restarts: waits until the previous
- * wave has rejoined and synced, opens the new password next to the old one
- * during a rotation, and fails every restarting master over to a synced
+ * Makes way for a container restart: waits until the node restarted before
+ * has rejoined and synced, makes every node accept the old and the new
+ * password during a rotation, and fails every restarting master over to a synced
  * replica, so the restart costs no availability and no acknowledged write.
  */
 import type { Redis as RedisClient } from "ioredis";
@@ -26,7 +26,7 @@ class LiveNodes {
     readonly clients = new Map<string, RedisClient>();
     constructor(private readonly spec: RolloutSpec) {}
 
-    /** Connects to every planned node that answers now; a node of a later wave may not exist yet. */
+    /** Connects to every planned node that answers now; a node further down the rollout may not exist yet. */
     async connect(): Promise<void> {
         await Promise.all(
             this.spec.nodes
@@ -72,7 +72,7 @@ export async function makeWayForRestart(spec: RolloutSpec, log: Log): Promise<vo
             return;
         }
         if (passwordCandidates(spec).length > 1) {
-            await openNewPassword(live, [...live.clients.keys()], spec.password, log);
+            await acceptBothPasswords(live, [...live.clients.keys()], spec.password, spec.previousPassword, log);
         }
         for (const node of spec.restarting) {
             if (members.includes(node.ip)) {
@@ -87,16 +87,18 @@ export async function makeWayForRestart(spec: RolloutSpec, log: Log): Promise<vo
 }
 
 /**
- * Every node accepts the new password alongside the old one, and replicas
- * present the new one: restarted nodes (new password only) and the others
- * (both) can then replicate from each other, and clients of either keep
- * working. The final reconcile drops the old password.
+ * Every node accepts both passwords, and replicas present the new one:
+ * restarted nodes and the others can then replicate from each other, and
+ * clients of either keep working. Every gate of the rotation does this again,
+ * so nodes restarted since (their redis.conf knows only the new password)
+ * take the old one back. The final reconcile drops the old password.
  */
-async function openNewPassword(live: LiveNodes, ips: string[], password: string | undefined, log: Log): Promise<void> {
-    const accept = password === undefined ? ["nopass"] : [`>${password}`];
+async function acceptBothPasswords(live: LiveNodes, ips: string[], password: string | undefined, previous: string | undefined, log: Log): Promise<void> {
+    // Without a password on one side, clients that send none must get in: no password check at all.
+    const accept = password === undefined || previous === undefined ? ["nopass"] : [`>${password}`, `>${previous}`];
     await Promise.all(ips.map((ip) => live.clients.get(ip)!.call("ACL", "SETUSER", "default", "on", ...accept)));
     await Promise.all(ips.map((ip) => live.clients.get(ip)!.call("CONFIG", "SET", "masterauth", password ?? "")));
-    log(`password rotation: ${ips.length} nodes accept the new password next to the old one`);
+    log(`password rotation: ${ips.length} nodes accept the old and the new password`);
 }
 
 /** A master about to restart hands its slots to its most up-to-date synced replica first. */
@@ -119,7 +121,7 @@ async function handOver(live: LiveNodes, node: NodeAddress, restarting: Set<stri
         log(`${node.name} has no replica: its slots are unavailable while it restarts (its data is kept)`);
         return;
     }
-    // A replica restarted in the previous wave may still be loading or syncing: wait for it.
+    // A replica restarted just before may still be loading or syncing: wait for it.
     const heir = await waitUntil(deadline, () => `a synced replica of ${node.name} to take over from it`, async () => {
         const { view, states } = await replicasOf();
         return chooseHeir(view, self, restarting, states);

@@ -5,7 +5,7 @@ import "../support/env";
 import { stackObjects } from "../support/docker";
 import { TestStack, createTestStack } from "../support/stack";
 import { runStatus } from "../support/status";
-import { DataSet, clusterClient, liveNodes, missingFromDataSet, writeDataSet } from "../support/redis";
+import { DataSet, liveNodes, missingFromDataSet, withClusterClient, writeDataSet } from "../support/redis";
 
 const PREFIX = "e2e-d";
 // 10,000 plain keys and 5,000 hash-tagged pairs: 20,000 keys in all.
@@ -19,12 +19,7 @@ describe("changing the shape of a cluster that holds data", function () {
     before(async () => {
         t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.204.0.0/24", hostPortBase: "0" });
         await t.up();
-        const client = clusterClient([seed]);
-        try {
-            await writeDataSet(client, DATA);
-        } finally {
-            client.disconnect();
-        }
+        await withClusterClient([seed], undefined, (client) => writeDataSet(client, DATA));
     });
     after(async () => {
         await t?.destroyAndRemove();
@@ -45,12 +40,8 @@ describe("changing the shape of a cluster that holds data", function () {
         assert.equal(view.length, shards * (replicas + 1), view.map((n) => `${n.ip} ${n.flags}`).join("\n"));
         assert.ok(view.every((n) => !n.slots.some((s) => s.startsWith("["))), "open slots left");
         assert.equal(stackObjects(t.name).containers.length, shards * (replicas + 1));
-        const client = clusterClient([seed]);
-        try {
-            assert.deepEqual(await missingFromDataSet(client, DATA), { plain: 0, groups: 0 });
-        } finally {
-            client.disconnect();
-        }
+        const missing = await withClusterClient([seed], undefined, (client) => missingFromDataSet(client, DATA));
+        assert.deepEqual(missing, { plain: 0, groups: 0 });
         const status = runStatus(t.name);
         assert.equal(status.code, 0, status.output);
         await t.stack.preview({ expectNoChanges: true });

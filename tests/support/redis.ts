@@ -18,6 +18,16 @@ export function clusterClient(seeds: string[], password?: string, natMap?: Recor
     );
 }
 
+/** Runs `use` with a cluster client that is disconnected afterwards, whatever happens. */
+export async function withClusterClient<T>(seeds: string[], password: string | undefined, use: (client: Cluster) => Promise<T>): Promise<T> {
+    const client = clusterClient(seeds, password);
+    try {
+        return await use(client);
+    } finally {
+        client.disconnect();
+    }
+}
+
 /** redis-cli run inside `container`, as a person would use it. */
 export function redisCli(container: string, password: string | undefined, ...args: string[]): string {
     const auth = password === undefined ? [] : ["-e", `REDISCLI_AUTH=${password}`];

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { chooseHeir, restartingMembers, ReplicaState } from "../../components/bootstrap/handover";
 import { parseClusterNodes } from "../../components/bootstrap/topology";
 import { planCluster } from "../../components/planning/plan";
-import { rolloutWaves } from "../../components/planning/rollout";
+import { rolloutOrder } from "../../components/planning/rollout";
 import { resolveSettings } from "../../components/planning/settings";
 
 const planFor = (raw: Record<string, string>) => {
@@ -10,30 +10,20 @@ const planFor = (raw: Record<string, string>) => {
     assert.deepEqual(r.problems, []);
     return planCluster(r.settings!);
 };
-const names = (waves: { name: string }[][]) => waves.map((w) => w.map((n) => n.name));
+const names = (nodes: { name: string }[]) => nodes.map((n) => n.name);
 
 describe("rolling restarts", () => {
-    it("restarts the planned masters first, then each shard's replicas one rank at a time", () => {
-        assert.deepEqual(names(rolloutWaves(planFor({}))), [
-            ["redis-1", "redis-2", "redis-3"],
-            ["redis-4", "redis-5", "redis-6"],
+    it("restarts one node at a time: the planned masters first, then each shard's replicas rank by rank", () => {
+        assert.deepEqual(names(rolloutOrder(planFor({}))), ["redis-1", "redis-2", "redis-3", "redis-4", "redis-5", "redis-6"]);
+        assert.deepEqual(names(rolloutOrder(planFor({ shards: "3", replicasPerShard: "2" }))), [
+            "redis-1", "redis-2", "redis-3", "redis-4", "redis-6", "redis-8", "redis-5", "redis-7", "redis-9",
         ]);
-        const waves = names(rolloutWaves(planFor({ shards: "3", replicasPerShard: "2" })));
-        assert.deepEqual(waves, [
-            ["redis-1", "redis-2", "redis-3"],
-            ["redis-4", "redis-6", "redis-8"],
-            ["redis-5", "redis-7", "redis-9"],
-        ]);
-        assert.deepEqual(names(rolloutWaves(planFor({ replicasPerShard: "0" }))), [["redis-1", "redis-2", "redis-3"]]);
+        assert.deepEqual(names(rolloutOrder(planFor({ replicasPerShard: "0" }))), ["redis-1", "redis-2", "redis-3"]);
     });
 
-    it("never puts two members of one shard in the same wave", () => {
+    it("restarts every planned node exactly once", () => {
         const plan = planFor({ shards: "5", replicasPerShard: "3" });
-        for (const wave of rolloutWaves(plan)) {
-            const shards = wave.map((n) => plan.shards.findIndex((s) => s.master === n.name || s.replicas.includes(n.name)));
-            assert.equal(new Set(shards).size, wave.length);
-        }
-        assert.equal(rolloutWaves(plan).flat().length, plan.nodes.length);
+        assert.deepEqual(names(rolloutOrder(plan)).sort(), names(plan.nodes).sort());
     });
 
     it("restarts only existing nodes whose container definition changed", () => {
@@ -59,7 +49,7 @@ r5 10.0.0.15:6379@16379 slave m2 0 0 2 connected`);
             ["10.0.0.15", { linked: true, offset: 999 }],
         ]);
         assert.equal(chooseHeir(view, master, new Set(), states)?.id, "r7");
-        // r7 restarts in the same wave: r4 takes over.
+        // r7 restarts too: r4 takes over.
         assert.equal(chooseHeir(view, master, new Set(["10.0.0.17"]), states)?.id, "r4");
         // A replica still syncing is not an heir: wait.
         states.set("10.0.0.14", { linked: false, offset: 0 });
