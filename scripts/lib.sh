@@ -34,3 +34,24 @@ pulumi_env() {
   export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY-true}"
   mkdir -p "$PROJECT_ROOT/.pulumi-state"
 }
+
+# A `pulumi up` that was killed (a second Ctrl-C, the OOM killer, a closed
+# laptop) leaves its lock in a file backend, and every later command refuses
+# to run. Release it (`pulumi cancel`) only when it was taken on this host by
+# a process that no longer exists; a running up keeps its lock.
+release_stale_lock() {
+  local stack="$1" url="${PULUMI_BACKEND_URL:-file://./.pulumi-state}" dir f host pid
+  [[ "$url" == file://* ]] || return 0
+  dir="${url#file://}"
+  dir="${dir%%\?*}"
+  [[ "$dir" == /* ]] || dir="$PROJECT_ROOT/$dir"
+  for f in "$dir/.pulumi/locks/organization/redis-cluster/$stack"/*.json; do
+    [[ -e "$f" ]] || continue
+    read -r host pid < <(node -e 'const l = require(process.argv[1]); console.log(l.hostname, l.pid)' "$f")
+    if [[ "$host" == "$(hostname)" ]] && ! kill -0 "$pid" 2>/dev/null; then
+      note "an earlier pulumi up (pid $pid) was killed and left the stack locked: releasing it (pulumi cancel)"
+      pulumi cancel --yes --stack "$stack" >/dev/null
+      return 0
+    fi
+  done
+}

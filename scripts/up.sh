@@ -11,6 +11,8 @@ pulumi_env
 stack="${PULUMI_STACK:-dev}"
 say "Selecting stack $stack (state: ${PULUMI_BACKEND_URL:-.pulumi-state/})"
 pulumi stack select --create "$stack" >/dev/null
+# The bootstrap finishes whatever a killed up left half done (open slots, a half-formed cluster).
+release_stale_lock "$stack"
 say "pulumi up --stack $stack"
 pulumi up --yes --stack "$stack" "$@" \
   || die "pulumi up failed: read the diagnostics above, fix the config with 'pulumi config set', and run 'npm run up' again."

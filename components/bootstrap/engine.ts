@@ -486,7 +486,8 @@ async function finishOpenSlots(nodes: Nodes, view: NodeLine[], log: Log): Promis
             if (from === to) continue;
             const key = `${from}>${to}`;
             const move = moves.get(key) ?? { from, to, slots: [] };
-            move.slots.push({ start: slot, end: slot });
+            // Source and target both mark the slot: count it once.
+            if (!move.slots.some((r) => r.start === slot)) move.slots.push({ start: slot, end: slot });
             moves.set(key, move);
         }
     }

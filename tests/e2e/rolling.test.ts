@@ -79,6 +79,10 @@ describe("rolling changes while clients write", function () {
         const names = nodeNames(6);
         const before = names.map(containerId);
         await configure({ nodeTimeoutMs: "6000" });
+        // What a reviewer sees in the PR: every container replaced, each behind its gate.
+        const preview = await t.stack.preview({ diff: true });
+        assert.equal(preview.changeSummary.replace, 6, preview.stdout);
+        for (const n of names) assert.match(preview.stdout, new RegExp(`RolloutGate::${n}-rollout\\b`));
         const { reports: [report] } = await upUnderWrites("conf", [password], password);
 
         names.forEach((n, i) => assert.notEqual(containerId(n), before[i], `${n} was not recreated`));
