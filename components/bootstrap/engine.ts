@@ -336,8 +336,16 @@ async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, 
  * replicas present. Ends a rotation: nodes not restarted still accept the old one.
  */
 async function enforcePassword(nodes: Nodes): Promise<void> {
-    const pw = nodes.spec.password ?? "";
-    await Promise.all(nodes.spec.nodes.map((n) => nodes.client(n.name).call("CONFIG", "SET", "masterauth", pw, "requirepass", pw)));
+    const pw = nodes.spec.password;
+    // CONFIG SET requirepass to the value a node already has is a no-op in Redis 7: it would leave
+    // the old password that a rotation added with ACL SETUSER. resetpass drops every other password.
+    const only = pw === undefined ? ["nopass"] : ["resetpass", `>${pw}`];
+    await Promise.all(
+        nodes.spec.nodes.map(async (n) => {
+            await nodes.client(n.name).call("CONFIG", "SET", "masterauth", pw ?? "", "requirepass", pw ?? "");
+            await nodes.client(n.name).call("ACL", "SETUSER", "default", "on", ...only);
+        }),
+    );
 }
 
 async function waitClusterOk(nodes: Nodes, deadline: Deadline, log: Log): Promise<void> {

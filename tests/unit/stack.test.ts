@@ -70,6 +70,15 @@ describe("stack resource graph (mocks)", () => {
             assert.match(c.inputs.uploads[0].content, new RegExp(`cluster-announce-ip 10\\.38\\.0\\.${10 + i}\\n`));
         });
 
+        // One rollout gate per node, in the order restarts go: planned masters, then replicas.
+        const gates = ofType("pulumi-nodejs:dynamic/redis-cluster:RolloutGate");
+        assert.deepEqual(gates.map((g) => g.name), [1, 2, 3, 4, 5, 6].map((i) => `redis-${i}-rollout`));
+        for (const g of gates) {
+            assert.equal(g.inputs.node.ip, `10.38.0.${10 + Number(g.name.split("-")[1])}`);
+            assert.match(g.inputs.node.revision, /^[0-9a-f]{64}$/, "the revision is a fingerprint, not the rendered redis.conf");
+            assert.equal(g.inputs.nodes.length, 6);
+        }
+
         const [bootstrap] = ofType("pulumi-nodejs:dynamic/redis-cluster:ClusterBootstrap");
         assert.equal(bootstrap.inputs.plannedNodes.length, 6);
         assert.deepEqual(bootstrap.inputs.plannedShards.map((s: any) => s.slots[0]), ["0-5460", "5461-10922", "10923-16383"]);
