@@ -333,7 +333,7 @@ async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, 
 
 /**
  * Makes the configured password the only one every node accepts, and the one
- * replicas present. Ends a rotation: nodes not restarted still accept the old one.
+ * replicas present. Ends a rotation, during which every node accepted the old one too.
  */
 async function enforcePassword(nodes: Nodes): Promise<void> {
     const pw = nodes.spec.password;
