@@ -342,7 +342,8 @@ async function enforcePassword(nodes: Nodes): Promise<void> {
     const only = pw === undefined ? ["nopass"] : ["resetpass", `>${pw}`];
     await Promise.all(
         nodes.spec.nodes.map(async (n) => {
-            await nodes.client(n.name).call("CONFIG", "SET", "masterauth", pw ?? "", "requirepass", pw ?? "");
+            // masteruser back to redis.conf's (none), which a rotation set.
+            await nodes.client(n.name).call("CONFIG", "SET", "masteruser", "", "masterauth", pw ?? "", "requirepass", pw ?? "");
             await nodes.client(n.name).call("ACL", "SETUSER", "default", "on", ...only);
         }),
     );

@@ -97,7 +97,9 @@ async function acceptBothPasswords(live: LiveNodes, ips: string[], password: str
     // Without a password on one side, clients that send none must get in: no password check at all.
     const accept = password === undefined || previous === undefined ? ["nopass"] : [`>${password}`, `>${previous}`];
     await Promise.all(ips.map((ip) => live.clients.get(ip)!.call("ACL", "SETUSER", "default", "on", ...accept)));
-    await Promise.all(ips.map((ip) => live.clients.get(ip)!.call("CONFIG", "SET", "masterauth", password ?? "")));
+    // masteruser makes replicas send AUTH default <password>: a master still without a password
+    // (nopass) refuses the one-argument AUTH that masterauth alone sends, but accepts this form.
+    await Promise.all(ips.map((ip) => live.clients.get(ip)!.call("CONFIG", "SET", "masteruser", "default", "masterauth", password ?? "")));
     log(`password rotation: ${ips.length} nodes accept the old and the new password`);
 }
 

@@ -1,5 +1,5 @@
-// Day-2 under load: changes that recreate containers, a scale-out and a
-// password rotation, each while clients keep writing. Every write the
+// Day-2 under load: changes that recreate containers, a scale-out, adding
+// a password to a cluster that had none and rotating it, each while clients keep writing. Every write the
 // cluster acknowledged must survive, and so must the 20,000-key data set.
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -28,11 +28,11 @@ function describeRun(what: string, reports: WriterReport[]): string {
 describe("rolling changes while clients write", function () {
     this.timeout(20 * 60 * 1000);
     let t: TestStack;
-    let password = OLD_PASSWORD;
+    let password: string | undefined;
     const changes: string[] = [];
 
     before(async () => {
-        t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.205.0.0/24", hostPortBase: "0" }, { password: OLD_PASSWORD });
+        t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.205.0.0/24", hostPortBase: "0" });
         await t.up();
         await withClusterClient([SEED], password, (client) => writeDataSet(client, DATA));
     });
@@ -50,7 +50,7 @@ describe("rolling changes while clients write", function () {
     }
 
     /** Runs `up` while one writer per password writes, then checks every acknowledged write and the data set. */
-    async function upUnderWrites(what: string, writerPasswords: string[], readPassword: string): Promise<{ reports: WriterReport[]; anyClientGapMs: number }> {
+    async function upUnderWrites(what: string, writerPasswords: (string | undefined)[], readPassword: string | undefined): Promise<{ reports: WriterReport[]; anyClientGapMs: number }> {
         const clients = writerPasswords.map((p) => clusterClient([SEED], p));
         const writers = clients.map((c, i) => new ContinuousWriter(c, `${what}-${i}`).start());
         let reports: WriterReport[];
@@ -107,6 +107,19 @@ describe("rolling changes while clients write", function () {
 
     // After the growth above, live shards no longer match the plan (e2e-e-4 replicates e2e-e-1 although
     // both are planned masters): restarting them together would take a whole shard down.
+    it("adds a password to a cluster that had none, serving clients without one until the up ends", async () => {
+        await configure({}, { password: OLD_PASSWORD });
+        const { reports, anyClientGapMs } = await upUnderWrites("secure", [undefined, OLD_PASSWORD], OLD_PASSWORD);
+        password = OLD_PASSWORD;
+        assert.ok(reports[0].acknowledged > 0 && reports[1].acknowledged > 0, describeRun("secure", reports));
+        assert.ok(anyClientGapMs < 6000, `no client was served for ${anyClientGapMs} ms`);
+        assert.ok(reports[0].longestGapMs < 6000, describeRun("secure", reports));
+        for (const n of nodeNames(8)) {
+            assert.equal(redisCli(n, OLD_PASSWORD, "ping"), "PONG");
+            assert.match(redisCli(n, undefined, "ping"), /NOAUTH/);
+        }
+    });
+
     it("rotates the password without downtime: one client or the other is always served", async () => {
         await configure({}, { password: NEW_PASSWORD });
         const { reports, anyClientGapMs } = await upUnderWrites("rotate", [OLD_PASSWORD, NEW_PASSWORD], NEW_PASSWORD);
