@@ -105,36 +105,34 @@ describe("rolling changes while clients write", function () {
         assert.equal(liveNodes(`${PREFIX}-1`, password).filter((n) => n.flags.includes("master")).length, 4);
     });
 
+    /**
+     * Changes the password while one client of the old and one of the new password write. Both are
+     * served all through the up (before the first gate only the old one works, after the up only the
+     * new one), so writes never stop for as long as a node timeout.
+     */
+    async function changePasswordUnderWrites(what: string, to: string) {
+        const from = password;
+        await configure({}, { password: to });
+        const { reports, anyClientGapMs } = await upUnderWrites(what, [from, to], to);
+        password = to;
+        assert.ok(reports[0].acknowledged > 0 && reports[1].acknowledged > 0, describeRun(what, reports));
+        assert.ok(anyClientGapMs < 6000, `no client was served for ${anyClientGapMs} ms`);
+        // Clients still on the old password are served through the whole up, restarted nodes included.
+        assert.ok(reports[0].longestGapMs < 6000, describeRun(what, reports));
+        for (const n of nodeNames(8)) {
+            assert.equal(redisCli(n, to, "ping"), "PONG");
+            assert.match(redisCli(n, from, "ping"), /NOAUTH|WRONGPASS/);
+        }
+    }
+
     // After the growth above, live shards no longer match the plan (e2e-e-4 replicates e2e-e-1 although
     // both are planned masters): restarting them together would take a whole shard down.
     it("adds a password to a cluster that had none, serving clients without one until the up ends", async () => {
-        await configure({}, { password: OLD_PASSWORD });
-        const { reports, anyClientGapMs } = await upUnderWrites("secure", [undefined, OLD_PASSWORD], OLD_PASSWORD);
-        password = OLD_PASSWORD;
-        assert.ok(reports[0].acknowledged > 0 && reports[1].acknowledged > 0, describeRun("secure", reports));
-        assert.ok(anyClientGapMs < 6000, `no client was served for ${anyClientGapMs} ms`);
-        assert.ok(reports[0].longestGapMs < 6000, describeRun("secure", reports));
-        for (const n of nodeNames(8)) {
-            assert.equal(redisCli(n, OLD_PASSWORD, "ping"), "PONG");
-            assert.match(redisCli(n, undefined, "ping"), /NOAUTH/);
-        }
+        await changePasswordUnderWrites("secure", OLD_PASSWORD);
     });
 
     it("rotates the password without downtime: one client or the other is always served", async () => {
-        await configure({}, { password: NEW_PASSWORD });
-        const { reports, anyClientGapMs } = await upUnderWrites("rotate", [OLD_PASSWORD, NEW_PASSWORD], NEW_PASSWORD);
-        password = NEW_PASSWORD;
-        // Until the first gate only the old password works, after the up only the new one;
-        // in between both do, so writes never stop for as long as a node timeout.
-        assert.ok(reports[0].acknowledged > 0 && reports[1].acknowledged > 0, describeRun("rotate", reports));
-        assert.ok(anyClientGapMs < 6000, `no client was served for ${anyClientGapMs} ms`);
-        // Clients still on the old password are served through the whole up, restarted nodes included.
-        assert.ok(reports[0].longestGapMs < 6000, describeRun("rotate", reports));
-
-        for (const n of nodeNames(8)) {
-            assert.equal(redisCli(n, NEW_PASSWORD, "ping"), "PONG");
-            assert.match(redisCli(n, OLD_PASSWORD, "ping"), /NOAUTH|WRONGPASS/);
-        }
+        await changePasswordUnderWrites("rotate", NEW_PASSWORD);
         const state = fs.readFileSync(stateFile(t.name), "utf8");
         assert.ok(!state.includes(OLD_PASSWORD) && !state.includes(NEW_PASSWORD), "a password is in the state file in plaintext");
         assert.ok(!t.log.join("").includes(NEW_PASSWORD), "the engine's output shows the password");
