@@ -83,30 +83,34 @@ export class RedisCluster extends pulumi.ComponentResource {
         const password = settings.password === undefined ? undefined : pulumi.secret(settings.password);
         const addresses = plan.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port }));
         const nodesByName = new Map<string, RedisNode>();
-        // Containers are created one after another, each behind its rollout gate: a change that
-        // recreates them then restarts one node at a time, a master only after it was failed over.
-        let previous: pulumi.Resource[] = [];
+        // Each container waits for its rollout gate, and each gate for the node the previous gate let
+        // restart: a change that recreates containers restarts one node at a time, a master only after
+        // it was failed over. A new cluster's gates have nothing to wait for: its containers start together.
+        let previous: RolloutGate | undefined;
         for (const node of rolloutOrder(plan)) {
             const conf = renderRedisConf(node, settings);
             // The rendered file holds the password when there is one: keep it encrypted in state.
             const redisConf = password === undefined ? pulumi.output(conf) : pulumi.secret(conf);
-            const gate = new RolloutGate(
+            const gate: RolloutGate = new RolloutGate(
                 `${node.name}-rollout`,
                 {
                     clusterName: settings.namePrefix,
                     node: nodeRevision(node, this.image.imageId, redisConf, plan),
                     nodes: addresses,
+                    previous: previous?.restart,
                     password,
                 },
-                { parent: this, dependsOn: previous },
-            );
-            const created = new RedisNode(
-                node.name,
-                { node, imageId: this.image.imageId, networkName: this.network.name, redisConf, labels, after: [gate] },
                 { parent: this },
             );
-            nodesByName.set(node.name, created);
-            previous = [created.container];
+            nodesByName.set(
+                node.name,
+                new RedisNode(
+                    node.name,
+                    { node, imageId: this.image.imageId, networkName: this.network.name, redisConf, labels, after: [gate] },
+                    { parent: this },
+                ),
+            );
+            previous = gate;
         }
         this.nodes = plan.nodes.map((n) => nodesByName.get(n.name)!);
 

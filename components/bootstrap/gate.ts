@@ -2,12 +2,16 @@
  * RolloutGate: a Pulumi dynamic resource placed before each node's
  * container. When a change recreates containers (image, redis.conf,
  * password), Pulumi updates the gate first and recreates the container only
- * after the gate has failed the node over if it is a master; the next
- * node's gate waits for this one to rejoin and sync. One node at a time.
+ * after the gate has failed the node over if it is a master. Gates form a
+ * chain: each hands the next a record of the node it let restart, and the
+ * next waits until that node is back and synced. One node at a time.
+ *
+ * The chain runs through the gates, not the containers, so a new cluster's
+ * containers are still created side by side.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { NodeAddress } from "./engine";
-import { NodeRevision, restartingMembers } from "./handover";
+import { NO_RESTART, NodeRevision, RestartRecord, restartingMembers } from "./handover";
 import { makeWayForRestart } from "./rollout";
 
 export interface RolloutGateArgs {
@@ -16,6 +20,8 @@ export interface RolloutGateArgs {
     node: pulumi.Input<NodeRevision>;
     /** Every planned node, to find the replicas that take over. */
     nodes: pulumi.Input<NodeAddress[]>;
+    /** The previous gate's `restart`: the node to wait for before this one may go. */
+    previous?: pulumi.Input<RestartRecord | undefined>;
     password?: pulumi.Input<string>;
     timeoutSeconds?: pulumi.Input<number>;
 }
@@ -24,34 +30,48 @@ interface Inputs {
     clusterName: string;
     node: NodeRevision;
     nodes: NodeAddress[];
+    previous?: RestartRecord;
     password?: string;
     timeoutSeconds?: number;
 }
 
+interface Outputs extends Inputs {
+    /**
+     * The last node restarted along the chain up to this gate, for the next gate to wait for.
+     * Always present (NO_RESTART when none): an output that is sometimes absent did not stay stable
+     * from one run to the next, and the next preview showed changes.
+     */
+    restart: RestartRecord;
+}
+
 export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
-        const keys: (keyof Inputs)[] = ["node", "nodes", "password"];
+        const keys: (keyof Inputs)[] = ["node", "nodes", "password", "previous"];
         const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
-        // New nodes have nothing to hand over.
-        return { id: `${inputs.clusterName}:${inputs.node.name}`, outs: inputs };
+        // A new node has nothing to hand over.
+        const outs: Outputs = { ...inputs, restart: inputs.previous ?? NO_RESTART };
+        return { id: `${inputs.clusterName}:${inputs.node.name}`, outs };
     },
     async update(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
-        const restarting = restartingMembers([olds.node], [news.node]);
+        const [restarting] = restartingMembers([olds.node], [news.node]);
         const log = (message: string) => console.error(`[${news.clusterName}] ${message}`);
-        await makeWayForRestart(
+        const runId = await makeWayForRestart(
             {
                 nodes: news.nodes,
-                restarting: restarting.map(({ name, ip, port }) => ({ name, ip, port })),
+                restarting: restarting && { name: restarting.name, ip: restarting.ip, port: restarting.port },
+                after: news.previous,
                 password: news.password,
                 previousPassword: olds.password,
                 timeoutMs: (news.timeoutSeconds ?? 300) * 1000,
             },
             log,
         );
-        return { outs: news };
+        const restart = restarting && runId !== undefined ? { name: restarting.name, ip: restarting.ip, port: restarting.port, runId } : (news.previous ?? NO_RESTART);
+        const outs: Outputs = { ...news, restart };
+        return { outs };
     },
     async delete(): Promise<void> {
         // Holds nothing: it only orders and prepares restarts.
@@ -59,7 +79,9 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 export class RolloutGate extends pulumi.dynamic.Resource {
+    declare readonly restart: pulumi.Output<RestartRecord>;
+
     constructor(name: string, args: RolloutGateArgs, opts?: pulumi.CustomResourceOptions) {
-        super(rolloutGateProvider, name, args, { ...opts, additionalSecretOutputs: ["password"] }, "redis-cluster", "RolloutGate");
+        super(rolloutGateProvider, name, { ...args, restart: undefined }, { ...opts, additionalSecretOutputs: ["password"] }, "redis-cluster", "RolloutGate");
     }
 }

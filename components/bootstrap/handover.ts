@@ -19,6 +19,20 @@ export function restartingMembers(before: NodeRevision[], after: NodeRevision[])
     return after.filter((m) => old.has(m.name) && old.get(m.name) !== m.revision);
 }
 
+/**
+ * A gate's note to the next one: the node it let restart, and the run id
+ * Redis had before the restart. A different run id means the node is back.
+ */
+export interface RestartRecord {
+    name: string;
+    ip: string;
+    port: number;
+    runId: string;
+}
+
+/** Nothing to wait for: no planned node has an empty address. */
+export const NO_RESTART: RestartRecord = { name: "", ip: "", port: 0, runId: "" };
+
 /** What a replica says about itself in INFO replication. */
 export interface ReplicaState {
     linked: boolean;

@@ -1,19 +1,21 @@
 /**
  * Makes way for a container restart: waits until the node restarted before
- * has rejoined and synced, makes every node accept the old and the new
+ * is back (a new run id) and synced, makes every node accept the old and the new
  * password during a rotation, and fails every restarting master over to a synced
  * replica, so the restart costs no availability and no acknowledged write.
  */
 import type { Redis as RedisClient } from "ioredis";
 import { Deadline, Log, NodeAddress, passwordCandidates, tryConnect, waitUntil } from "./engine";
-import { ReplicaState, chooseHeir } from "./handover";
+import { ReplicaState, RestartRecord, chooseHeir } from "./handover";
 import { NodeLine, isHandshake, isMaster, isMyself, parseClusterNodes, parseInfo, slotOwnership } from "./topology";
 
 export interface RolloutSpec {
     /** Every planned node; whichever answer are the cluster as it is now. */
     nodes: NodeAddress[];
-    /** Nodes whose containers Pulumi recreates as soon as this returns. */
-    restarting: NodeAddress[];
+    /** The node whose container Pulumi recreates as soon as this returns, if any. */
+    restarting?: NodeAddress;
+    /** The node the previous gate let restart: it must be back and synced first. */
+    after?: RestartRecord;
     password?: string;
     previousPassword?: string;
     timeoutMs: number;
@@ -57,33 +59,59 @@ class LiveNodes {
     }
 }
 
-export async function makeWayForRestart(spec: RolloutSpec, log: Log): Promise<void> {
-    if (spec.restarting.length === 0) {
-        return;
+/** Returns the restarting node's run id, which changes when it is back; undefined when nothing restarts. */
+export async function makeWayForRestart(spec: RolloutSpec, log: Log): Promise<string | undefined> {
+    const node = spec.restarting;
+    if (!node) {
+        return undefined;
     }
-    const names = spec.restarting.map((n) => n.name).join(", ");
-    const deadline = new Deadline(spec.timeoutMs, `making way to restart ${names}`);
+    const deadline = new Deadline(spec.timeoutMs, `making way to restart ${node.name}`);
+    const after = spec.after && spec.nodes.some((n) => n.ip === spec.after!.ip) ? spec.after : undefined;
+    if (after) {
+        await waitUntilBack(spec, after, deadline);
+    }
     const live = new LiveNodes(spec);
     try {
         await live.connect();
         const members = await live.members();
         if (members.length === 0) {
-            log(`${names}: no cluster to hand over from; restarting`);
-            return;
+            log(`${node.name}: no cluster to hand over from; restarting`);
+            return undefined;
         }
         if (passwordCandidates(spec).length > 1) {
+            // Also on the node restarted just before: its replication may need the rotation's masteruser.
             await acceptBothPasswords(live, [...live.clients.keys()], spec.password, spec.previousPassword, log);
         }
-        for (const node of spec.restarting) {
-            if (members.includes(node.ip)) {
-                await handOver(live, node, new Set(spec.restarting.map((n) => n.ip)), deadline, log);
-            }
+        if (after && live.clients.has(after.ip)) {
+            await waitUntil(deadline, () => `${after.name} to sync with its master after its restart`, async () => {
+                const info = await live.replication(after.ip);
+                return info.role === "master" || (info.master_link_status === "up" && info.master_sync_in_progress === "0") ? true : undefined;
+            }, 200);
+        }
+        if (members.includes(node.ip)) {
+            await handOver(live, node, new Set([node.ip]), deadline, log);
         }
         await waitSlotAgreement(live, members, deadline);
-        log(`${names}: ready to restart`);
+        const runId = live.clients.has(node.ip) ? parseInfo(String(await live.clients.get(node.ip)!.call("INFO", "server"))).run_id : undefined;
+        log(`${node.name}: ready to restart`);
+        return runId;
     } finally {
         live.close();
     }
+}
+
+/** Waits until `node` answers with a new run id and has loaded its data. */
+async function waitUntilBack(spec: RolloutSpec, node: RestartRecord, deadline: Deadline): Promise<void> {
+    await waitUntil(deadline, () => `${node.name} to be back after its restart`, async () => {
+        const client = await tryConnect(node, passwordCandidates(spec));
+        if (!client) return undefined;
+        try {
+            const info = parseInfo(String(await client.call("INFO")));
+            return info.run_id !== node.runId && info.loading === "0" ? true : undefined;
+        } finally {
+            client.disconnect();
+        }
+    }, 200);
 }
 
 /**

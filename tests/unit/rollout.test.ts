@@ -3,6 +3,7 @@ import { chooseHeir, restartingMembers, ReplicaState } from "../../components/bo
 import { parseClusterNodes } from "../../components/bootstrap/topology";
 import { planCluster } from "../../components/planning/plan";
 import { rolloutOrder } from "../../components/planning/rollout";
+import { rolloutGateProvider } from "../../components/bootstrap/gate";
 import { resolveSettings } from "../../components/planning/settings";
 
 const planFor = (raw: Record<string, string>) => {
@@ -54,5 +55,27 @@ r5 10.0.0.15:6379@16379 slave m2 0 0 2 connected`);
         // A replica still syncing is not an heir: wait.
         states.set("10.0.0.14", { linked: false, offset: 0 });
         assert.equal(chooseHeir(view, master, new Set(["10.0.0.17"]), states), undefined);
+    });
+});
+
+describe("rollout gate chain", () => {
+    const node = (revision: string) => ({ name: "redis-2", ip: "10.0.0.12", port: 6379, revision });
+    const base = { clusterName: "redis", nodes: [{ name: "redis-2", ip: "10.0.0.12", port: 6379 }] };
+    const record = { name: "redis-1", ip: "10.0.0.11", port: 6379, runId: "r1" };
+
+    it("passes the previous restart on when its own node is new or unchanged, without touching Redis", async () => {
+        const created = await rolloutGateProvider.create({ ...base, node: node("a"), previous: record });
+        assert.deepEqual(created.outs.restart, record);
+        const first = await rolloutGateProvider.create({ ...base, node: node("a") });
+        assert.deepEqual(first.outs.restart, { name: "", ip: "", port: 0, runId: "" }, "always present, so the next preview is stable");
+        const updated = await rolloutGateProvider.update!("id", { ...base, node: node("a") }, { ...base, node: node("a"), previous: record });
+        assert.deepEqual(updated.outs.restart, record);
+    });
+
+    it("updates when its node or the node to wait for changes, and not otherwise", async () => {
+        const olds = { ...base, node: node("a"), previous: record };
+        assert.equal((await rolloutGateProvider.diff!("id", olds, { ...olds })).changes, false);
+        assert.equal((await rolloutGateProvider.diff!("id", olds, { ...olds, node: node("b") })).changes, true);
+        assert.equal((await rolloutGateProvider.diff!("id", olds, { ...olds, previous: { ...record, runId: "r2" } })).changes, true);
     });
 });
