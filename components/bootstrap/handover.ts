@@ -33,6 +33,11 @@ export interface RestartRecord {
 /** Nothing to wait for: no planned node has an empty address. */
 export const NO_RESTART: RestartRecord = { name: "", ip: "", port: 0, runId: "" };
 
+/** A replica whose link to its master is up and not in the middle of a full sync, per INFO replication. */
+export function replicaInSync(replication: Record<string, string>): boolean {
+    return replication.master_link_status === "up" && replication.master_sync_in_progress === "0";
+}
+
 /** What a replica says about itself in INFO replication. */
 export interface ReplicaState {
     linked: boolean;

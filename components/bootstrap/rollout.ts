@@ -6,7 +6,7 @@
  */
 import type { Redis as RedisClient } from "ioredis";
 import { Deadline, Log, NodeAddress, passwordCandidates, tryConnect, waitUntil } from "./engine";
-import { ReplicaState, RestartRecord, chooseHeir } from "./handover";
+import { ReplicaState, RestartRecord, chooseHeir, replicaInSync } from "./handover";
 import { NodeLine, isHandshake, isMaster, isMyself, parseClusterNodes, parseInfo, slotOwnership } from "./topology";
 
 export interface RolloutSpec {
@@ -85,7 +85,7 @@ export async function makeWayForRestart(spec: RolloutSpec, log: Log): Promise<st
         if (after && live.clients.has(after.ip)) {
             await waitUntil(deadline, () => `${after.name} to sync with its master after its restart`, async () => {
                 const info = await live.replication(after.ip);
-                return info.role === "master" || (info.master_link_status === "up" && info.master_sync_in_progress === "0") ? true : undefined;
+                return info.role === "master" || replicaInSync(info) ? true : undefined;
             }, 200);
         }
         if (members.includes(node.ip)) {
@@ -143,7 +143,7 @@ async function handOver(live: LiveNodes, node: NodeAddress, restarting: Set<stri
         const states = new Map<string, ReplicaState>();
         for (const r of view.filter((l) => l.masterId === self.id && live.clients.has(l.ip))) {
             const info = await live.replication(r.ip).catch(() => ({}) as Record<string, string>);
-            states.set(r.ip, { linked: info.master_link_status === "up" && info.master_sync_in_progress === "0", offset: Number(info.slave_repl_offset ?? -1) });
+            states.set(r.ip, { linked: replicaInSync(info), offset: Number(info.slave_repl_offset ?? -1) });
         }
         return { view, states };
     };
