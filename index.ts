@@ -1,7 +1,6 @@
 // Reads the stack's config, builds one Redis Cluster, exports what users need.
 import * as pulumi from "@pulumi/pulumi";
 import { RedisCluster, plannedLayout } from "./components/cluster";
-import { defaultImage } from "./components/defaultImage";
 import { CONFIG_NAMESPACE, RawSettings, resolveSettings } from "./components/planning/settings";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
@@ -16,13 +15,14 @@ const keys = [
     "appendonly",
     "hostPortBase",
     "namePrefix",
+    "allowFullRestart",
 ] as const;
 const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]));
 // Read as a secret so Pulumi keeps it encrypted; validation sees the plain value only in memory.
 const secretPassword = config.getSecret("password");
 raw.password = secretPassword === undefined ? undefined : (config.get("password") as string);
 
-const { settings, problems, warnings } = resolveSettings(raw, defaultImage());
+const { settings, problems, warnings } = resolveSettings(raw);
 for (const warning of warnings) {
     pulumi.log.warn(warning);
 }

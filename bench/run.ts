@@ -13,7 +13,7 @@ import { execFileSync } from "child_process";
 import { Redis } from "ioredis";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { ensureCluster } from "../components/bootstrap/engine";
-import { defaultImage } from "../components/defaultImage";
+import { preparedImage } from "../scripts/preparedImage";
 import { LABEL_STACK } from "../components/labels";
 import { NodePlan, planCluster } from "../components/planning/plan";
 import { CONFIG_PATH, renderRedisConf } from "../components/planning/redisConf";
@@ -22,7 +22,7 @@ import { labelledTestStacks, removeStackObjects } from "../tests/support/docker"
 
 const ROOT = path.resolve(__dirname, "..");
 const OUT = __dirname;
-const IMAGE = defaultImage();
+const IMAGE = preparedImage();
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
 const FAILOVER_TRIALS = Number(process.env.BENCH_FAILOVER_TRIALS ?? 5);
 const SCALES: [number, number][] = (process.env.BENCH_SCALES ?? "6x1,12x1,4x2")

@@ -3,16 +3,17 @@
  * image, one RedisNode per planned node, then the bootstrap that forms the
  * cluster and reports its live slot map.
  */
-import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RolloutGate } from "./bootstrap/gate";
+import { ChangeGuard } from "./bootstrap/guard";
+import { containerDefinition, containerRevision } from "./containerSpec";
 import { NodeRevision } from "./bootstrap/handover";
 import { ClusterBootstrap } from "./bootstrap/provider";
 import { ShardView } from "./bootstrap/topology";
 import { clusterLabels } from "./labels";
 import { RedisNode } from "./node";
-import { ClusterPlan, NodePlan, planCluster } from "./planning/plan";
+import { ClusterPlan, planCluster } from "./planning/plan";
 import { rolloutOrder } from "./planning/rollout";
 import { renderRedisConf } from "./planning/redisConf";
 import { ClusterSettings } from "./planning/settings";
@@ -37,21 +38,9 @@ function bootstrapShards(plan: ClusterPlan) {
     return plan.shards.map((s) => ({ master: s.master, replicas: s.replicas, slots: s.slots.map(formatRange) }));
 }
 
-/**
- * A node as its rollout gate sees it. The revision changes exactly when Pulumi would recreate the
- * container; it is a hash, so the rendered file is not stored twice.
- */
-function nodeRevision(node: NodePlan, imageId: pulumi.Output<string>, conf: pulumi.Output<string>, plan: ClusterPlan): pulumi.Output<NodeRevision> {
-    return pulumi.all([imageId, conf]).apply(([image, text]) => ({
-        name: node.name,
-        ip: node.ip,
-        port: node.port,
-        revision: createHash("sha256").update(JSON.stringify([image, text, node.hostPort ?? null, plan.networkName])).digest("hex"),
-    }));
-}
-
 export class RedisCluster extends pulumi.ComponentResource {
     readonly plan: ClusterPlan;
+    readonly guard: ChangeGuard;
     readonly network: docker.Network;
     readonly image: docker.RemoteImage;
     readonly nodes: RedisNode[];
@@ -66,6 +55,22 @@ export class RedisCluster extends pulumi.ComponentResource {
         const plan = (this.plan = planCluster(settings));
         const labels = clusterLabels(pulumi.getStack(), settings.namePrefix);
 
+        // First, and everything waits for it: a change that would lose data stops the run here.
+        this.guard = new ChangeGuard(
+            `${name}-guard`,
+            {
+                identity: {
+                    namePrefix: settings.namePrefix,
+                    subnet: settings.subnet,
+                    gateway: settings.gateway,
+                    firstNodeIp: settings.firstNodeIp,
+                    image: settings.image,
+                },
+                allowFullRestart: settings.allowFullRestart,
+            },
+            { parent: this },
+        );
+
         this.network = new docker.Network(
             `${name}-network`,
             {
@@ -74,11 +79,16 @@ export class RedisCluster extends pulumi.ComponentResource {
                 ipamConfigs: [{ subnet: plan.subnet, gateway: plan.gateway }],
                 labels,
             },
-            { parent: this, deleteBeforeReplace: true },
+            // Labels name the stack; a stack rename must not replace the network under running nodes.
+            { parent: this, deleteBeforeReplace: true, dependsOn: [this.guard], ignoreChanges: ["labels"] },
         );
 
         // Uses the local image when present and never deletes it: other stacks may run it too.
-        this.image = new docker.RemoteImage(`${name}-image`, { name: settings.image, keepLocally: true }, { parent: this });
+        this.image = new docker.RemoteImage(
+            `${name}-image`,
+            { name: settings.image, keepLocally: true },
+            { parent: this, dependsOn: [this.guard] },
+        );
 
         const password = settings.password === undefined ? undefined : pulumi.secret(settings.password);
         const addresses = plan.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port }));
@@ -91,22 +101,36 @@ export class RedisCluster extends pulumi.ComponentResource {
             const conf = renderRedisConf(node, settings);
             // The rendered file holds the password when there is one: keep it encrypted in state.
             const redisConf = password === undefined ? pulumi.output(conf) : pulumi.secret(conf);
+            const definition = containerDefinition({
+                node,
+                image: settings.image,
+                networkName: this.network.name,
+                volumeName: node.volumeName,
+                redisConf,
+                labels,
+            });
             const gate: RolloutGate = new RolloutGate(
                 `${node.name}-rollout`,
                 {
                     clusterName: settings.namePrefix,
-                    node: nodeRevision(node, this.image.imageId, redisConf, plan),
+                    node: containerRevision(definition.recreating).apply((revision) => ({
+                        name: node.name,
+                        ip: node.ip,
+                        port: node.port,
+                        revision,
+                        appendonly: settings.appendonly,
+                    })),
                     nodes: addresses,
                     previous: previous?.restart,
                     password,
                 },
-                { parent: this },
+                { parent: this, dependsOn: [this.guard] },
             );
             nodesByName.set(
                 node.name,
                 new RedisNode(
                     node.name,
-                    { node, imageId: this.image.imageId, networkName: this.network.name, redisConf, labels, after: [gate] },
+                    { volumeName: node.volumeName, labels, definition, after: [this.guard, this.image, gate] },
                     { parent: this },
                 ),
             );

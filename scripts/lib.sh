@@ -35,6 +35,18 @@ pulumi_env() {
   mkdir -p "$PROJECT_ROOT/.pulumi-state"
 }
 
+# The stack's image comes from its config, the same on every machine. A stack without one would
+# run the official image, which a machine without a registry cannot pull: record the image
+# scripts/bootstrap.sh prepared in the stack's config (Pulumi.<stack>.yaml) on first use.
+pin_image() {
+  local stack="$1" prepared
+  pulumi config get redis-cluster:image --stack "$stack" >/dev/null 2>&1 && return 0
+  prepared="$(cat "$REDIS_CLUSTER_CACHE/redis-image" 2>/dev/null || true)"
+  [ -n "$prepared" ] || return 0
+  note "recording the image this machine prepared in the stack's config: redis-cluster:image $prepared"
+  pulumi config set redis-cluster:image "$prepared" --stack "$stack"
+}
+
 # A `pulumi up` that was killed (a second Ctrl-C, the OOM killer, a closed
 # laptop) leaves its lock in a file backend, and every later command refuses
 # to run. Release it (`pulumi cancel`) only when it was taken on this host by

@@ -11,6 +11,7 @@ pulumi_env
 stack="${PULUMI_STACK:-dev}"
 say "Selecting stack $stack (state: ${PULUMI_BACKEND_URL:-.pulumi-state/})"
 pulumi stack select --create "$stack" >/dev/null
+pin_image "$stack"
 # The bootstrap finishes whatever a killed up left half done (open slots, a half-formed cluster).
 release_stale_lock "$stack"
 say "pulumi up --stack $stack"

@@ -58,35 +58,63 @@ export type Log = (message: string) => void;
 const BOOTSTRAP_NODE_TIMEOUT_MS = 500;
 
 export class Deadline {
-    private readonly end: number;
+    private end: number;
     constructor(ms: number, private readonly what: string) {
         this.end = Date.now() + ms;
     }
     left(): number {
         return this.end - Date.now();
     }
-    check(waitingFor: string): void {
+    /** Gives back time spent on work that is measured by its own progress (moving keys), not by waiting. */
+    extend(ms: number): void {
+        this.end += ms;
+    }
+    check(waitingFor: string, lastError?: unknown): void {
         if (this.left() <= 0) {
-            throw new Error(`${this.what} timed out while waiting for ${waitingFor}`);
+            const cause = lastError === undefined ? "" : ` (last error: ${String((lastError as Error)?.message ?? lastError)})`;
+            throw new Error(`${this.what} timed out while waiting for ${waitingFor}${cause}`);
         }
     }
+}
+
+/** An error that waiting cannot heal (a refused password, a node of another cluster): waits end at once. */
+export class PermanentError extends Error {}
+
+/** Errors of the code itself, not of the cluster: retrying would only hide them until the deadline. */
+function isPermanent(err: unknown): boolean {
+    return err instanceof PermanentError || err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `probe` until it returns a value other than undefined, or the deadline passes. */
+/**
+ * Polls `probe` until it returns a value other than undefined, or the deadline passes. A probe
+ * that throws counts as "not yet", and its last error is shown if the deadline passes; a
+ * permanent error ends the wait at once.
+ */
 export async function waitUntil<T>(deadline: Deadline, waitingFor: () => string, probe: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
+    let lastError: unknown;
     for (;;) {
-        const value = await probe().catch(() => undefined);
+        let value: T | undefined;
+        try {
+            value = await probe();
+            lastError = undefined;
+        } catch (err) {
+            if (isPermanent(err)) throw err;
+            lastError = err;
+        }
         if (value !== undefined) {
             return value;
         }
-        deadline.check(waitingFor());
+        deadline.check(waitingFor(), lastError);
         await sleep(everyMs);
     }
 }
 
-function adminClient(node: NodeAddress, password: string | undefined): RedisClient {
+/** Bounds every admin command but MIGRATE, which gets its own client (migrationClient). */
+const ADMIN_COMMAND_TIMEOUT_MS = 5000;
+
+function adminClient(node: NodeAddress, password: string | undefined, commandTimeout = ADMIN_COMMAND_TIMEOUT_MS): RedisClient {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { Redis } = require("ioredis");
     return new Redis({
@@ -95,7 +123,7 @@ function adminClient(node: NodeAddress, password: string | undefined): RedisClie
         password,
         lazyConnect: true,
         connectTimeout: 2000,
-        commandTimeout: 5000,
+        commandTimeout,
         maxRetriesPerRequest: 1,
         enableOfflineQueue: false,
         // One try per connection: the callers decide when to try again.
@@ -132,7 +160,7 @@ export async function tryConnect(node: NodeAddress, passwords: (string | undefin
         }
     }
     // A wrong password will not fix itself: say so now rather than at the deadline.
-    throw new Error(`${node.name} (${node.ip}) rejected the configured password: ${refusal}`);
+    throw new PermanentError(`${node.name} (${node.ip}) rejected the configured password: ${refusal}`);
 }
 
 class Nodes {
@@ -156,6 +184,23 @@ class Nodes {
             this.others.set(ip, c);
         }
         return c;
+    }
+
+    /** A separate connection for MIGRATE, whose replies wait on the data moved (see MIGRATE_TIMEOUT_MS). */
+    async migrationClient(node: { ip: string; port: number }): Promise<RedisClient> {
+        const address = { name: this.nameOf(node.ip) ?? node.ip, ip: node.ip, port: node.port };
+        for (const password of passwordCandidates(this.spec)) {
+            const c = adminClient(address, password, MIGRATE_TIMEOUT_MS + 10000);
+            c.on("error", () => undefined);
+            try {
+                await c.connect();
+                await c.ping();
+                return c;
+            } catch {
+                c.disconnect();
+            }
+        }
+        throw new Error(`${address.name} (${node.ip}:${node.port}) does not answer for the slot migration`);
     }
 
     client(name: string): RedisClient {
@@ -258,7 +303,7 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
         );
         const verdict = assess(reports, spec.leavingIps);
         if (verdict.kind === "refuse") {
-            throw new Error(`refusing to change the cluster:\n - ${verdict.reasons.join("\n - ")}`);
+            throw new PermanentError(`refusing to change the cluster:\n - ${verdict.reasons.join("\n - ")}`);
         }
         if (verdict.kind === "fresh") {
             log(`creating a cluster of ${spec.shards.length} shards from ${spec.nodes.length} new nodes`);
@@ -312,7 +357,7 @@ async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, 
     }
     // Applies a changed nodeTimeoutMs without a restart, and undoes the bootstrap's lowered value if an
     // earlier run was interrupted before restoring it. Joining nodes get the short bootstrap timeout
-    // so they say cluster_state:ok in well under a second (they own no slots and cast no votes).
+    // until they say cluster_state:ok (well under a second), while they own no slots and cast no votes.
     await enforcePassword(nodes);
     const members = nodes.spec.nodes.map((n) => n.name).filter((n) => !joining.includes(n));
     await setNodeTimeout(nodes, members, nodes.spec.nodeTimeoutMs);
@@ -320,15 +365,16 @@ async function healCluster(nodes: Nodes, joining: string[], deadline: Deadline, 
     try {
         await forgetGhosts(nodes, log);
         await meetAll(nodes, deadline, log);
-        await finishOpenSlots(nodes, await nodes.bestView(), log);
+        await finishOpenSlots(nodes, await nodes.bestView(), deadline, log);
         await assignSlots(nodes, await nodes.bestView(), log);
         // A node that does not yet see the cluster as ok answers CLUSTERDOWN, also to MIGRATE.
         await waitClusterOk(nodes, deadline, log);
-        // Roles of a formed cluster follow what it is now, not the initial plan's numbering.
-        await reshape(nodes, deadline, log);
     } finally {
         await setNodeTimeout(nodes, joining, nodes.spec.nodeTimeoutMs).catch(() => undefined);
     }
+    // From here joined nodes may own slots and vote in failovers: they run with the configured timeout.
+    // Roles of a formed cluster follow what it is now, not the initial plan's numbering.
+    await reshape(nodes, deadline, log);
 }
 
 /**
@@ -398,8 +444,11 @@ async function reshape(nodes: Nodes, deadline: Deadline, log: Log): Promise<void
     }
 
     const moves = orderMoves(view, slotMoves(view, choice.leaders), choice.leaders);
+    if (moves.length > 0) {
+        await copyFunctions(nodes, view, choice.leaders, log);
+    }
     for (const move of moves) {
-        await moveSlots(nodes, view, move, log);
+        await moveSlots(nodes, view, move, deadline, log);
     }
     if (moves.length > 0) {
         view = await waitSlotAgreement(nodes, deadline);
@@ -410,6 +459,27 @@ async function reshape(nodes: Nodes, deadline: Deadline, log: Log): Promise<void
     const leaving = departingNodes(await waitSlotAgreement(nodes, deadline), staying);
     if (leaving.length > 0) {
         await forgetLeavingNodes(nodes, leaving, deadline, log);
+    }
+}
+
+/**
+ * Redis Functions live on every master, not in a slot: a new master must have them before it
+ * owns keys, or FCALL fails on the slots it receives (redis-cli --cluster add-node does the same).
+ */
+async function copyFunctions(nodes: Nodes, view: NodeLine[], leaders: string[], log: Log): Promise<void> {
+    const lines = leaders.map((id) => view.find((n) => n.id === id)!);
+    const clients = await Promise.all(lines.map((l) => nodes.at(l.ip, l.port)));
+    const counts = await Promise.all(clients.map(async (c) => ((await c.call("FUNCTION", "LIST")) as unknown[]).length));
+    const richest = counts.indexOf(Math.max(...counts));
+    if (counts[richest] === 0) {
+        return;
+    }
+    const dump = (await clients[richest].callBuffer("FUNCTION", "DUMP")) as Buffer;
+    const lacking = clients.filter((_, i) => counts[i] < counts[richest]);
+    // REPLACE: a library of the same name is overwritten with the one the cluster already runs.
+    await Promise.all(lacking.map((c) => c.call("FUNCTION", "RESTORE", dump, "REPLACE")));
+    if (lacking.length > 0) {
+        log(`copied ${counts[richest]} function librar${counts[richest] === 1 ? "y" : "ies"} to ${lacking.length} new master(s)`);
     }
 }
 
@@ -433,8 +503,19 @@ async function failOverLeavingMasters(nodes: Nodes, view: NodeLine[], staying: S
     }
 }
 
-/** Moves slots with the IMPORTING/MIGRATING protocol, keys in batches, then tells every master the new owner. */
-async function moveSlots(nodes: Nodes, view: NodeLine[], move: SlotMove, log: Log): Promise<void> {
+/** MIGRATE's own I/O timeout (ms of inactivity on the target); the client waits a little longer for the reply. */
+const MIGRATE_TIMEOUT_MS = 60000;
+/** Keys per MIGRATE: big keys travel in small batches, so one reply never waits on too much data. */
+const MIGRATE_BATCH_KEYS = 100;
+const PROGRESS_EVERY_MS = 5000;
+
+/**
+ * Moves slots with the IMPORTING/MIGRATING protocol, keys in batches, then tells every master the
+ * new owner. Its time is measured by progress (it logs slots, keys and rate), not by the
+ * reshape's deadline, which is extended by the time the move took.
+ */
+async function moveSlots(nodes: Nodes, view: NodeLine[], move: SlotMove, deadline: Deadline, log: Log): Promise<void> {
+    const started = Date.now();
     const src = view.find((n) => n.id === move.from)!;
     const dst = view.find((n) => n.id === move.to)!;
     const from = await nodes.at(src.ip, src.port);
@@ -442,45 +523,62 @@ async function moveSlots(nodes: Nodes, view: NodeLine[], move: SlotMove, log: Lo
     const masters = await Promise.all(view.filter((n) => isMaster(n) && !isFailed(n)).map((n) => nodes.at(n.ip, n.port)));
     const slots = move.slots.flatMap((r) => Array.from({ length: r.end - r.start + 1 }, (_, i) => r.start + i));
     const auth = nodes.spec.password === undefined ? [] : ["AUTH", nodes.spec.password];
+    // MIGRATE blocks until the target has stored the batch: the admin clients' 5 s bound would fail big keys.
+    const migrator = await nodes.migrationClient(src);
+    const fromName = nodes.nameOf(src.ip) ?? src.ip;
+    const toName = nodes.nameOf(dst.ip) ?? dst.ip;
     let keys = 0;
-    for (let i = 0; i < slots.length; i += 128) {
-        const batch = slots.slice(i, i + 128);
-        await Promise.all(batch.map((slot) => to.call("CLUSTER", "SETSLOT", String(slot), "IMPORTING", move.from)));
-        await Promise.all(batch.map((slot) => from.call("CLUSTER", "SETSLOT", String(slot), "MIGRATING", move.to)));
-        for (const slot of batch) {
-            for (;;) {
-                const found = (await from.call("CLUSTER", "GETKEYSINSLOT", String(slot), "200")) as string[];
-                if (found.length === 0) break;
-                // REPLACE: a key a previous, interrupted MIGRATE already copied is overwritten by the source's.
-                await from.call("MIGRATE", dst.ip, String(dst.port), "", "0", "60000", "REPLACE", ...auth, "KEYS", ...found);
-                keys += found.length;
+    let lastProgress = Date.now();
+    const progress = (done: number) => {
+        if (Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
+        lastProgress = Date.now();
+        const rate = keys / Math.max(0.001, (Date.now() - started) / 1000);
+        log(`moving slots from ${fromName} to ${toName}: ${done}/${slots.length} slots, ${keys} keys (${rate.toFixed(0)} keys/s)`);
+    };
+    try {
+        for (let i = 0; i < slots.length; i += 128) {
+            const batch = slots.slice(i, i + 128);
+            await Promise.all(batch.map((slot) => to.call("CLUSTER", "SETSLOT", String(slot), "IMPORTING", move.from)));
+            await Promise.all(batch.map((slot) => from.call("CLUSTER", "SETSLOT", String(slot), "MIGRATING", move.to)));
+            for (const [k, slot] of batch.entries()) {
+                for (;;) {
+                    const found = (await from.call("CLUSTER", "GETKEYSINSLOT", String(slot), String(MIGRATE_BATCH_KEYS))) as string[];
+                    if (found.length === 0) break;
+                    // REPLACE: a key a previous, interrupted MIGRATE already copied is overwritten by the source's.
+                    await migrator.call("MIGRATE", dst.ip, String(dst.port), "", "0", String(MIGRATE_TIMEOUT_MS), "REPLACE", ...auth, "KEYS", ...found);
+                    keys += found.length;
+                    progress(i + k);
+                }
             }
+            // The new owner first, then the old one, then everybody else.
+            await Promise.all(batch.map((slot) => to.call("CLUSTER", "SETSLOT", String(slot), "NODE", move.to)));
+            await Promise.all(
+                batch.map((slot) =>
+                    from.call("CLUSTER", "SETSLOT", String(slot), "NODE", move.to).catch((err: Error) => {
+                        // A source that has just lost its last slot may already have turned itself into a
+                        // replica of the new owner (cluster-allow-replica-migration): it knows the owner then.
+                        if (!/only with masters/.test(String(err?.message))) throw err;
+                    }),
+                ),
+            );
+            await Promise.all(
+                masters
+                    .filter((m) => m !== to && m !== from)
+                    .flatMap((m) => batch.map((slot) => m.call("CLUSTER", "SETSLOT", String(slot), "NODE", move.to).catch(() => undefined))),
+            );
         }
-        // The new owner first, then the old one, then everybody else.
-        await Promise.all(batch.map((slot) => to.call("CLUSTER", "SETSLOT", String(slot), "NODE", move.to)));
-        await Promise.all(
-            batch.map((slot) =>
-                from.call("CLUSTER", "SETSLOT", String(slot), "NODE", move.to).catch((err: Error) => {
-                    // A source that has just lost its last slot may already have turned itself into a
-                    // replica of the new owner (cluster-allow-replica-migration): it knows the owner then.
-                    if (!/only with masters/.test(String(err?.message))) throw err;
-                }),
-            ),
-        );
-        await Promise.all(
-            masters
-                .filter((m) => m !== to && m !== from)
-                .flatMap((m) => batch.map((slot) => m.call("CLUSTER", "SETSLOT", String(slot), "NODE", move.to).catch(() => undefined))),
-        );
+    } finally {
+        migrator.disconnect();
+        deadline.extend(Date.now() - started);
     }
-    log(`moved slots ${move.slots.map(formatRange).join(",")} (${slots.length} slots, ${keys} keys) from ${nodes.nameOf(src.ip) ?? src.ip} to ${nodes.nameOf(dst.ip) ?? dst.ip}`);
+    log(`moved slots ${move.slots.map(formatRange).join(",")} (${slots.length} slots, ${keys} keys) from ${fromName} to ${toName}`);
 }
 
 /**
  * Resolves slots left open by an interrupted migration: the move is finished
  * toward the node that was importing it, so keys already copied stay valid.
  */
-async function finishOpenSlots(nodes: Nodes, view: NodeLine[], log: Log): Promise<void> {
+async function finishOpenSlots(nodes: Nodes, view: NodeLine[], deadline: Deadline, log: Log): Promise<void> {
     const moves = new Map<string, SlotMove>();
     for (const n of nodes.spec.nodes) {
         const self = (await nodes.view(n.name)).find(isMyself);
@@ -502,7 +600,7 @@ async function finishOpenSlots(nodes: Nodes, view: NodeLine[], log: Log): Promis
     }
     for (const move of moves.values()) {
         log(`finishing an interrupted migration of ${move.slots.length} slot(s)`);
-        await moveSlots(nodes, view, { ...move, slots: mergeRanges(move.slots) }, log);
+        await moveSlots(nodes, view, { ...move, slots: mergeRanges(move.slots) }, deadline, log);
     }
 }
 

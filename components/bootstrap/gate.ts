@@ -62,6 +62,7 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
             {
                 nodes: news.nodes,
                 restarting: restarting && { name: restarting.name, ip: restarting.ip, port: restarting.port },
+                appendonly: restarting?.appendonly,
                 after: news.previous,
                 password: news.password,
                 previousPassword: olds.password,

@@ -9,8 +9,10 @@ export interface NodeRevision {
     name: string;
     ip: string;
     port: number;
-    /** Changes exactly when the container is recreated (image, redis.conf, port). */
+    /** Changes exactly when the container is recreated (a hash of its full definition). */
     revision: string;
+    /** Whether the node's new redis.conf turns the append-only file on. */
+    appendonly?: boolean;
 }
 
 /** Nodes that exist before and after whose container definition changed: Pulumi recreates these. */

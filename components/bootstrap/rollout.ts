@@ -16,6 +16,8 @@ export interface RolloutSpec {
     restarting?: NodeAddress;
     /** The node the previous gate let restart: it must be back and synced first. */
     after?: RestartRecord;
+    /** Whether the restarting node comes back with the append-only file on. */
+    appendonly?: boolean;
     password?: string;
     previousPassword?: string;
     timeoutMs: number;
@@ -88,10 +90,16 @@ export async function makeWayForRestart(spec: RolloutSpec, log: Log): Promise<st
                 return info.role === "master" || replicaInSync(info) ? true : undefined;
             }, 200);
         }
+        // A shard whose only node restarted is back only when the cluster serves every slot again
+        // (cluster-require-full-coverage): no second node goes before that.
+        await waitClusterOk(live, members, deadline);
         if (members.includes(node.ip)) {
             await handOver(live, node, new Set([node.ip]), deadline, log);
         }
         await waitSlotAgreement(live, members, deadline);
+        if (spec.appendonly && live.clients.has(node.ip)) {
+            await writeAppendOnlyFile(live, node, deadline, log);
+        }
         const runId = live.clients.has(node.ip) ? parseInfo(String(await live.clients.get(node.ip)!.call("INFO", "server"))).run_id : undefined;
         log(`${node.name}: ready to restart`);
         return runId;
@@ -131,6 +139,38 @@ async function acceptBothPasswords(live: LiveNodes, ips: string[], password: str
     log(`password rotation: ${ips.length} nodes accept the old and the new password`);
 }
 
+/**
+ * A node that restarts with `appendonly yes` loads only its AOF and ignores its RDB: without an
+ * AOF it would come back empty. Turn AOF on at run time first and wait until the rewrite has
+ * written the whole data set to it.
+ */
+async function writeAppendOnlyFile(live: LiveNodes, node: NodeAddress, deadline: Deadline, log: Log): Promise<void> {
+    const client = live.clients.get(node.ip)!;
+    const persistence = async () => parseInfo(String(await client.call("INFO", "persistence")));
+    if ((await persistence()).aof_enabled === "1") {
+        return;
+    }
+    log(`${node.name}: writing its data to an append-only file before it restarts with appendonly yes`);
+    await client.call("CONFIG", "SET", "appendonly", "yes");
+    await waitUntil(deadline, () => `${node.name} to finish writing its append-only file`, async () => {
+        const p = await persistence();
+        if (p.aof_last_bgrewrite_status === "err") {
+            throw new Error(`${node.name} failed to write its append-only file (aof_last_bgrewrite_status:err); see its log`);
+        }
+        return p.aof_enabled === "1" && p.aof_rewrite_in_progress === "0" && p.aof_rewrite_scheduled === "0" ? true : undefined;
+    }, 100);
+}
+
+/** Every member says cluster_state:ok. */
+async function waitClusterOk(live: LiveNodes, ips: string[], deadline: Deadline): Promise<void> {
+    let notOk: string[] = [];
+    await waitUntil(deadline, () => `cluster_state:ok on ${notOk.map((ip) => live.nameOf(ip)).join(", ")}`, async () => {
+        const states = await Promise.all(ips.map(async (ip) => parseInfo(String(await live.clients.get(ip)!.call("CLUSTER", "INFO"))).cluster_state));
+        notOk = ips.filter((_, i) => states[i] !== "ok");
+        return notOk.length === 0 ? true : undefined;
+    }, 100);
+}
+
 /** A master about to restart hands its slots to its most up-to-date synced replica first. */
 async function handOver(live: LiveNodes, node: NodeAddress, restarting: Set<string>, deadline: Deadline, log: Log): Promise<void> {
     const self = (await live.view(node.ip)).find(isMyself);
@@ -147,8 +187,15 @@ async function handOver(live: LiveNodes, node: NodeAddress, restarting: Set<stri
         }
         return { view, states };
     };
-    if ((await replicasOf()).view.every((l) => l.masterId !== self.id)) {
+    const first = await replicasOf();
+    if (first.view.every((l) => l.masterId !== self.id)) {
         log(`${node.name} has no replica: its slots are unavailable while it restarts (its data is kept)`);
+        return;
+    }
+    // A replica that answers nobody (stopped, or its container gone) cannot take over; this very
+    // up recreates it later. One the previous gate restarted answers again by now.
+    if (first.view.every((l) => l.masterId !== self.id || !live.clients.has(l.ip))) {
+        log(`${node.name}: none of its replicas answers: its slots are unavailable while it restarts (its data is kept)`);
         return;
     }
     // A replica restarted just before may still be loading or syncing: wait for it.

@@ -93,13 +93,15 @@ export type Assessment =
 export function assess(reports: NodeReport[], leavingIps: string[] = []): Assessment {
     // Addresses a node may know: the plan's, and those of nodes the plan just dropped (scale-in).
     const planned = new Set([...reports.map((r) => r.ip), ...leavingIps]);
+    // A planned node known at an old address moved (a new subnet): it is ours, and MEET updates it.
+    const ours = new Set(reports.map((r) => r.view.find(isMyself)?.id).filter((id): id is string => id !== undefined));
     const reasons: string[] = [];
     const members: NodeReport[] = [];
     const strangers: NodeReport[] = [];
     for (const r of reports) {
         const self = r.view.find(isMyself);
         const others = r.view.filter((n) => !isMyself(n) && !isHandshake(n));
-        const foreign = others.filter((n) => !planned.has(n.ip));
+        const foreign = others.filter((n) => !planned.has(n.ip) && !ours.has(n.id));
         if (foreign.length > 0) {
             reasons.push(
                 `${r.name} (${r.ip}) belongs to another cluster: it knows ${foreign.map((n) => `${n.ip}:${n.port}`).join(", ")}, ` +

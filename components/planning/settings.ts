@@ -3,6 +3,8 @@
  * reads raw values from Pulumi config and decides what to do with problems.
  */
 import { Netmask, ip2long, long2ip } from "netmask";
+import { MIN_REDIS, formatVersion, isOlder, redisVersionOf } from "./image";
+import { SLOT_COUNT } from "./slots";
 
 export const CONFIG_NAMESPACE = "redis-cluster";
 
@@ -17,6 +19,11 @@ export interface ClusterSettings {
     appendonly: boolean;
     hostPortBase: number;
     namePrefix: string;
+    /**
+     * Lets one `up` take every node down at once, for the changes that cannot roll (the network's
+     * subnet or gateway, the node addresses). Off by default: such changes are refused.
+     */
+    allowFullRestart: boolean;
     /** Undefined when the cluster runs without AUTH. */
     password?: string;
 }
@@ -34,7 +41,24 @@ export const DEFAULTS = {
     appendonly: true,
     hostPortBase: 6371,
     namePrefix: "redis",
+    allowFullRestart: false,
 } as const;
+
+/**
+ * The image a stack runs when redis-cluster:image is not set: a constant, so every machine
+ * previews the same stack the same way. Where no registry is reachable, `npm run up` records
+ * the locally built image in the stack's config instead (scripts/lib.sh, pin_image).
+ */
+export const DEFAULT_IMAGE = "redis:7.2";
+
+/** Redis Cluster is specified for up to 1000 nodes; beyond that gossip alone saturates the bus. */
+export const MAX_NODES = 1000;
+
+/**
+ * Below a second, ordinary pauses (a fork for a save, a busy host) exceed the node timeout and
+ * trigger failovers nobody asked for.
+ */
+export const MIN_NODE_TIMEOUT_MS = 1000;
 
 /** Raw values as they come from config: strings, or absent. */
 export type RawSettings = Partial<Record<keyof ClusterSettings, string | number | boolean | undefined>>;
@@ -56,7 +80,7 @@ function key(name: string): string {
 }
 
 /** Parses and checks raw settings; `defaultImage` applies when no image is configured. */
-export function resolveSettings(raw: RawSettings, defaultImage: string): SettingsResult {
+export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT_IMAGE): SettingsResult {
     const problems: string[] = [];
     const warnings: string[] = [];
 
@@ -97,10 +121,26 @@ export function resolveSettings(raw: RawSettings, defaultImage: string): Setting
 
     const shards = integer("shards", DEFAULTS.shards, 3, "Redis Cluster needs at least three masters to agree on a failover");
     const replicasPerShard = integer("replicasPerShard", DEFAULTS.replicasPerShard, 0, "use 0 for a cluster without replicas");
-    const nodeTimeoutMs = integer("nodeTimeoutMs", DEFAULTS.nodeTimeoutMs, 1, "it is how long a node may be unreachable before it is failed over");
+    const nodeTimeoutMs = integer(
+        "nodeTimeoutMs",
+        DEFAULTS.nodeTimeoutMs,
+        MIN_NODE_TIMEOUT_MS,
+        "it is how long a node may be unreachable before it is failed over, and shorter pauses happen on any busy host",
+    );
     const hostPortBase = integer("hostPortBase", DEFAULTS.hostPortBase, 0, "use 0 to publish no ports");
     const appendonly = boolean("appendonly", DEFAULTS.appendonly);
+    const allowFullRestart = boolean("allowFullRestart", DEFAULTS.allowFullRestart);
     const nodeCount = shards * (replicasPerShard + 1);
+
+    if (shards > SLOT_COUNT) {
+        problems.push(`${key("shards")} ${shards} is more than the ${SLOT_COUNT} hash slots: every shard needs at least one slot`);
+    }
+    if (nodeCount > MAX_NODES) {
+        problems.push(
+            `${key("shards")} ${shards} x (1 + ${key("replicasPerShard")} ${replicasPerShard}) = ${nodeCount} nodes, ` +
+                `more than the ${MAX_NODES} Redis Cluster is specified for; use fewer shards or replicas`,
+        );
+    }
 
     if (hostPortBase > 0 && hostPortBase + nodeCount - 1 > 65535) {
         problems.push(
@@ -122,6 +162,19 @@ export function resolveSettings(raw: RawSettings, defaultImage: string): Setting
     const image = text("image") ?? defaultImage;
     if (/\s/.test(image)) {
         problems.push(`${key("image")} "${image}" is not an image reference (it contains whitespace)`);
+    } else {
+        const version = redisVersionOf(image);
+        if (version === undefined) {
+            warnings.push(
+                `${key("image")} "${image}" has no version in its tag: the stack cannot check that it runs Redis ` +
+                    `${formatVersion(MIN_REDIS)} or newer, or that a change does not go back to an older Redis`,
+            );
+        } else if (isOlder(version, MIN_REDIS)) {
+            problems.push(
+                `${key("image")} "${image}" runs Redis ${formatVersion(version)}; this stack needs Redis ${formatVersion(MIN_REDIS)} or newer ` +
+                    `(CLUSTER ADDSLOTSRANGE, ACL passwords per user, FUNCTION)`,
+            );
+        }
     }
 
     const password = raw.password === undefined || raw.password === "" ? undefined : String(raw.password);
@@ -147,6 +200,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string): Setting
             appendonly,
             hostPortBase,
             namePrefix,
+            allowFullRestart,
             password,
         },
         problems,
@@ -195,8 +249,9 @@ function resolveAddresses(subnetText: string, gatewayText: string | undefined, f
 
     const first = block.first;
     const gateway = gatewayText ?? first;
-    // The seed article's .11; a block too small for that starts right after the gateway.
-    const firstNodeIp = firstText ?? (block.size > 12 ? ipAdd(block.base, 11) : ipAdd(first, 1));
+    // The seed article's .11 when the nodes fit from there; in a smaller block, right after the gateway.
+    const fitsFrom = (ip: string) => ipToInt(ip) + nodeCount - 1 <= ipToInt(block.last);
+    const firstNodeIp = firstText ?? (block.size > 12 && fitsFrom(ipAdd(block.base, 11)) ? ipAdd(block.base, 11) : ipAdd(first, 1));
 
     const usable = (ip: string) => block.contains(ip) && ip !== block.base && ip !== block.broadcast;
     if (!isIpv4(gateway)) {

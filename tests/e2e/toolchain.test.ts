@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultImage } from "../../components/defaultImage";
+import { preparedImage } from "../../scripts/preparedImage";
 import { docker, removeStackObjects } from "../support/docker";
 import { pulumiEnv } from "../support/env";
 
@@ -42,7 +42,7 @@ describe("toolchain smoke test", function () {
         pulumi("config", "set", "name", NAME);
         pulumi("config", "set", "subnet", "10.209.0.0/24");
         pulumi("config", "set", "ip", "10.209.0.20");
-        pulumi("config", "set", "image", defaultImage());
+        pulumi("config", "set", "image", preparedImage());
 
         pulumi("up", "--yes", "--skip-preview");
         assert.equal(docker("inspect", "-f", "{{.State.Running}}", NAME), "true");

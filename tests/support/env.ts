@@ -4,7 +4,7 @@
  */
 import * as path from "path";
 import * as fs from "fs";
-import { cacheDir } from "../../components/defaultImage";
+import { cacheDir } from "../../scripts/preparedImage";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 export const TEST_STATE_DIR = path.join(PROJECT_ROOT, ".pulumi-state", "tests");

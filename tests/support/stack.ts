@@ -4,6 +4,7 @@ import * as path from "path";
 import { LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { PROJECT_ROOT, TEST_STATE_DIR, pulumiEnv } from "./env";
 import { removeStackObjects } from "./docker";
+import { preparedImage } from "../../scripts/preparedImage";
 
 export const TEST_STACK_PREFIX = "e2e-";
 
@@ -25,7 +26,8 @@ export async function createTestStack(name: string, config: Record<string, strin
     // A stack an interrupted run left behind describes containers that the sweep removed: start over.
     await workspace.removeStack(name, { force: true }).catch(() => undefined);
     const stack = await Stack.create(name, workspace);
-    const values: Record<string, { value: string; secret?: boolean }> = {};
+    // The image this machine has, unless the test chooses one (the stack's default is the official one).
+    const values: Record<string, { value: string; secret?: boolean }> = { "redis-cluster:image": { value: preparedImage() } };
     for (const [k, v] of Object.entries(config)) values[`redis-cluster:${k}`] = { value: v };
     for (const [k, v] of Object.entries(secrets)) values[`redis-cluster:${k}`] = { value: v, secret: true };
     await stack.setAllConfig(values);

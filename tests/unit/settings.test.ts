@@ -44,7 +44,12 @@ describe("settings", () => {
         ["a subnet that is not a CIDR", { subnet: "10.1.2.0" }, /redis-cluster:subnet "10\.1\.2\.0" is not an IPv4 CIDR/],
         ["a subnet with host bits", { subnet: "10.1.2.5/24" }, /redis-cluster:subnet "10\.1\.2\.5\/24" has host bits set; the network is 10\.1\.2\.0\/24/],
         ["a subnet too small for a bridge", { subnet: "10.1.2.0/30" }, /redis-cluster:subnet 10\.1\.2\.0\/30 is too small/],
-        ["a subnet too small for the nodes", { subnet: "10.1.2.0/28" }, /redis-cluster:subnet 10\.1\.2\.0\/28 is too small: 6 nodes starting at redis-cluster:firstNodeIp 10\.1\.2\.11/],
+        ["a subnet too small for the nodes", { subnet: "10.1.2.0/29" }, /redis-cluster:subnet 10\.1\.2\.0\/29 is too small: 6 nodes starting at redis-cluster:firstNodeIp 10\.1\.2\.2/],
+        ["more shards than slots", { shards: "16385", replicasPerShard: "0", subnet: "10.0.0.0/8" }, /redis-cluster:shards 16385 is more than the 16384 hash slots/],
+        ["more nodes than Redis Cluster is made for", { shards: "400", replicasPerShard: "2", subnet: "10.0.0.0/16" }, /= 1200 nodes, more than the 1000 Redis Cluster is specified for/],
+        ["a node timeout below a second", { nodeTimeoutMs: "1" }, /redis-cluster:nodeTimeoutMs must be at least 1000 \(got 1\)/],
+        ["an image older than Redis 7", { image: "redis:6.2.14" }, /redis-cluster:image "redis:6\.2\.14" runs Redis 6\.2\.14; this stack needs Redis 7\.0\.0 or newer/],
+        ["allowFullRestart that is not a boolean", { allowFullRestart: "yes" }, /redis-cluster:allowFullRestart must be true or false/],
         ["a gateway outside the subnet", { gateway: "10.99.0.1" }, /redis-cluster:gateway 10\.99\.0\.1 is not a usable address/],
         ["a gateway among the nodes", { gateway: "10.38.0.12" }, /redis-cluster:gateway 10\.38\.0\.12 collides with the node addresses 10\.38\.0\.11-10\.38\.0\.16/],
         ["a first node outside the subnet", { firstNodeIp: "10.39.0.11" }, /redis-cluster:firstNodeIp 10\.39\.0\.11 is not a usable address/],
@@ -75,6 +80,21 @@ describe("settings", () => {
     it("never repeats the password in a message", () => {
         const problems = problemsOf({ password: "sec ret" });
         assert.ok(problems.every((p) => !p.includes("sec ret")));
+    });
+
+    it("starts the nodes right after the gateway when they do not fit from .11", () => {
+        const { settings, problems } = resolveSettings({ subnet: "10.1.2.0/28" }, IMAGE);
+        assert.deepEqual(problems, []);
+        assert.equal(settings.firstNodeIp, "10.1.2.2");
+        assert.equal(resolveSettings({ subnet: "10.1.2.0/27" }, IMAGE).settings.firstNodeIp, "10.1.2.11");
+    });
+
+    it("warns when the image tag names no Redis version, and accepts 7.0 and newer", () => {
+        assert.match(resolveSettings({ image: "redis:latest" }, IMAGE).warnings.join("\n"), /redis-cluster:image "redis:latest" has no version in its tag/);
+        for (const image of ["redis:7.0.15", "redis:7.2", "localhost:5000/redis-cluster-local/redis:7.0.15", "redis:8.0-alpine"]) {
+            const r = resolveSettings({ image }, IMAGE);
+            assert.deepEqual([r.problems, r.warnings], [[], []], image);
+        }
     });
 
     it("fits 4x2 on a small private subnet from a chosen first address", () => {

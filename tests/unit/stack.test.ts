@@ -66,7 +66,10 @@ describe("stack resource graph (mocks)", () => {
             assert.deepEqual(c.inputs.ports, [{ internal: 6379, external: 6370 + i, ip: "127.0.0.1", protocol: "tcp" }]);
             assert.deepEqual(c.inputs.volumes, [{ volumeName: `redis-${i}-data`, containerPath: "/data" }]);
             assert.equal(c.inputs.restart, "unless-stopped");
-            assert.equal(c.inputs.wait, true);
+            // The gates and the bootstrap wait for the node; Docker stops it gracefully (shutdown save, AOF flush).
+            assert.equal(c.inputs.wait, false);
+            assert.equal(c.inputs.destroyGraceSeconds, 60);
+            assert.equal(c.inputs.image, "redis:7.2", "the image by its reference: a newer image under the same tag rolls nothing");
             assert.match(c.inputs.uploads[0].content, new RegExp(`cluster-announce-ip 10\\.38\\.0\\.${10 + i}\\n`));
         });
 

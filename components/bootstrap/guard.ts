@@ -1,0 +1,43 @@
+/**
+ * ChangeGuard: a Pulumi dynamic resource that refuses, at preview and at up,
+ * a config change that would lose the cluster's data or take every node down
+ * at once. It holds the deployed identity (names, network, addresses, image);
+ * every other resource of the stack depends on it, so a refused change stops
+ * the run before anything is touched, also under `pulumi up --skip-preview`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterIdentity, refusedChanges } from "../planning/safety";
+
+export interface ChangeGuardArgs {
+    identity: pulumi.Input<ClusterIdentity>;
+    allowFullRestart: pulumi.Input<boolean>;
+}
+
+interface Inputs {
+    identity: ClusterIdentity;
+    allowFullRestart: boolean;
+}
+
+export const changeGuardProvider: pulumi.dynamic.ResourceProvider = {
+    async check(olds: Partial<Inputs>, news: Inputs): Promise<pulumi.dynamic.CheckResult> {
+        // `olds` are the inputs of the last successful run: what is deployed now.
+        const failures = refusedChanges(olds.identity, news.identity, news.allowFullRestart).map((reason) => ({ property: "identity", reason }));
+        return { inputs: news, failures };
+    },
+    async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
+        const changes = JSON.stringify(olds.identity) !== JSON.stringify(news.identity) || olds.allowFullRestart !== news.allowFullRestart;
+        return { changes, replaces: [], deleteBeforeReplace: false };
+    },
+    async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
+        return { id: inputs.identity.namePrefix, outs: inputs };
+    },
+    async update(_id: string, _olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: news };
+    },
+};
+
+export class ChangeGuard extends pulumi.dynamic.Resource {
+    constructor(name: string, args: ChangeGuardArgs, opts?: pulumi.CustomResourceOptions) {
+        super(changeGuardProvider, name, args, opts, "redis-cluster", "ChangeGuard");
+    }
+}

@@ -1,0 +1,95 @@
+/**
+ * One node's container definition, built in one place, and the fingerprint
+ * its rollout gate compares. The docker provider recreates a container when
+ * any of `recreating` changes, and updates `inPlace` without a restart; the
+ * fingerprint covers exactly `recreating`, so whatever input causes a
+ * recreation (image, redis.conf, ports, healthcheck, network, ...) goes
+ * through the gates, one node at a time.
+ */
+import { createHash } from "crypto";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { NodePlan } from "./planning/plan";
+import { CONFIG_PATH } from "./planning/redisConf";
+import { REDIS_PORT } from "./planning/settings";
+import { DockerLabel } from "./labels";
+
+export interface ContainerInputs {
+    node: NodePlan;
+    /** Image reference from the config: a newer image under the same tag does not recreate anything. */
+    image: string;
+    networkName: pulumi.Input<string>;
+    volumeName: string;
+    /** The node's redis.conf; a secret when it holds the password. */
+    redisConf: pulumi.Input<string>;
+    labels: DockerLabel[];
+}
+
+// Alive also while loading its data set from a large AOF, or when a password is set.
+export const HEALTHCHECK = {
+    tests: ["CMD-SHELL", `redis-cli -p ${REDIS_PORT} ping | grep -qE 'PONG|NOAUTH|LOADING'`],
+    interval: "1s",
+    timeout: "3s",
+    retries: 30,
+};
+
+/**
+ * Docker's stop timeout before it kills the container. Redis needs it to finish its shutdown:
+ * the final AOF fsync and the RDB save that a node without AOF keeps its data in.
+ */
+export const STOP_GRACE_SECONDS = 60;
+
+export interface ContainerDefinition {
+    /** Inputs the docker provider can only apply by recreating the container. */
+    recreating: docker.ContainerArgs;
+    /** Inputs it updates in place (or ignores on existing containers). */
+    inPlace: Partial<docker.ContainerArgs>;
+}
+
+export function containerDefinition(i: ContainerInputs): ContainerDefinition {
+    const { node } = i;
+    return {
+        recreating: {
+            name: node.name,
+            hostname: node.name,
+            image: i.image,
+            command: ["redis-server", CONFIG_PATH],
+            uploads: [{ file: CONFIG_PATH, content: i.redisConf }],
+            volumes: [{ volumeName: i.volumeName, containerPath: "/data" }],
+            networksAdvanced: [{ name: i.networkName, ipv4Address: node.ip, aliases: [node.name] }],
+            ports: node.hostPort === undefined ? [] : [{ internal: REDIS_PORT, external: node.hostPort, ip: "127.0.0.1", protocol: "tcp" }],
+            healthcheck: HEALTHCHECK,
+        },
+        inPlace: {
+            restart: "unless-stopped",
+            destroyGraceSeconds: STOP_GRACE_SECONDS,
+            // The gates and the bootstrap wait for the node themselves (PING, data loaded), with
+            // deadlines that fit a large data set; Docker's healthcheck window would not.
+            wait: false,
+            // Ignored on existing containers (see RedisNode): they are found by these, never recreated for them.
+            labels: i.labels,
+        },
+    };
+}
+
+/**
+ * A hash of everything that recreates the container. Secret inputs (the password in redis.conf)
+ * keep the result secret, so it is stored encrypted like them.
+ */
+export function containerRevision(recreating: docker.ContainerArgs): pulumi.Output<string> {
+    return pulumi.output(recreating).apply((plain) => createHash("sha256").update(stableJson(plain)).digest("hex"));
+}
+
+/** JSON with object keys sorted, so equal definitions hash equally whatever order built them. */
+export function stableJson(value: unknown): string {
+    if (Array.isArray(value)) {
+        return `[${value.map(stableJson).join(",")}]`;
+    }
+    if (value !== null && typeof value === "object") {
+        const entries = Object.entries(value as Record<string, unknown>)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+    }
+    return JSON.stringify(value);
+}

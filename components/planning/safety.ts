@@ -1,0 +1,59 @@
+/**
+ * Which config changes a running cluster must refuse, decided from the
+ * deployed values and the new ones. Pure; the ChangeGuard resource applies it
+ * before any other resource of the stack may change.
+ */
+import { formatVersion, isDowngrade, redisVersionOf } from "./image";
+import { CONFIG_NAMESPACE } from "./settings";
+
+/** The settings whose change cannot roll one node at a time, or could lose data. */
+export interface ClusterIdentity {
+    namePrefix: string;
+    subnet: string;
+    gateway: string;
+    firstNodeIp: string;
+    image: string;
+}
+
+/** Settings that change the network or every node's address: all nodes go down together. */
+const FULL_RESTART_KEYS = ["subnet", "gateway", "firstNodeIp"] as const;
+
+const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
+
+/**
+ * One line per refused change, each naming its key and the safe way to go on; empty when the
+ * change may go ahead. `deployed` is undefined for a stack that has no cluster yet.
+ */
+export function refusedChanges(deployed: ClusterIdentity | undefined, next: ClusterIdentity, allowFullRestart: boolean): string[] {
+    if (deployed === undefined) {
+        return [];
+    }
+    const refused: string[] = [];
+    if (deployed.namePrefix !== next.namePrefix) {
+        refused.push(
+            `${key("namePrefix")} changed from "${deployed.namePrefix}" to "${next.namePrefix}": that would delete every container, ` +
+                `data volume and the network of the running cluster and start an empty one under the new names. ` +
+                `Set it back (pulumi config set ${key("namePrefix")} ${deployed.namePrefix}); for an empty cluster under the new name, ` +
+                `run pulumi destroy first (it deletes the data)`,
+        );
+    }
+    const moved = FULL_RESTART_KEYS.filter((k) => deployed[k] !== next[k]);
+    if (moved.length > 0 && !allowFullRestart) {
+        refused.push(
+            `${moved.map((k) => `${key(k)} changed from ${deployed[k]} to ${next[k]}`).join(", ")}: that replaces ` +
+                (moved.includes("firstNodeIp") && moved.length === 1 ? "every node's address" : "the network") +
+                `, so every node stops at the same time (the data stays on the volumes). ` +
+                `Set it back, or allow the outage for this change with pulumi config set ${key("allowFullRestart")} true`,
+        );
+    }
+    const from = redisVersionOf(deployed.image);
+    const to = redisVersionOf(next.image);
+    if (from !== undefined && to !== undefined && isDowngrade(from, to)) {
+        refused.push(
+            `${key("image")} changed from ${deployed.image} (Redis ${formatVersion(from)}) to ${next.image} (Redis ${formatVersion(to)}): ` +
+                `an older Redis may not load the data files the newer one wrote. Set it back, or use an image of ` +
+                `Redis ${from[0]}.${from[1]} or newer`,
+        );
+    }
+    return refused;
+}

@@ -1,0 +1,24 @@
+/**
+ * The Redis image scripts/bootstrap.sh found or built on this machine (the
+ * official image where a registry is reachable, else a local build from
+ * Debian's packages). Scripts and tests use it; the stack itself never does:
+ * its image comes from its config (DEFAULT_IMAGE unless set), the same on
+ * every machine. `npm run up` records this one in a new stack's config.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DEFAULT_IMAGE } from "../components/planning/settings";
+
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+    return env.REDIS_CLUSTER_CACHE ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "redis-cluster");
+}
+
+export function preparedImage(env: NodeJS.ProcessEnv = process.env): string {
+    try {
+        const recorded = fs.readFileSync(path.join(cacheDir(env), "redis-image"), "utf8").trim();
+        return recorded || DEFAULT_IMAGE;
+    } catch {
+        return DEFAULT_IMAGE;
+    }
+}
