@@ -131,7 +131,8 @@ export class RedisCluster extends pulumi.ComponentResource {
                 new RedisNode(
                     node.name,
                     { volumeName: node.volumeName, labels, definition, after: [this.guard, this.image, gate] },
-                    { parent: this },
+                    // Not even registered before the guard passed: a refused run leaves nothing in state.
+                    { parent: this, dependsOn: [this.guard] },
                 ),
             );
             previous = gate;

@@ -120,6 +120,25 @@ describe("recovering from lost nodes and an interrupted up", function () {
         await t.stack.preview({ expectNoChanges: true });
     });
 
+    it("recreates every container although a replica is stopped: the stopped replica blocks nothing", async () => {
+        const stopped = shards[1].replicas[0].name;
+        docker("stop", stopped);
+        await t.stack.setConfig("redis-cluster:nodeTimeoutMs", { value: String(NODE_TIMEOUT_MS + 1000) });
+        const result = await t.up();
+        assert.equal(result.outputs.clusterState.value, "ok");
+        shards = result.outputs.slotAssignments.value;
+        // Its master restarted without a failover instead of waiting for a replica that cannot take over.
+        assert.match(t.log.join(""), /e2e-f-\d+: none of its replicas answers/);
+        for (const name of stackObjects(t.name).containers) {
+            assert.equal(docker("inspect", "-f", "{{.State.Running}}", name), "true", `${name} is not running`);
+            assert.equal(redisCli(name, undefined, "config", "get", "cluster-node-timeout").split("\n")[1], String(NODE_TIMEOUT_MS + 1000));
+        }
+        assert.ok(shards.every((s) => s.replicas.length === 1), JSON.stringify(shards));
+        assertViewsClean();
+        await assertAllKeys();
+        await t.stack.preview({ expectNoChanges: true });
+    });
+
     it("finishes a 3 -> 4 shard migration when the up doing it is killed and run again", async () => {
         const masters = shards.map((s) => new Redis({ host: s.master.ip, port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 }));
         masters.forEach((m) => m.on("error", () => undefined));

@@ -5,11 +5,18 @@ import "../support/env";
 import { stackObjects } from "../support/docker";
 import { TestStack, createTestStack } from "../support/stack";
 import { runStatus } from "../support/status";
-import { DataSet, liveNodes, missingFromDataSet, withClusterClient, writeDataSet } from "../support/redis";
+import { DataSet, liveNodes, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const keySlot: (key: string) => number = require("cluster-key-slot");
 
 const PREFIX = "e2e-d";
 // 10,000 plain keys and 5,000 hash-tagged pairs: 20,000 keys in all.
 const DATA: DataSet = { prefix: "s", plain: 10000, groups: 5000 };
+// 3 -> 4 shards hands slots 12288-16383 to the new shard: one of them holds 100 keys of 1 MB.
+const BIG_TAG = Array.from({ length: 1000 }, (_, i) => `big${i}`).find((t) => keySlot(`{${t}}`) >= 12288)!;
+const BIG_KEYS = Array.from({ length: 100 }, (_, i) => `{${BIG_TAG}}:${i}`);
+const MEGABYTE = "x".repeat(1024 * 1024);
+const LIBRARY = "#!lua name=e2elib\nredis.register_function('e2e_get', function(keys, args) return redis.call('GET', keys[1]) end)";
 
 describe("changing the shape of a cluster that holds data", function () {
     this.timeout(20 * 60 * 1000);
@@ -47,8 +54,24 @@ describe("changing the shape of a cluster that holds data", function () {
         await t.stack.preview({ expectNoChanges: true });
     }
 
-    it("grows from 3 to 4 shards, rebalancing slots and keeping every key", async () => {
+    it("grows from 3 to 4 shards, rebalancing slots and keeping every key, big keys and functions included", async () => {
+        // Functions live on every master (as users load them); the new master must get them too.
+        for (const n of liveNodes(`${PREFIX}-1`).filter((l) => l.flags.includes("master"))) {
+            redisCli(`${PREFIX}-1`, undefined, "-h", n.ip, "function", "load", LIBRARY.replace(/\\n/g, "\n"));
+        }
+        await withClusterClient([seed], undefined, (c) => Promise.all(BIG_KEYS.map((k) => c.set(k, MEGABYTE))));
         await change({ shards: "4" }, 4, 1);
+        await withClusterClient([seed], undefined, async (c) => {
+            const owner = liveNodes(`${PREFIX}-1`).find((l) => l.slots.some((r) => { const [a, b = a] = r.split("-").map(Number); return a <= keySlot(BIG_KEYS[0]) && keySlot(BIG_KEYS[0]) <= b; }))!;
+            assert.notEqual(owner.ip, "10.204.0.13", "the big keys' slot moved to the new shard");
+            const lengths = await Promise.all(BIG_KEYS.map((k) => c.strlen(k)));
+            assert.deepEqual([...new Set(lengths)], [MEGABYTE.length], "every 1 MB key arrived whole");
+            // FCALL on the moved slot runs on the new master.
+            assert.equal(((await c.call("FCALL", "e2e_get", "1", BIG_KEYS[0])) as string).length, MEGABYTE.length);
+            assert.match(t.log.join(""), /copied 1 function library to 1 new master\(s\)/);
+            // The rest of the suite moves only the day-2 data set.
+            await Promise.all(BIG_KEYS.map((k) => c.del(k)));
+        });
     });
 
     it("grows from 4 to 5 shards", async () => {

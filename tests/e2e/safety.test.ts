@@ -1,0 +1,159 @@
+// Data safety on every change, on a cluster without replicas (every restart takes a shard down,
+// so nothing hides a lost write): refused changes touch nothing, persistence changes and the
+// opted-in full restarts keep every key, and rolling changes never have two nodes down at once.
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import "../support/env";
+import { docker } from "../support/docker";
+import { TestStack, createTestStack } from "../support/stack";
+import { DataSet, missingFromDataSet, redisCli, withClusterClient, writeDataSet, clusterClient } from "../support/redis";
+import { ContinuousWriter } from "../support/writer";
+import { DownReport, DownSampler } from "../support/sampler";
+import { preparedImage } from "../../scripts/preparedImage";
+
+const PREFIX = "e2e-g";
+const SUBNET = "10.207.0.0/24";
+const MOVED_SUBNET = "10.208.0.0/24";
+const DATA: DataSet = { prefix: "f", plain: 5000, groups: 1000 };
+const names = [1, 2, 3].map((i) => `${PREFIX}-${i}`);
+// The machine's image under a tag of this suite's own, so rebuilding it touches no other stack;
+// labelled 7.2 so that going back to 7.0 is a downgrade the guard must refuse.
+const IMAGE = `${PREFIX}/redis:7.2`;
+
+const containerIds = () => names.map((n) => docker("inspect", "-f", "{{.Id}}", n));
+
+describe("data safety on every change (3 shards, no replicas)", function () {
+    this.timeout(20 * 60 * 1000);
+    let t: TestStack;
+    let subnet = SUBNET;
+    const seed = () => `${subnet.replace(/0\/24$/, "11")}:6379`;
+    const addresses = () => Object.fromEntries(names.map((n, i) => [n, `${subnet.replace(/0\/24$/, String(11 + i))}:6379`]));
+
+    before(async () => {
+        docker("tag", preparedImage(), IMAGE);
+        t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: SUBNET, hostPortBase: "0", replicasPerShard: "0", image: IMAGE });
+        await t.up();
+        await withClusterClient([seed()], undefined, (client) => writeDataSet(client, DATA));
+    });
+    after(async () => {
+        await t?.destroyAndRemove();
+        docker("image", "rm", "-f", IMAGE);
+    });
+
+    async function configure(values: Record<string, string>) {
+        await t.stack.setAllConfig(Object.fromEntries(Object.entries(values).map(([k, v]) => [`redis-cluster:${k}`, { value: v }])));
+    }
+
+    async function assertDataSet() {
+        assert.deepEqual(await withClusterClient([seed()], undefined, (c) => missingFromDataSet(c, DATA)), { plain: 0, groups: 0 });
+    }
+
+    /** `up` while a client writes and a sampler watches every node; every acknowledged write must be readable afterwards. */
+    async function upWatched(what: string): Promise<DownReport> {
+        const writerClient = clusterClient([seed()]);
+        const writer = new ContinuousWriter(writerClient, what).start();
+        const sampler = new DownSampler(addresses()).start();
+        let down: DownReport;
+        try {
+            const result = await t.up();
+            assert.equal(result.outputs.clusterState.value, "ok");
+        } finally {
+            down = await sampler.stop();
+            const report = await writer.stop();
+            writerClient.disconnect();
+            console.log(`      ${what}: ${report.acknowledged}/${report.attempts} writes acknowledged; most nodes down at once: ${down.mostDown.length} (${down.samples} samples)`);
+        }
+        await withClusterClient([seed()], undefined, async (reader) => assert.deepEqual(await writer.lost(reader), [], `${what}: acknowledged writes lost`));
+        await assertDataSet();
+        await t.stack.preview({ expectNoChanges: true });
+        return down;
+    }
+
+    /** A refused change fails preview and `up --skip-preview` alike, naming the key, and touches nothing. */
+    async function assertRefused(values: Record<string, string>, message: RegExp) {
+        const before = containerIds();
+        const previous = Object.fromEntries(Object.keys(values).map((k) => [k, undefined as string | undefined]));
+        const all = await t.stack.getAllConfig();
+        for (const k of Object.keys(values)) previous[k] = all[`redis-cluster:${k}`]?.value;
+        await configure(values);
+        try {
+            await assert.rejects(t.stack.preview(), (err: Error) => (assert.match(err.message, message), true));
+            // The Automation API's up runs `pulumi up --yes --skip-preview`.
+            await assert.rejects(t.stack.up(), (err: Error) => (assert.match(err.message, message), true));
+        } finally {
+            for (const [k, v] of Object.entries(previous)) {
+                if (v === undefined) await t.stack.removeConfig(`redis-cluster:${k}`);
+                else await configure({ [k]: v });
+            }
+        }
+        assert.deepEqual(containerIds(), before, "a refused change recreated containers");
+        assert.equal(docker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}", `${PREFIX}-net`), "10.207.0.1");
+        await assertDataSet();
+        await t.stack.preview({ expectNoChanges: true });
+    }
+
+    it("refuses a rename (namePrefix) at preview and under up --skip-preview, keeping every key", async () => {
+        await assertRefused({ namePrefix: "e2e-g-renamed" }, /redis-cluster:namePrefix changed from "e2e-g" to "e2e-g-renamed": that would delete every container, data volume/);
+    });
+
+    it("refuses a gateway change unless allowFullRestart is set", async () => {
+        await assertRefused({ gateway: "10.207.0.254" }, /redis-cluster:gateway changed from 10\.207\.0\.1 to 10\.207\.0\.254: .*pulumi config set redis-cluster:allowFullRestart true/s);
+    });
+
+    it("refuses going back to an older Redis version, and Redis older than 7.0", async () => {
+        await assertRefused({ image: `${PREFIX}/redis:7.0` }, /redis-cluster:image changed from e2e-g\/redis:7\.2 \(Redis 7\.2\.0\) to e2e-g\/redis:7\.0 \(Redis 7\.0\.0\): an older Redis may not load/);
+        await assertRefused({ image: `${PREFIX}/redis:6.2.14` }, /redis-cluster:image "e2e-g\/redis:6\.2\.14" runs Redis 6\.2\.14; this stack needs Redis 7\.0\.0 or newer/);
+    });
+
+    it("turns appendonly off one node at a time; a graceful stop saves every acknowledged write", async () => {
+        await configure({ appendonly: "false" });
+        const down = await upWatched("aof-off");
+        assert.ok(down.mostDown.length <= 1, `nodes down together: ${down.mostDown}`);
+        assert.deepEqual(down.everDown, names, "every node was restarted");
+        for (const n of names) assert.equal(redisCli(n, undefined, "config", "get", "appendonly").split("\n")[1], "no");
+    });
+
+    it("turns appendonly on one node at a time; each node writes its AOF before it restarts", async () => {
+        await configure({ appendonly: "true" });
+        const down = await upWatched("aof-on");
+        assert.ok(down.mostDown.length <= 1, `nodes down together: ${down.mostDown}`);
+        for (const n of names) assert.match(t.log.join(""), new RegExp(`${n}: writing its data to an append-only file before it restarts`));
+        for (const n of names) assert.equal(redisCli(n, undefined, "config", "get", "appendonly").split("\n")[1], "yes");
+    });
+
+    it("rolls nothing when a newer image appears under the same tag", async () => {
+        const before = containerIds();
+        // Same content, another image id: what a registry's newer build under one tag looks like here.
+        const context = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-image-"));
+        try {
+            fs.writeFileSync(path.join(context, "Dockerfile"), `FROM ${IMAGE}\nLABEL e2e.rebuilt=yes\n`);
+            execFileSync("docker", ["build", "-q", "-t", IMAGE, context], { env: { ...process.env, DOCKER_BUILDKIT: "0" }, stdio: "ignore" });
+        } finally {
+            fs.rmSync(context, { recursive: true, force: true });
+        }
+        assert.equal(docker("image", "inspect", "-f", '{{index .Config.Labels "e2e.rebuilt"}}', IMAGE), "yes");
+        await t.stack.preview({ expectNoChanges: true });
+        const result = await t.up();
+        assert.equal(result.summary.resourceChanges?.update ?? 0, 0);
+        assert.deepEqual(containerIds(), before);
+    });
+
+    it("with allowFullRestart, replaces the network for a new gateway and keeps every key", async () => {
+        await configure({ allowFullRestart: "true", gateway: "10.207.0.254" });
+        await upWatched("gateway");
+        assert.equal(docker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}", `${PREFIX}-net`), "10.207.0.254");
+    });
+
+    it("with allowFullRestart, moves the whole cluster to a new subnet and keeps every key", async () => {
+        await t.stack.removeConfig("redis-cluster:gateway");
+        await configure({ subnet: MOVED_SUBNET });
+        subnet = MOVED_SUBNET;
+        await upWatched("subnet");
+        const check = redisCli(names[0], undefined, "--cluster", "check", seed());
+        assert.match(check, /\[OK\] All 16384 slots covered\./);
+        assert.doesNotMatch(check, /10\.207\./, "a node still knows an old address");
+    });
+});

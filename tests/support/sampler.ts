@@ -1,0 +1,60 @@
+/**
+ * Watches a cluster from outside while an `up` runs: every few hundred ms it
+ * PINGs every node with its own short-lived connection and records which
+ * nodes did not answer PONG (stopped, gone, or still loading their data).
+ */
+import { Redis } from "ioredis";
+
+export interface DownReport {
+    samples: number;
+    /** The most nodes down in one sample, and which they were. */
+    mostDown: string[];
+    /** Every node seen down at least once. */
+    everDown: string[];
+}
+
+async function answers(address: string, password?: string): Promise<boolean> {
+    const [host, port] = address.split(":");
+    const client = new Redis({ host, port: Number(port), password, lazyConnect: true, connectTimeout: 500, commandTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    client.on("error", () => undefined);
+    try {
+        await client.connect();
+        return (await client.ping()) === "PONG";
+    } catch {
+        return false;
+    } finally {
+        client.disconnect();
+    }
+}
+
+export class DownSampler {
+    private stopped = false;
+    private loop: Promise<void> = Promise.resolve();
+    private samples = 0;
+    private mostDown: string[] = [];
+    private readonly everDown = new Set<string>();
+
+    /** `nodes`: name -> "ip:port". */
+    constructor(private readonly nodes: Record<string, string>, private readonly password?: string, private readonly everyMs = 200) {}
+
+    start(): this {
+        this.loop = (async () => {
+            while (!this.stopped) {
+                const names = Object.keys(this.nodes);
+                const up = await Promise.all(names.map((n) => answers(this.nodes[n], this.password)));
+                const down = names.filter((_, i) => !up[i]);
+                this.samples++;
+                down.forEach((n) => this.everDown.add(n));
+                if (down.length > this.mostDown.length) this.mostDown = down;
+                await new Promise((r) => setTimeout(r, this.everyMs));
+            }
+        })();
+        return this;
+    }
+
+    async stop(): Promise<DownReport> {
+        this.stopped = true;
+        await this.loop;
+        return { samples: this.samples, mostDown: this.mostDown, everDown: [...this.everDown].sort() };
+    }
+}
