@@ -12,10 +12,10 @@ import * as path from "path";
 import { execFileSync } from "child_process";
 import { Redis } from "ioredis";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { ensureCluster } from "../components/bootstrap/engine";
+import { ensureCluster } from "../components/engine/cluster";
 import { preparedImage } from "../scripts/preparedImage";
 import { LABEL_STACK } from "../components/labels";
-import { NodePlan, planCluster } from "../components/planning/plan";
+import { NodePlan, clusterLayout, planCluster } from "../components/planning/plan";
 import { CONFIG_PATH, renderRedisConf } from "../components/planning/redisConf";
 import { ClusterSettings, resolveSettings } from "../components/planning/settings";
 import { labelledTestStacks, removeStackObjects } from "../tests/support/docker";
@@ -134,16 +134,7 @@ async function oursConvergence(s: ClusterSettings, stack: string): Promise<numbe
     try {
         await waitAllPing(nodes);
         const t1 = Date.now();
-        const plan = planCluster(s);
-        await ensureCluster(
-            {
-                nodes: nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port })),
-                shards: plan.shards.map((x) => ({ master: x.master, replicas: x.replicas, slots: x.slots.map((r) => `${r.start}-${r.end}`) })),
-                nodeTimeoutMs: s.nodeTimeoutMs,
-                timeoutMs: 120000,
-            },
-            () => undefined,
-        );
+        await ensureCluster({ ...clusterLayout(planCluster(s)), timeoutMs: 120000 }, () => undefined);
         await waitHealthy(nodes);
         return seconds(t1);
     } finally {
@@ -157,14 +148,7 @@ async function oursConvergence(s: ClusterSettings, stack: string): Promise<numbe
 const RESHARD_KEYS = Number(process.env.BENCH_RESHARD_KEYS ?? 20000);
 
 function specFor(s: ClusterSettings, leavingIps: string[] = []) {
-    const plan = planCluster(s);
-    return {
-        nodes: plan.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port })),
-        shards: plan.shards.map((x) => ({ master: x.master, replicas: x.replicas, slots: x.slots.map((r) => `${r.start}-${r.end}`) })),
-        nodeTimeoutMs: s.nodeTimeoutMs,
-        leavingIps,
-        timeoutMs: 300000,
-    };
+    return { ...clusterLayout(planCluster(s)), leavingIps, timeoutMs: 300000 };
 }
 
 async function loadKeys(seed: NodePlan): Promise<void> {

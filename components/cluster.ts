@@ -5,15 +5,15 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { RolloutGate } from "./bootstrap/gate";
-import { ChangeGuard } from "./bootstrap/guard";
+import { RolloutGate } from "./providers/gate";
+import { ChangeGuard } from "./providers/guard";
 import { containerDefinition, containerRevision } from "./containerSpec";
-import { NodeRevision } from "./bootstrap/handover";
-import { ClusterBootstrap } from "./bootstrap/provider";
-import { ShardView } from "./bootstrap/topology";
+import { NodeRevision } from "./planning/handover";
+import { ClusterBootstrap } from "./providers/bootstrap";
+import { ShardView } from "./planning/topology";
 import { clusterLabels } from "./labels";
 import { RedisNode } from "./node";
-import { ClusterPlan, planCluster } from "./planning/plan";
+import { ClusterPlan, clusterLayout, planCluster } from "./planning/plan";
 import { rolloutOrder } from "./planning/rollout";
 import { renderRedisConf } from "./planning/redisConf";
 import { ClusterSettings } from "./planning/settings";
@@ -34,9 +34,6 @@ export function plannedLayout(plan: ClusterPlan): PlannedShardView[] {
     return plan.shards.map((s) => ({ shard: s.index, slots: s.slots.map(formatRange), slotCount: countSlots(s.slots), replicas: s.replicas.length }));
 }
 
-function bootstrapShards(plan: ClusterPlan) {
-    return plan.shards.map((s) => ({ master: s.master, replicas: s.replicas, slots: s.slots.map(formatRange) }));
-}
 
 export class RedisCluster extends pulumi.ComponentResource {
     readonly plan: ClusterPlan;
@@ -91,7 +88,7 @@ export class RedisCluster extends pulumi.ComponentResource {
         );
 
         const password = settings.password === undefined ? undefined : pulumi.secret(settings.password);
-        const addresses = plan.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port }));
+        const layout = clusterLayout(plan);
         const nodesByName = new Map<string, RedisNode>();
         // Each container waits for its rollout gate, and each gate for the node the previous gate let
         // restart: a change that recreates containers restarts one node at a time, a master only after
@@ -120,7 +117,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                         revision,
                         appendonly: settings.appendonly,
                     })),
-                    nodes: addresses,
+                    nodes: layout.nodes,
                     previous: previous?.restart,
                     password,
                 },
@@ -143,9 +140,10 @@ export class RedisCluster extends pulumi.ComponentResource {
             `${name}-bootstrap`,
             {
                 clusterName: settings.namePrefix,
-                plannedNodes: addresses,
-                plannedShards: bootstrapShards(plan),
-                nodeTimeoutMs: settings.nodeTimeoutMs,
+                plannedNodes: layout.nodes,
+                plannedShards: layout.shards,
+                replicasPerShard: layout.replicasPerShard,
+                nodeTimeoutMs: layout.nodeTimeoutMs,
                 password,
                 containerIds: this.nodes.map((n) => n.container.id),
             },

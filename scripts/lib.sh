@@ -47,6 +47,14 @@ pin_image() {
   pulumi config set redis-cluster:image "$prepared" --stack "$stack"
 }
 
+# True while process $1 exists. kill -0 also fails for a live process of another user
+# (EPERM): that one is alive too, and so is its lock.
+process_alive() {
+  local err
+  err="$(kill -0 "$1" 2>&1)" && return 0
+  [[ "$err" == *"not permitted"* ]]
+}
+
 # A `pulumi up` that was killed (a second Ctrl-C, the OOM killer, a closed
 # laptop) leaves its lock in a file backend, and every later command refuses
 # to run. Release it (`pulumi cancel`) only when it was taken on this host by
@@ -60,7 +68,7 @@ release_stale_lock() {
   for f in "$dir/.pulumi/locks/organization/redis-cluster/$stack"/*.json; do
     [[ -e "$f" ]] || continue
     read -r host pid < <(node -e 'const l = require(process.argv[1]); console.log(l.hostname, l.pid)' "$f")
-    if [[ "$host" == "$(hostname)" ]] && ! kill -0 "$pid" 2>/dev/null; then
+    if [[ "$host" == "$(hostname)" ]] && ! process_alive "$pid"; then
       note "an earlier pulumi up (pid $pid) was killed and left the stack locked: releasing it (pulumi cancel)"
       pulumi cancel --yes --stack "$stack" >/dev/null
       return 0

@@ -3,7 +3,7 @@
  * and volume, and which nodes form which shard with which slots. Pure.
  */
 import { ClusterSettings, REDIS_PORT, ipAdd } from "./settings";
-import { SlotRange, splitSlots } from "./slots";
+import { SlotRange, formatRange, splitSlots } from "./slots";
 
 export interface NodePlan {
     /** 1-based position; node i has the i-th address and host port. */
@@ -24,6 +24,8 @@ export interface ShardPlan {
 }
 
 export interface ClusterPlan {
+    replicasPerShard: number;
+    nodeTimeoutMs: number;
     networkName: string;
     subnet: string;
     gateway: string;
@@ -68,5 +70,34 @@ export function planCluster(s: ClusterSettings): ClusterPlan {
         replicas: nodes.slice(s.shards + k * s.replicasPerShard, s.shards + (k + 1) * s.replicasPerShard).map((n) => n.name),
         slots: [range],
     }));
-    return { networkName: networkName(s.namePrefix), subnet: s.subnet, gateway: s.gateway, nodes, shards };
+    return {
+        replicasPerShard: s.replicasPerShard,
+        nodeTimeoutMs: s.nodeTimeoutMs,
+        networkName: networkName(s.namePrefix),
+        subnet: s.subnet,
+        gateway: s.gateway,
+        nodes,
+        shards,
+    };
+}
+
+/**
+ * The cluster the engine must reach, built once from the plan: every node's address, each
+ * shard's planned master, replicas and slot ranges ("a-b", as previews and outputs show them),
+ * the replica count and the node timeout. Plain data: it travels through Pulumi state.
+ */
+export interface ClusterLayout {
+    nodes: { name: string; ip: string; port: number }[];
+    shards: { master: string; replicas: string[]; slots: string[] }[];
+    replicasPerShard: number;
+    nodeTimeoutMs: number;
+}
+
+export function clusterLayout(plan: ClusterPlan): ClusterLayout {
+    return {
+        nodes: plan.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port })),
+        shards: plan.shards.map((s) => ({ master: s.master, replicas: s.replicas, slots: s.slots.map(formatRange) })),
+        replicasPerShard: plan.replicasPerShard,
+        nodeTimeoutMs: plan.nodeTimeoutMs,
+    };
 }

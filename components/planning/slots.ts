@@ -82,3 +82,23 @@ export function uncoveredSlots(ranges: SlotRange[]): SlotRange[] {
     }
     return gaps;
 }
+
+/** The slots both lists cover, merged. */
+export function intersectRanges(a: SlotRange[], b: SlotRange[]): SlotRange[] {
+    const out: SlotRange[] = [];
+    for (const x of a) {
+        for (const y of b) {
+            const start = Math.max(x.start, y.start);
+            const end = Math.min(x.end, y.end);
+            if (start <= end) {
+                out.push({ start, end });
+            }
+        }
+    }
+    return mergeRanges(out);
+}
+
+/** Every slot of the ranges, in order. */
+export function slotsOf(ranges: SlotRange[]): number[] {
+    return ranges.flatMap((r) => Array.from({ length: r.end - r.start + 1 }, (_, i) => r.start + i));
+}

@@ -2,7 +2,7 @@
  * Judges a cluster's health from what each node reported, and renders it for
  * people. Pure: the data is gathered by ./main.ts.
  */
-import { NodeLine, coverageGaps, describeShards, isFailed, isMyself } from "../../components/bootstrap/topology";
+import { NodeLine, coverageGaps, describeShards, formatOpenSlot, isFailed, isMyself } from "../../components/planning/topology";
 import { formatRange } from "../../components/planning/slots";
 
 export interface NodeSample {
@@ -36,7 +36,7 @@ export function judge(samples: NodeSample[], replicasPerShard: number): Health {
         if (s.clusterState !== "ok") problems.push(`${s.name} reports cluster_state:${s.clusterState}`);
         if (s.role === "slave" && s.masterLinkStatus !== "up") problems.push(`${s.name} is a replica whose link to its master is ${s.masterLinkStatus}`);
         const self = s.view?.find(isMyself);
-        if (self && self.openSlots.length > 0) problems.push(`${s.name} has open (migrating/importing) slots ${self.openSlots.join(" ")}`);
+        if (self && self.openSlots.length > 0) problems.push(`${s.name} has open (migrating/importing) slots ${self.openSlots.map(formatOpenSlot).join(" ")}`);
     }
     for (const s of answering) {
         const gaps = coverageGaps(s.view ?? []);

@@ -6,7 +6,7 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { Redis } from "ioredis";
-import { parseClusterNodes, parseInfo as info } from "../../components/bootstrap/topology";
+import { parseClusterNodes, parseInfo as info } from "../../components/planning/topology";
 import { NodeSample, judge, render } from "./health";
 
 const root = path.resolve(__dirname, "../..");
@@ -40,6 +40,26 @@ async function sample(name: string, address: string, password: string | undefine
     }
 }
 
+/** A value from `pulumi stack export --show-secrets`: plain, or a decrypted secret envelope. */
+function reveal(value: unknown): unknown {
+    if (value !== null && typeof value === "object" && "plaintext" in (value as Record<string, unknown>)) {
+        return JSON.parse(String((value as { plaintext: string }).plaintext));
+    }
+    return value;
+}
+
+/** The password and replica count the cluster was last deployed with, from the bootstrap's state. */
+function deployedCluster(state: { deployment?: { resources?: { type: string; outputs?: Record<string, unknown> }[] } }): { password?: string; replicasPerShard: number } {
+    const bootstrap = state.deployment?.resources?.find((r) => r.type === "pulumi-nodejs:dynamic/redis-cluster:ClusterBootstrap");
+    const outputs = bootstrap?.outputs ?? {};
+    const shards = reveal(outputs.plannedShards) as { replicas: string[] }[] | undefined;
+    const password = reveal(outputs.password);
+    return {
+        password: typeof password === "string" ? password : undefined,
+        replicasPerShard: Number(reveal(outputs.replicasPerShard) ?? shards?.[0]?.replicas.length ?? 1),
+    };
+}
+
 async function main(): Promise<number> {
     const i = process.argv.indexOf("--stack");
     const stack = i > 0 ? process.argv[i + 1] : process.env.PULUMI_STACK ?? "dev";
@@ -48,9 +68,11 @@ async function main(): Promise<number> {
     let replicasPerShard = 1;
     try {
         outputs = JSON.parse(pulumi(["stack", "output", "--json", "--stack", stack]));
-        const config = JSON.parse(pulumi(["config", "--json", "--show-secrets", "--stack", stack]));
-        password = config["redis-cluster:password"]?.value;
-        replicasPerShard = Number(config["redis-cluster:replicasPerShard"]?.value ?? 1);
+        // What is deployed, not what the config says now: right after `pulumi config set --secret
+        // password ...` the nodes still run with the old one until the next up.
+        const deployed = deployedCluster(JSON.parse(pulumi(["stack", "export", "--show-secrets", "--stack", stack])));
+        password = deployed.password;
+        replicasPerShard = deployed.replicasPerShard;
     } catch (err) {
         console.error(`Cannot read stack "${stack}": ${(err as { stderr?: string }).stderr?.trim() || err}`);
         console.error("Bring it up first with `npm run up`, or name another stack with `npm run status -- --stack NAME`.");

@@ -113,6 +113,9 @@ describe("rolling changes while clients write", function () {
     async function changePasswordUnderWrites(what: string, to: string) {
         const from = password;
         await configure({}, { password: to });
+        // Status reads what is deployed: until the up, the nodes still run with the old password.
+        const before = runStatus(t.name);
+        assert.equal(before.code, 0, before.output);
         const { reports, anyClientGapMs } = await upUnderWrites(what, [from, to], to);
         password = to;
         assert.ok(reports[0].acknowledged > 0 && reports[1].acknowledged > 0, describeRun(what, reports));

@@ -47,9 +47,9 @@ describe("invalid configuration", function () {
         await t.stack.setConfig("redis-cluster:subnet", { value: "172.38.0.0/16" });
         const result = await t.stack.preview();
         assert.match(result.stdout, /redis-cluster:subnet 172\.38\.0\.0\/16 is outside the private ranges/);
-        // The stack, the cluster component, network, image and bootstrap; per node its component,
-        // volume, container and rollout gate.
-        assert.equal(result.changeSummary.create, 5 + 6 * 4);
+        // The stack, the cluster component, change guard, network, image and bootstrap; per node its
+        // component, volume, container and rollout gate.
+        assert.equal(result.changeSummary.create, 6 + 6 * 4);
         assert.deepEqual(stackObjects(t.name), { containers: [], networks: [], volumes: [] });
     });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { parseClusterNodes } from "../../components/bootstrap/topology";
+import { parseClusterNodes } from "../../components/planning/topology";
 import { NodeSample, judge, render } from "../../scripts/status/health";
 
 const VIEW = `

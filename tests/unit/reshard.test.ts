@@ -1,7 +1,46 @@
 import { strict as assert } from "assert";
-import { assignReplicas, chooseLeaders, departingNodes, orderMoves, slotMoves } from "../../components/bootstrap/reshard";
-import { parseClusterNodes } from "../../components/bootstrap/topology";
-import { formatRange } from "../../components/planning/slots";
+import fc from "fast-check";
+import { SlotMove, assignReplicas, chooseLeaders, departingNodes, orderMoves, planOpenSlots, slotMoves } from "../../components/planning/reshard";
+import { NodeLine, parseClusterNodes } from "../../components/planning/topology";
+import { formatRange, slotsOf, splitSlots } from "../../components/planning/slots";
+
+interface Owners {
+    /** slot -> owner id */
+    slot: Map<number, string>;
+    /** owner id -> slots owned */
+    count: Map<string, number>;
+}
+
+/** Slot owners after applying `moves` in order to `view`; `check` runs after every move. */
+function simulate(view: NodeLine[], moves: SlotMove[], check: (owners: Owners, move: SlotMove) => void = () => undefined): Owners {
+    const owners: Owners = { slot: new Map(), count: new Map() };
+    for (const n of view) {
+        for (const s of slotsOf(n.slots)) owners.slot.set(s, n.id);
+        owners.count.set(n.id, slotsOf(n.slots).length);
+    }
+    for (const m of moves) {
+        for (const s of slotsOf(m.slots)) {
+            if (owners.slot.get(s) !== m.from) assert.fail(`slot ${s} moved from ${m.from}, which does not own it`);
+            owners.slot.set(s, m.to);
+        }
+        const size = slotsOf(m.slots).length;
+        owners.count.set(m.from, (owners.count.get(m.from) ?? 0) - size);
+        owners.count.set(m.to, (owners.count.get(m.to) ?? 0) + size);
+        check(owners, m);
+    }
+    return owners;
+}
+const count = (owners: Owners, id: string) => owners.count.get(id) ?? 0;
+
+/** A cluster view: masters m1..mC owning a contiguous partition of the slots at the given cuts, then empty masters. */
+function viewOf(cuts: number[], empty: number, replicasOf: number[] = []): NodeLine[] {
+    const bounds = [0, ...cuts, 16384];
+    const lines: string[] = [];
+    for (let i = 0; i + 1 < bounds.length; i++) lines.push(`m${i + 1} 10.0.1.${i + 1}:6379@16379 master - 0 0 ${i + 1} connected ${bounds[i]}-${bounds[i + 1] - 1}`);
+    for (let k = 0; k < empty; k++) lines.push(`e${k + 1} 10.0.2.${k + 1}:6379@16379 master - 0 0 0 connected`);
+    replicasOf.forEach((m, k) => lines.push(`r${k + 1} 10.0.3.${k + 1}:6379@16379 slave m${m} 0 0 0 connected`));
+    return parseClusterNodes(lines.join("\n"));
+}
 
 // A 3x1 cluster (nodes .11-.16) plus two new empty nodes .17 and .18.
 const GROWN = parseClusterNodes(`
@@ -98,7 +137,7 @@ n5 10.0.0.15:6379@16379 master - 0 0 0 connected`);
         assert.deepEqual([...owned.values()], [3277, 3277, 3276, 3277, 3277]);
     });
 
-    it("drains leaving shards first when shrinking (5 -> 3)", () => {
+    it("never leaves a staying leader without slots when shrinking (5 -> 3), and ends at the planned split", () => {
         const view = parseClusterNodes(`
 m1 10.0.0.11:6379@16379 myself,master - 0 0 1 connected 0-3276
 m2 10.0.0.12:6379@16379 master - 0 0 2 connected 3277-6553
@@ -107,8 +146,96 @@ m4 10.0.0.14:6379@16379 master - 0 0 4 connected 9830-13106
 m5 10.0.0.15:6379@16379 master - 0 0 5 connected 13107-16383`);
         const leaders = ["m1", "m2", "m3"];
         const ordered = orderMoves(view, slotMoves(view, leaders), leaders);
-        const firstLeaderMove = ordered.findIndex((m) => leaders.includes(m.from));
-        assert.ok(ordered.slice(firstLeaderMove).every((m) => leaders.includes(m.from) || m.slots.length === 1));
-        assert.ok(ordered.findIndex((m) => m.from === "m3") > ordered.findIndex((m) => m.to === "m3"));
+        // m3 gives all it owns (6554-9829) to m2: it must receive from m4 and m5 first.
+        assert.ok(ordered.findIndex((m) => m.to === "m3") < ordered.findIndex((m) => m.from === "m3" && m.to === "m2"));
+        const owners = simulate(view, ordered, (owner, move) => {
+            for (const id of leaders) assert.ok(count(owner, id) > 0, `${id} owns no slot after ${JSON.stringify(move)}`);
+        });
+        assert.deepEqual(leaders.map((id) => count(owners, id)), [5461, 5462, 5461]);
+        assert.equal(count(owners, "m4") + count(owners, "m5"), 0);
+    });
+});
+
+describe("reshaping, over the whole valid range (properties)", function () {
+    this.timeout(30000);
+    // 3-12 shards now, any contiguous slot layout, 0-9 empty nodes, 3-12 shards wanted.
+    const layout = fc.integer({ min: 3, max: 12 }).chain((now) =>
+        fc.record({
+            cuts: fc.uniqueArray(fc.integer({ min: 1, max: 16383 }), { minLength: now - 1, maxLength: now - 1 }).map((c) => c.sort((a, b) => a - b)),
+            empty: fc.integer({ min: 0, max: 9 }),
+            wanted: fc.integer({ min: 3, max: 12 }),
+        }),
+    );
+
+    it("ends every reshape at the planned split, never leaving a staying leader without slots on the way", () => {
+        fc.assert(
+            fc.property(layout, ({ cuts, empty, wanted }) => {
+                const view = viewOf(cuts, empty);
+                const nowShards = cuts.length + 1;
+                fc.pre(wanted <= nowShards + empty);
+                const staying = new Set(view.map((n) => n.ip));
+                const { leaders } = chooseLeaders(view, staying, wanted);
+                const kept = leaders.filter((id) => view.find((n) => n.id === id)!.slots.length > 0);
+                const owner = simulate(view, orderMoves(view, slotMoves(view, leaders), leaders), (o, move) => {
+                    for (const id of kept) assert.ok(count(o, id) > 0, `${id} emptied by ${JSON.stringify(move)}`);
+                });
+                splitSlots(wanted).forEach((r, i) => {
+                    for (const s of [r.start, r.end]) assert.equal(owner.slot.get(s), leaders[i]);
+                    assert.equal(count(owner, leaders[i]), r.end - r.start + 1);
+                });
+            }),
+            { numRuns: 300 },
+        );
+    });
+
+    it("never assigns a replica to itself or to a node that leads nothing, and fills every shard it can", () => {
+        const shape = fc.record({
+            shards: fc.integer({ min: 3, max: 12 }),
+            empty: fc.integer({ min: 0, max: 12 }),
+            replicasOf: fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 24 }),
+            wanted: fc.integer({ min: 0, max: 3 }),
+        });
+        fc.assert(
+            fc.property(shape, ({ shards, empty, replicasOf, wanted }) => {
+                const cuts = splitSlots(shards).slice(1).map((r) => r.start);
+                const view = viewOf(cuts, empty, replicasOf.map((m) => ((m - 1) % shards) + 1));
+                const leaders = view.filter((n) => n.slots.length > 0).map((n) => n.id);
+                const assignments = assignReplicas(view, leaders, new Set(view.map((n) => n.ip)), wanted);
+                const final = new Map(view.filter((n) => n.masterId).map((n) => [n.id, n.masterId!]));
+                for (const a of assignments) {
+                    assert.notEqual(a.node, a.masterId);
+                    assert.ok(leaders.includes(a.masterId), `${a.node} assigned to ${a.masterId}, which leads nothing`);
+                    assert.ok(!leaders.includes(a.node), `leader ${a.node} assigned as a replica`);
+                    final.set(a.node, a.masterId);
+                }
+                assert.equal(new Set(assignments.map((a) => a.node)).size, assignments.length, "a node assigned twice");
+                const spare = view.length - leaders.length;
+                if (spare >= leaders.length * wanted) {
+                    for (const id of leaders) assert.ok([...final.values()].filter((m) => m === id).length >= wanted, `${id} short of replicas`);
+                }
+            }),
+            { numRuns: 300 },
+        );
+    });
+});
+
+describe("slots left open by an interrupted migration", () => {
+    const view = parseClusterNodes(`
+a 10.0.0.11:6379@16379 myself,master - 0 0 1 connected 0-8191 [100->-b]
+b 10.0.0.12:6379@16379 master - 0 0 2 connected 8192-16383 [100-<-a]`);
+    it("finishes a move marked on both ends once, toward the importing node", () => {
+        const selves = [view[0], { ...view[1], flags: ["myself", "master"] }];
+        assert.deepEqual(planOpenSlots(selves, view), { moves: [{ from: "a", to: "b", slots: [{ start: 100, end: 100 }] }], stabilize: [] });
+    });
+    it("closes a slot whose partner was forgotten (recreated empty) instead of failing", () => {
+        const alone = parseClusterNodes(`
+a 10.0.0.11:6379@16379 myself,master - 0 0 1 connected 0-16383 [100->-dead] [200-<-dead]`);
+        assert.deepEqual(planOpenSlots(alone, alone), { moves: [], stabilize: [{ node: "a", slots: [100, 200] }] });
+    });
+    it("closes a slot whose move is already done (the importing node owns it)", () => {
+        const done = parseClusterNodes(`
+b 10.0.0.12:6379@16379 myself,master - 0 0 2 connected 0-16383 [100-<-a]
+a 10.0.0.11:6379@16379 master - 0 0 1 connected`);
+        assert.deepEqual(planOpenSlots([done[0]], done), { moves: [], stabilize: [{ node: "b", slots: [100] }] });
     });
 });

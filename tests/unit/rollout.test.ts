@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
-import { chooseHeir, restartingMembers, ReplicaState } from "../../components/bootstrap/handover";
-import { parseClusterNodes } from "../../components/bootstrap/topology";
+import { chooseHeir, restartingMembers, ReplicaState } from "../../components/planning/handover";
+import { parseClusterNodes } from "../../components/planning/topology";
 import { planCluster } from "../../components/planning/plan";
 import { rolloutOrder } from "../../components/planning/rollout";
-import { rolloutGateProvider } from "../../components/bootstrap/gate";
+import { rolloutGateProvider } from "../../components/providers/gate";
 import { resolveSettings } from "../../components/planning/settings";
 
 const planFor = (raw: Record<string, string>) => {

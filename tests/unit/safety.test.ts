@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import fc from "fast-check";
 import { isDowngrade, redisVersionOf } from "../../components/planning/image";
 import { ClusterIdentity, refusedChanges } from "../../components/planning/safety";
-import { changeGuardProvider } from "../../components/bootstrap/guard";
+import { changeGuardProvider } from "../../components/providers/guard";
 
 const deployed: ClusterIdentity = {
     namePrefix: "redis",

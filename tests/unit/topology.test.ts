@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { assess, describeShards, parseClusterNodes, slotOwnership, NodeReport } from "../../components/bootstrap/topology";
+import { assess, describeShards, formatOpenSlot, parseClusterNodes, slotOwnership, NodeReport } from "../../components/planning/topology";
 
 // CLUSTER NODES as node 10.38.0.11 printed it after a failover of its first master.
 const AFTER_FAILOVER = `
@@ -22,7 +22,8 @@ describe("topology", () => {
             { start: 0, end: 10 },
             { start: 12, end: 12 },
         ]);
-        assert.deepEqual(line.openSlots, ["[13->-def]"]);
+        assert.deepEqual(line.openSlots, [{ slot: 13, state: "migrating", peer: "def" }]);
+        assert.equal(formatOpenSlot(line.openSlots[0]), "[13->-def]");
     });
 
     it("shows a promoted replica as its shard's master, shards in slot order", () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { Deadline, PermanentError, waitUntil } from "../../components/bootstrap/engine";
+import { Deadline, PermanentError, waitUntil } from "../../components/engine/wait";
 
 describe("waiting with deadlines", () => {
     it("shows the probe's last error when the deadline passes", async () => {

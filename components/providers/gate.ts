@@ -10,9 +10,9 @@
  * containers are still created side by side.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { NodeAddress } from "./engine";
-import { NO_RESTART, NodeRevision, RestartRecord, restartingMembers } from "./handover";
-import { makeWayForRestart } from "./rollout";
+import { NodeAddress } from "../engine/pool";
+import { makeWayForRestart } from "../engine/restart";
+import { NO_RESTART, NodeRevision, RestartRecord, restartingMembers } from "../planning/handover";
 
 export interface RolloutGateArgs {
     clusterName: pulumi.Input<string>;
@@ -23,7 +23,6 @@ export interface RolloutGateArgs {
     /** The previous gate's `restart`: the node to wait for before this one may go. */
     previous?: pulumi.Input<RestartRecord | undefined>;
     password?: pulumi.Input<string>;
-    timeoutSeconds?: pulumi.Input<number>;
 }
 
 interface Inputs {
@@ -32,8 +31,10 @@ interface Inputs {
     nodes: NodeAddress[];
     previous?: RestartRecord;
     password?: string;
-    timeoutSeconds?: number;
 }
+
+/** Upper bound for one gate's waits: the previous node back and synced, a failover, an AOF rewrite. */
+const TIMEOUT_MS = 300000;
 
 interface Outputs extends Inputs {
     /**
@@ -66,7 +67,7 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
                 after: news.previous,
                 password: news.password,
                 previousPassword: olds.password,
-                timeoutMs: (news.timeoutSeconds ?? 300) * 1000,
+                timeoutMs: TIMEOUT_MS,
             },
             log,
         );

@@ -4,8 +4,8 @@
  * leave. Pure: every function takes a CLUSTER NODES view and the plan.
  */
 import { ip2long } from "netmask";
-import { NodeLine, isMaster } from "./topology";
-import { SlotRange, mergeRanges, splitSlots } from "../planning/slots";
+import { NodeLine, isMaster, isMyself } from "./topology";
+import { SlotRange, mergeRanges, slotsOf, splitSlots } from "./slots";
 
 const confirmedFail = (n: NodeLine) => n.flags.includes("fail");
 const firstSlot = (n: NodeLine) => Math.min(...n.slots.map((r) => r.start));
@@ -63,16 +63,18 @@ export interface SlotMove {
     slots: SlotRange[];
 }
 
-/** The slots that change owner when `leaders` take the standard split, grouped by (from, to). */
-export function slotMoves(view: NodeLine[], leaders: string[]): SlotMove[] {
-    const target = splitSlots(leaders.length);
+/**
+ * The slots that change owner when `leaders` take `targets` (the plan's ranges per shard, in
+ * leader order; the standard split by default), grouped by (from, to).
+ */
+export function slotMoves(view: NodeLine[], leaders: string[], targets: SlotRange[][] = splitSlots(leaders.length).map((r) => [r])): SlotMove[] {
     const owner = new Map<number, string>();
     for (const n of view.filter((x) => isMaster(x) && !confirmedFail(x))) {
         for (const r of n.slots) for (let s = r.start; s <= r.end; s++) owner.set(s, n.id);
     }
     const moves = new Map<string, SlotMove>();
-    target.forEach((range, i) => {
-        for (let s = range.start; s <= range.end; s++) {
+    targets.forEach((ranges, i) => {
+        for (const s of slotsOf(ranges)) {
             const from = owner.get(s);
             const to = leaders[i];
             if (from === undefined || from === to) continue;
@@ -155,4 +157,49 @@ export function assignReplicas(view: NodeLine[], leaders: string[], stayingIps: 
 /** Nodes the cluster knows that the plan no longer has (scale-in), or that are gone for good. */
 export function departingNodes(view: NodeLine[], stayingIps: Set<string>): NodeLine[] {
     return view.filter((n) => !stayingIps.has(n.ip));
+}
+
+/** What to do about slots an interrupted migration left open. */
+export interface OpenSlotPlan {
+    /** Finish the move toward the node that was importing, so keys already copied stay valid. */
+    moves: SlotMove[];
+    /** Close on the node that marks it: its partner is gone (forgotten, or recreated empty), or the move is done. */
+    stabilize: { node: string; slots: number[] }[];
+}
+
+/**
+ * Plans the way out of open slots from each node's own line (`selves`, which carry the markers)
+ * and the cluster's view (slot owners, known nodes). A slot marked on both ends counts once.
+ */
+export function planOpenSlots(selves: NodeLine[], view: NodeLine[]): OpenSlotPlan {
+    const known = new Set(view.filter((n) => !confirmedFail(n)).map((n) => n.id));
+    const ownerOf = (slot: number) => view.find((x) => isMaster(x) && x.slots.some((r) => r.start <= slot && slot <= r.end))?.id;
+    const moves = new Map<string, SlotMove>();
+    const stabilize = new Map<string, number[]>();
+    const moving = new Set<number>();
+    const close = (node: string, slot: number) => stabilize.set(node, [...(stabilize.get(node) ?? []), slot]);
+    for (const self of selves.filter(isMyself)) {
+        for (const o of self.openSlots) {
+            if (!known.has(o.peer)) {
+                close(self.id, o.slot);
+                continue;
+            }
+            const to = o.state === "migrating" ? o.peer : self.id;
+            const from = ownerOf(o.slot) ?? (o.state === "migrating" ? self.id : o.peer);
+            if (from === to) {
+                close(self.id, o.slot);
+                continue;
+            }
+            if (moving.has(o.slot)) continue;
+            moving.add(o.slot);
+            const key = `${from}>${to}`;
+            const move = moves.get(key) ?? { from, to, slots: [] };
+            move.slots.push({ start: o.slot, end: o.slot });
+            moves.set(key, move);
+        }
+    }
+    return {
+        moves: [...moves.values()].map((m) => ({ ...m, slots: mergeRanges(m.slots) })),
+        stabilize: [...stabilize.entries()].map(([node, slots]) => ({ node, slots })),
+    };
 }

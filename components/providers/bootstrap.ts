@@ -7,8 +7,8 @@
  * changes the outputs on refresh without ever causing a re-bootstrap.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterReport, ClusterSpec, NodeAddress, ensureCluster, readCluster } from "./engine";
-import { ShardView } from "./topology";
+import { ClusterReport, ClusterSpec, NodeAddress, ensureCluster, readCluster } from "../engine/cluster";
+import { ShardView } from "../planning/topology";
 
 export interface PlannedShard {
     master: string;
@@ -20,12 +20,11 @@ export interface ClusterBootstrapArgs {
     clusterName: pulumi.Input<string>;
     plannedNodes: pulumi.Input<NodeAddress[]>;
     plannedShards: pulumi.Input<PlannedShard[]>;
+    replicasPerShard: pulumi.Input<number>;
     nodeTimeoutMs: pulumi.Input<number>;
     password?: pulumi.Input<string>;
     /** The nodes' container ids: a replaced container makes the next update re-attach it. */
     containerIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** Upper bound for one bootstrap or heal. */
-    timeoutSeconds?: pulumi.Input<number>;
 }
 
 /** The inputs as the provider receives them (plain values). */
@@ -33,11 +32,15 @@ interface Inputs {
     clusterName: string;
     plannedNodes: NodeAddress[];
     plannedShards: PlannedShard[];
+    /** Absent in state written before it was an input: then the first shard's count. */
+    replicasPerShard?: number;
     nodeTimeoutMs: number;
     password?: string;
     containerIds: string[];
-    timeoutSeconds?: number;
 }
+
+/** Upper bound for the waits of one bootstrap, heal or reshape (slot moves extend it by their own time). */
+const TIMEOUT_MS = 180000;
 
 interface Outputs extends Inputs {
     clusterState: string;
@@ -54,10 +57,11 @@ function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
         leavingIps: (previous?.plannedNodes ?? []).map((n) => n.ip).filter((ip) => !ips.has(ip)),
         nodes: inputs.plannedNodes,
         shards: inputs.plannedShards,
+        replicasPerShard: inputs.replicasPerShard ?? inputs.plannedShards[0]?.replicas.length ?? 0,
         nodeTimeoutMs: inputs.nodeTimeoutMs,
         password: inputs.password,
         previousPassword: previous === undefined ? inputs.password : previous.password,
-        timeoutMs: (inputs.timeoutSeconds ?? 180) * 1000,
+        timeoutMs: TIMEOUT_MS,
     };
 }
 
@@ -85,7 +89,7 @@ export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
         return { outs: await reconcile(news, olds) };
     },
     async read(id: string, props: Outputs): Promise<pulumi.dynamic.ReadResult> {
-        const report = await readCluster({ ...toSpec(props), timeoutMs: 10000 });
+        const report = await readCluster(props.plannedNodes, { password: props.password });
         return { id, props: report ? withReport(props, report) : { ...props, clusterState: "unreachable" } };
     },
     async delete(): Promise<void> {

@@ -2,7 +2,7 @@
  * Reading a cluster's shape from CLUSTER NODES text and deciding what a
  * bootstrap must do. Pure: every input is plain data fetched elsewhere.
  */
-import { SlotRange, countSlots, formatRange, mergeRanges, parseRange, uncoveredSlots } from "../planning/slots";
+import { SlotRange, countSlots, formatRange, mergeRanges, parseRange, uncoveredSlots } from "./slots";
 
 /** One line of CLUSTER NODES. */
 export interface NodeLine {
@@ -14,8 +14,29 @@ export interface NodeLine {
     masterId?: string;
     linkState: string;
     slots: SlotRange[];
-    /** Slots being moved (`[slot->-id]` / `[slot-<-id]`), which must be resolved first. */
-    openSlots: string[];
+    /** Slots being moved, which must be resolved first (only a node's own line carries them). */
+    openSlots: OpenSlot[];
+}
+
+/** A slot in the middle of a migration: `[slot->-peer]` (migrating to peer) or `[slot-<-peer]` (importing from peer). */
+export interface OpenSlot {
+    slot: number;
+    state: "migrating" | "importing";
+    /** Id of the node the slot moves to (migrating) or comes from (importing). */
+    peer: string;
+}
+
+export function parseOpenSlot(token: string): OpenSlot {
+    const m = /^\[(\d+)-([<>])-([0-9a-f]+)\]$/.exec(token);
+    if (!m) {
+        throw new Error(`not an open-slot marker: "${token}"`);
+    }
+    return { slot: Number(m[1]), state: m[2] === ">" ? "migrating" : "importing", peer: m[3] };
+}
+
+/** The marker as CLUSTER NODES prints it, for messages people compare with redis-cli. */
+export function formatOpenSlot(o: OpenSlot): string {
+    return `[${o.slot}-${o.state === "migrating" ? ">" : "<"}-${o.peer}]`;
 }
 
 export function parseClusterNodes(text: string): NodeLine[] {
@@ -29,10 +50,10 @@ export function parseClusterNodes(text: string): NodeLine[] {
             const [hostPort] = address.split("@");
             const colon = hostPort.lastIndexOf(":");
             const slots: SlotRange[] = [];
-            const openSlots: string[] = [];
+            const openSlots: OpenSlot[] = [];
             for (const token of f.slice(8)) {
                 if (token.startsWith("[")) {
-                    openSlots.push(token);
+                    openSlots.push(parseOpenSlot(token));
                 } else {
                     slots.push(parseRange(token));
                 }
@@ -146,8 +167,8 @@ export interface NodeRef {
 }
 
 /** Names nodes by their planned address; an unplanned address keeps its ip as name. */
-export function describeShards(view: NodeLine[], nameOf: (ip: string) => string | undefined): ShardView[] {
-    const ref = (n: NodeLine): NodeRef => ({ name: nameOf(n.ip) ?? n.ip, ip: n.ip, port: n.port, nodeId: n.id });
+export function describeShards(view: NodeLine[], nameOf: (ip: string, port: number) => string | undefined): ShardView[] {
+    const ref = (n: NodeLine): NodeRef => ({ name: nameOf(n.ip, n.port) ?? n.ip, ip: n.ip, port: n.port, nodeId: n.id });
     return view
         .filter((n) => isMaster(n) && n.slots.length > 0)
         .map((m) => {
@@ -174,6 +195,30 @@ export function slotOwnership(view: NodeLine[]): string {
         .join(" ");
 }
 
+/** Who replicates whom, in one comparable string: nodes that agree on roles give the same one. */
+export function roleSignature(view: NodeLine[]): string {
+    return view
+        .filter((n) => !isHandshake(n))
+        .map((n) => `${n.id}:${n.masterId ?? "master"}`)
+        .sort()
+        .join(" ");
+}
+
 export function coverageGaps(view: NodeLine[]): SlotRange[] {
     return uncoveredSlots(view.flatMap((n) => n.slots));
+}
+
+/** Planned nodes that do not yet know another planned node (handshakes do not count): MEET from -> to. */
+export function missingLinks(
+    views: { name: string; view: NodeLine[] }[],
+    addresses: { name: string; ip: string; port: number }[],
+): { from: string; to: { name: string; ip: string; port: number } }[] {
+    const gaps: { from: string; to: { name: string; ip: string; port: number } }[] = [];
+    for (const { name, view } of views) {
+        const known = new Set(view.filter((v) => !isHandshake(v)).map((v) => `${v.ip}:${v.port}`));
+        for (const m of addresses) {
+            if (m.name !== name && !known.has(`${m.ip}:${m.port}`)) gaps.push({ from: name, to: m });
+        }
+    }
+    return gaps;
 }

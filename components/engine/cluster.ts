@@ -1,0 +1,119 @@
+/**
+ * The engine's entry: brings the planned nodes into the planned cluster over
+ * the Redis protocol. It observes the nodes, decides (planning/topology:
+ * assess) whether to create, heal and reshape, or refuse, and returns the
+ * live cluster once it is healthy. Every wait has a deadline.
+ *
+ * This code runs inside Pulumi's dynamic-provider host, which serializes it
+ * into the state: npm modules are required inside functions (a stable
+ * `require("ioredis")`), and nothing secret is captured at module level.
+ */
+import { onlyCurrent } from "../planning/passwords";
+import { NodeReport, assess } from "../planning/topology";
+import { createCluster } from "./create";
+import { waitClusterOk, waitHealthy } from "./health";
+import { assignSlots, finishOpenSlots, forgetGhosts, meetAll } from "./heal";
+import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./nodeTimeout";
+import { applyPasswordState } from "./passwords";
+import { Credentials, NodeAddress, NodePool } from "./pool";
+import { ClusterReport, summarize } from "./report";
+import { reshape } from "./reshape";
+import { Deadline, Log, PermanentError, waitUntil } from "./wait";
+
+export { ClusterReport, readCluster } from "./report";
+export { NodeAddress } from "./pool";
+export { Log } from "./wait";
+
+/** What the cluster should look like, and how to reach it; plain data so it can travel through Pulumi state. */
+export interface ClusterSpec extends Credentials {
+    nodes: NodeAddress[];
+    /** Per shard, in slot order: its planned first master, replicas and slot ranges ("a-b"). */
+    shards: { master: string; replicas: string[]; slots: string[] }[];
+    replicasPerShard: number;
+    nodeTimeoutMs: number;
+    /** Addresses of nodes the previous plan had and this one drops: drained, then forgotten. */
+    leavingIps?: string[];
+    /** Upper bound for the waits of the whole operation (slot moves extend it by their own time). */
+    timeoutMs: number;
+}
+
+/**
+ * Brings the planned nodes into the planned cluster: from scratch when all are
+ * new, otherwise by joining new or empty nodes to the existing cluster and
+ * reshaping it. Returns once every node reports cluster_state:ok, all agree on
+ * the slot map and every replica's link to its master is up.
+ */
+export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<ClusterReport> {
+    const started = Date.now();
+    const deadline = new Deadline(spec.timeoutMs, "cluster bootstrap");
+    const pool = new NodePool(spec.nodes, spec);
+    try {
+        await connectAll(pool, deadline, log);
+        const reports: NodeReport[] = await Promise.all(
+            spec.nodes.map(async (n) => ({ name: n.name, ip: n.ip, keys: Number(await pool.client(n.name).call("DBSIZE")), view: await pool.view(n.name) })),
+        );
+        const verdict = assess(reports, spec.leavingIps);
+        if (verdict.kind === "refuse") {
+            throw new PermanentError(`refusing to change the cluster:\n - ${verdict.reasons.join("\n - ")}`);
+        }
+        if (verdict.kind === "fresh") {
+            log(`creating a cluster of ${spec.shards.length} shards from ${spec.nodes.length} new nodes`);
+            await createCluster(pool, spec, deadline, log);
+        } else {
+            await healCluster(pool, spec, verdict.joining, deadline, log);
+            await waitHealthy(pool, spec.nodes.map((n) => n.name), deadline, log);
+        }
+        log(`cluster ok after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        const first = spec.nodes[0].name;
+        return summarize(await pool.view(first), (await pool.info(first, "cluster")).cluster_state ?? "unknown", (ip, port) => pool.nameOf(ip, port));
+    } finally {
+        pool.close();
+    }
+}
+
+/** Waits until every planned node answers PING, reporting progress. */
+async function connectAll(pool: NodePool, deadline: Deadline, log: Log): Promise<void> {
+    let reported = -1;
+    const missing = () => pool.planned.filter((n) => !pool.isConnected(n));
+    await waitUntil(
+        deadline,
+        () => `nodes to answer PING (${pool.connected().length}/${pool.planned.length} reachable: missing ${missing().map((n) => `${n.name} ${n.ip}:${n.port}`).join(", ")})`,
+        async () => {
+            const connected = (await pool.connectPlanned()).length;
+            if (connected !== reported) {
+                reported = connected;
+                log(`nodes reachable ${connected}/${pool.planned.length}`);
+            }
+            return connected === pool.planned.length ? true : undefined;
+        },
+        250,
+    );
+}
+
+async function healCluster(pool: NodePool, spec: ClusterSpec, joining: string[], deadline: Deadline, log: Log): Promise<void> {
+    if (joining.length > 0) {
+        log(`joining ${joining.join(", ")} to the existing cluster`);
+    }
+    const names = spec.nodes.map((n) => n.name);
+    // Ends a password rotation: every node accepted the old password too until now.
+    await applyPasswordState(pool, names, onlyCurrent(spec.password));
+    // Applies a changed nodeTimeoutMs without a restart, and undoes the bootstrap's lowered value if an
+    // earlier run was interrupted before restoring it. Joining nodes get the short bootstrap timeout
+    // until they say cluster_state:ok (well under a second), while they own no slots and cast no votes.
+    await setNodeTimeout(pool, names.filter((n) => !joining.includes(n)), spec.nodeTimeoutMs);
+    await setNodeTimeout(pool, joining, BOOTSTRAP_NODE_TIMEOUT_MS);
+    try {
+        await forgetGhosts(pool, spec, log);
+        await meetAll(pool, spec, deadline, log);
+        await finishOpenSlots(pool, spec, await pool.bestView(), deadline, log);
+        await assignSlots(pool, spec, await pool.bestView(), log);
+        // A node that does not yet see the cluster as ok answers CLUSTERDOWN, also to MIGRATE.
+        await waitClusterOk(pool, names, deadline);
+        log(`cluster_state ok on all ${names.length} nodes`);
+    } finally {
+        await setNodeTimeout(pool, joining, spec.nodeTimeoutMs).catch(() => undefined);
+    }
+    // From here joined nodes may own slots and vote in failovers: they run with the configured timeout.
+    // Roles of a formed cluster follow what it is now, not the initial plan's numbering.
+    await reshape(pool, spec, deadline, log);
+}

@@ -1,0 +1,119 @@
+/**
+ * Bringing every planned node into one cluster: forgetting ids that are gone,
+ * meeting nodes that do not know each other, closing slots an interrupted
+ * migration left open, and assigning slots nobody owns.
+ */
+import { OpenSlotPlan, planOpenSlots } from "../planning/reshard";
+import { SlotRange, formatRange, intersectRanges, parseRange } from "../planning/slots";
+import { NodeLine, coverageGaps, isFailed, isMaster, isMyself, missingLinks } from "../planning/topology";
+import type { ClusterSpec } from "./cluster";
+import { moveSlots } from "./migrate";
+import { NodePool } from "./pool";
+import { Deadline, Log, waitUntil } from "./wait";
+
+const names = (spec: ClusterSpec) => spec.nodes.map((n) => n.name);
+
+/** Makes every planned node know every other, resending MEET for handshakes Redis dropped. */
+export async function meetAll(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
+    const missing = async () => missingLinks(await Promise.all(names(spec).map(async (name) => ({ name, view: await pool.view(name) }))), spec.nodes);
+    let gaps = await missing();
+    if (gaps.length === 0) {
+        return;
+    }
+    log(`meeting ${spec.nodes.length} nodes`);
+    let lastMeet = 0;
+    await waitUntil(
+        deadline,
+        () => `all nodes to know each other (${gaps.length} links missing, e.g. ${gaps[0]?.from} -> ${gaps[0]?.to.name})`,
+        async () => {
+            gaps = await missing();
+            if (gaps.length === 0) {
+                return true;
+            }
+            // A handshake that does not finish within the node timeout is dropped silently: ask again.
+            if (Date.now() - lastMeet > 1000) {
+                lastMeet = Date.now();
+                await Promise.all(gaps.map((g) => pool.client(g.from).call("CLUSTER", "MEET", g.to.ip, String(g.to.port)).catch(() => undefined)));
+            }
+            return undefined;
+        },
+        50,
+    );
+    log(`all ${spec.nodes.length} nodes know each other`);
+}
+
+/**
+ * A node that came back with an empty volume has a new id at an old address;
+ * the old id lingers as a failed node. Forget it everywhere so the cluster
+ * stops waiting for it.
+ */
+export async function forgetGhosts(pool: NodePool, spec: ClusterSpec, log: Log): Promise<void> {
+    const views = await Promise.all(names(spec).map(async (name) => ({ name, view: await pool.view(name) })));
+    const liveIds = new Set(views.map((v) => v.view.find(isMyself)?.id).filter((id): id is string => !!id));
+    const ghosts = new Set<string>();
+    for (const { view } of views) {
+        for (const n of view) {
+            if (!liveIds.has(n.id) && (isFailed(n) || pool.nameOf(n.ip, n.port) !== undefined) && n.slots.length === 0) {
+                ghosts.add(n.id);
+            }
+        }
+    }
+    if (ghosts.size === 0) {
+        return;
+    }
+    log(`forgetting ${ghosts.size} departed node id(s): ${[...ghosts].map((g) => g.slice(0, 8)).join(", ")}`);
+    for (const { name, view } of views) {
+        for (const id of ghosts) {
+            if (view.some((n) => n.id === id)) {
+                await pool.client(name).call("CLUSTER", "FORGET", id).catch(() => undefined);
+            }
+        }
+    }
+}
+
+/**
+ * Resolves slots left open by an interrupted migration (planOpenSlots): moves are finished toward
+ * the importing node, so keys already copied stay valid; slots whose partner is gone are closed.
+ */
+export async function finishOpenSlots(pool: NodePool, spec: ClusterSpec, view: NodeLine[], deadline: Deadline, log: Log): Promise<void> {
+    const selves = (await Promise.all(names(spec).map((n) => pool.view(n)))).map((v) => v.find(isMyself)!).filter(Boolean);
+    const plan: OpenSlotPlan = planOpenSlots(selves, view);
+    for (const { node, slots } of plan.stabilize) {
+        const line = view.find((n) => n.id === node) ?? selves.find((n) => n.id === node)!;
+        log(`closing ${slots.length} open slot(s) on ${pool.label(line.ip, line.port)} whose migration partner is gone or done`);
+        const client = await pool.at(line.ip, line.port);
+        for (const slot of slots) await client.call("CLUSTER", "SETSLOT", String(slot), "STABLE");
+    }
+    for (const move of plan.moves) {
+        log(`finishing an interrupted migration of ${move.slots.reduce((k, r) => k + r.end - r.start + 1, 0)} slot(s)`);
+        await moveSlots(pool, view, move, deadline, log);
+    }
+}
+
+/** The node that now owns any of a shard's planned slots (it may be a promoted replica). */
+function currentLeader(pool: NodePool, view: NodeLine[], planned: SlotRange[]): string | undefined {
+    // Only a confirmed FAIL disqualifies: a busy machine shows transient PFAIL ("fail?") during bootstrap.
+    const owner = view.find((n) => isMaster(n) && !n.flags.includes("fail") && intersectRanges(n.slots, planned).length > 0);
+    return owner ? pool.nameOf(owner.ip, owner.port) : undefined;
+}
+
+/**
+ * Assigns every slot nobody owns to the shard planned for it, on the node that
+ * currently leads that shard. On a new cluster that is all of them.
+ */
+export async function assignSlots(pool: NodePool, spec: ClusterSpec, view: NodeLine[], log: Log): Promise<void> {
+    const gaps = coverageGaps(view);
+    if (gaps.length === 0) {
+        return;
+    }
+    for (const shard of spec.shards) {
+        const planned = shard.slots.map(parseRange);
+        const missing = intersectRanges(planned, gaps);
+        if (missing.length === 0) {
+            continue;
+        }
+        const leader = currentLeader(pool, view, planned) ?? shard.master;
+        await pool.client(leader).call("CLUSTER", "ADDSLOTSRANGE", ...missing.flatMap((r) => [String(r.start), String(r.end)]));
+        log(`slots ${missing.map(formatRange).join(",")} -> ${leader}`);
+    }
+}

@@ -1,0 +1,185 @@
+/**
+ * NodePool: the one way the engine reaches nodes. One admin connection per
+ * node address (ip:port), opened with the passwords that may be in force,
+ * shared by every step of a bootstrap, a heal, a reshape or a rolling gate.
+ * Later: TLS options and announced endpoints belong here too.
+ *
+ * Runs inside Pulumi's dynamic-provider host: ioredis is required inside
+ * functions (a stable `require("ioredis")` in the serialized code).
+ */
+import type { Redis as RedisClient } from "ioredis";
+import { NodeLine, coverageGaps, parseClusterNodes, parseInfo } from "../planning/topology";
+import { PermanentError } from "./wait";
+
+export interface NodeAddress {
+    name: string;
+    ip: string;
+    port: number;
+}
+
+/** The password in force, and during a rotation the one before it. */
+export interface Credentials {
+    password?: string;
+    previousPassword?: string;
+}
+
+/** Bounds every admin command but MIGRATE, which gets its own client (migrationClient). */
+const ADMIN_COMMAND_TIMEOUT_MS = 5000;
+/** MIGRATE's own I/O timeout (ms of inactivity on the target); its client waits a little longer for the reply. */
+export const MIGRATE_TIMEOUT_MS = 60000;
+
+function adminClient(node: { ip: string; port: number }, password: string | undefined, commandTimeout: number): RedisClient {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { Redis } = require("ioredis");
+    return new Redis({
+        host: node.ip,
+        port: node.port,
+        password,
+        lazyConnect: true,
+        connectTimeout: 2000,
+        commandTimeout,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        // One try per connection: the callers decide when to try again.
+        retryStrategy: () => null,
+    });
+}
+
+/** The passwords to try, new first; during a rotation a node may still accept only the old one. */
+export function passwordCandidates(c: Credentials): (string | undefined)[] {
+    return c.previousPassword === c.password ? [c.password] : [c.password, c.previousPassword];
+}
+
+/** A connection to `node`, or undefined when it does not answer; throws when it refuses every password. */
+export async function tryConnect(node: NodeAddress, passwords: (string | undefined)[], commandTimeout = ADMIN_COMMAND_TIMEOUT_MS): Promise<RedisClient | undefined> {
+    let refusal = "";
+    for (const password of passwords) {
+        const client = adminClient(node, password, commandTimeout);
+        // A refused AUTH arrives as an error event; connect() then only says "Connection is closed".
+        let event = "";
+        client.on("error", (err: Error) => {
+            event = String(err?.message ?? err);
+        });
+        try {
+            await client.connect();
+            await client.ping();
+            // A node still loading its data set answers LOADING to nearly every command: not reachable yet.
+            if (parseInfo(String(await client.call("INFO", "persistence"))).loading !== "0") {
+                client.disconnect();
+                return undefined;
+            }
+            return client;
+        } catch (err) {
+            client.disconnect();
+            const message = `${String((err as Error)?.message ?? err)} ${event}`;
+            if (!/WRONGPASS|NOAUTH|invalid password/i.test(message)) {
+                return undefined;
+            }
+            refusal = event || message;
+        }
+    }
+    // A wrong password will not fix itself: say so now rather than at the deadline.
+    throw new PermanentError(`${node.name} (${node.ip}:${node.port}) rejected the configured password: ${refusal}`);
+}
+
+const keyOf = (n: { ip: string; port: number }) => `${n.ip}:${n.port}`;
+
+export class NodePool {
+    private readonly clients = new Map<string, RedisClient>();
+
+    constructor(readonly planned: NodeAddress[], readonly credentials: Credentials) {}
+
+    /** Connects every planned node that answers now and is not connected yet; returns the connected ones. */
+    async connectPlanned(): Promise<NodeAddress[]> {
+        await Promise.all(
+            this.planned
+                .filter((n) => !this.clients.has(keyOf(n)))
+                .map(async (n) => {
+                    const c = await tryConnect(n, passwordCandidates(this.credentials));
+                    if (c) this.clients.set(keyOf(n), c);
+                }),
+        );
+        return this.connected();
+    }
+
+    /** Planned nodes with an open connection. */
+    connected(): NodeAddress[] {
+        return this.planned.filter((n) => this.clients.has(keyOf(n)));
+    }
+
+    isConnected(node: { ip: string; port: number }): boolean {
+        return this.clients.has(keyOf(node));
+    }
+
+    /** The connection to a connected planned node, by name. */
+    client(name: string): RedisClient {
+        const c = this.clients.get(keyOf(this.byName(name)));
+        if (!c) {
+            throw new Error(`no connection to ${name}`);
+        }
+        return c;
+    }
+
+    /** A connection to whichever node listens at ip:port, planned or not (a node leaving the cluster). */
+    async at(ip: string, port: number): Promise<RedisClient> {
+        let c = this.clients.get(keyOf({ ip, port }));
+        if (!c) {
+            c = await tryConnect({ name: this.label(ip, port), ip, port }, passwordCandidates(this.credentials));
+            if (!c) {
+                throw new Error(`${this.label(ip, port)} (${ip}:${port}) does not answer`);
+            }
+            this.clients.set(keyOf({ ip, port }), c);
+        }
+        return c;
+    }
+
+    /** A separate connection for MIGRATE, whose replies wait on the data moved; the caller closes it. */
+    async migrationClient(node: { ip: string; port: number }): Promise<RedisClient> {
+        const address = { name: this.label(node.ip, node.port), ip: node.ip, port: node.port };
+        const c = await tryConnect(address, passwordCandidates(this.credentials), MIGRATE_TIMEOUT_MS + 10000);
+        if (!c) {
+            throw new Error(`${address.name} (${node.ip}:${node.port}) does not answer for the slot migration`);
+        }
+        return c;
+    }
+
+    byName(name: string): NodeAddress {
+        const n = this.planned.find((x) => x.name === name);
+        if (!n) {
+            throw new Error(`${name} is not a planned node`);
+        }
+        return n;
+    }
+
+    /** The planned name of the node at ip (and port, when given). */
+    nameOf(ip: string, port?: number): string | undefined {
+        return this.planned.find((n) => n.ip === ip && (port === undefined || n.port === port))?.name;
+    }
+
+    /** A name for messages: the planned one, else the address. */
+    label(ip: string, port?: number): string {
+        return this.nameOf(ip, port) ?? (port === undefined ? ip : `${ip}:${port}`);
+    }
+
+    async view(name: string): Promise<NodeLine[]> {
+        return parseClusterNodes(String(await this.client(name).call("CLUSTER", "NODES")));
+    }
+
+    /** INFO <section>, or CLUSTER INFO for "cluster", as key -> value. */
+    async info(name: string, section: string): Promise<Record<string, string>> {
+        const c = this.client(name);
+        return parseInfo(String(section === "cluster" ? await c.call("CLUSTER", "INFO") : await c.call("INFO", section)));
+    }
+
+    /** The most complete view any planned node has: fewest unassigned slots, then most nodes known. */
+    async bestView(): Promise<NodeLine[]> {
+        const views = await Promise.all(this.connected().map((n) => this.view(n.name)));
+        const score = (v: NodeLine[]) => coverageGaps(v).reduce((k, r) => k + r.end - r.start + 1, 0) * 1000 - v.length;
+        return views.reduce((best, v) => (score(v) < score(best) ? v : best));
+    }
+
+    close(): void {
+        for (const c of this.clients.values()) c.disconnect();
+        this.clients.clear();
+    }
+}

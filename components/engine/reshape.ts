@@ -1,0 +1,150 @@
+/**
+ * Changing a formed cluster's shape to the plan's: shards led by the right
+ * number of masters, the planned slot split among them, the planned number of
+ * replicas each, and nodes outside the plan drained and forgotten. Every step
+ * moves keys with MIGRATE before ownership changes, so no key is lost.
+ */
+import { ReplicaAssignment, assignReplicas, chooseLeaders, currentShardLeaders, departingNodes, orderMoves, slotMoves } from "../planning/reshard";
+import { formatRange, parseRange } from "../planning/slots";
+import { NodeLine, isFailed, isMaster, parseInfo } from "../planning/topology";
+import type { ClusterSpec } from "./cluster";
+import { waitSlotAgreement } from "./health";
+import { meetAll } from "./heal";
+import { moveSlots } from "./migrate";
+import { NodePool } from "./pool";
+import { Deadline, Log, waitUntil } from "./wait";
+
+export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
+    const names = spec.nodes.map((n) => n.name);
+    const staying = new Set(spec.nodes.map((n) => n.ip));
+
+    let view = await waitSlotAgreement(pool, names, deadline);
+    await failOverLeavingMasters(pool, view, staying, deadline, log);
+
+    view = await waitSlotAgreement(pool, names, deadline);
+    const choice = chooseLeaders(view, staying, spec.shards.length);
+    const current = new Set(currentShardLeaders(view).map((n) => n.id));
+    let reset = 0;
+    for (const id of choice.leaders.filter((l) => !current.has(l))) {
+        const line = view.find((n) => n.id === id)!;
+        const client = await pool.at(line.ip, line.port);
+        // Ask the node itself: gossip may not have told the others yet that it became a replica.
+        if (choice.toReset.includes(id) || parseInfo(String(await client.call("INFO", "replication"))).role !== "master") {
+            log(`turning replica ${pool.label(line.ip, line.port)} into an empty master to lead a new shard`);
+            await client.call("CLUSTER", "RESET", "SOFT");
+            reset++;
+        }
+    }
+    if (reset > 0) {
+        await meetAll(pool, spec, deadline, log);
+        view = await waitSlotAgreement(pool, names, deadline);
+    }
+
+    const targets = spec.shards.map((s) => s.slots.map(parseRange));
+    const moves = orderMoves(view, slotMoves(view, choice.leaders, targets), choice.leaders);
+    if (moves.length > 0) {
+        await copyFunctions(pool, view, choice.leaders, log);
+    }
+    for (const move of moves) {
+        await moveSlots(pool, view, move, deadline, log);
+    }
+    if (moves.length > 0) {
+        view = await waitSlotAgreement(pool, names, deadline);
+    }
+
+    await replicate(pool, view, assignReplicas(view, choice.leaders, staying, spec.replicasPerShard), deadline, log);
+
+    const leaving = departingNodes(await waitSlotAgreement(pool, names, deadline), staying);
+    if (leaving.length > 0) {
+        await forgetLeavingNodes(pool, spec, leaving, deadline, log);
+    }
+}
+
+/**
+ * Redis Functions live on every master, not in a slot: a new master must have them before it
+ * owns keys, or FCALL fails on the slots it receives (redis-cli --cluster add-node does the same).
+ */
+async function copyFunctions(pool: NodePool, view: NodeLine[], leaders: string[], log: Log): Promise<void> {
+    const lines = leaders.map((id) => view.find((n) => n.id === id)!);
+    const clients = await Promise.all(lines.map((l) => pool.at(l.ip, l.port)));
+    const counts = await Promise.all(clients.map(async (c) => ((await c.call("FUNCTION", "LIST")) as unknown[]).length));
+    const richest = counts.indexOf(Math.max(...counts));
+    if (counts[richest] === 0) {
+        return;
+    }
+    const dump = (await clients[richest].callBuffer("FUNCTION", "DUMP")) as Buffer;
+    const lacking = clients.filter((_, i) => counts[i] < counts[richest]);
+    // REPLACE: a library of the same name is overwritten with the one the cluster already runs.
+    await Promise.all(lacking.map((c) => c.call("FUNCTION", "RESTORE", dump, "REPLACE")));
+    if (lacking.length > 0) {
+        log(`copied ${counts[richest]} function librar${counts[richest] === 1 ? "y" : "ies"} to ${lacking.length} new master(s)`);
+    }
+}
+
+/** A master that leaves with a synced staying replica hands over by failover: no keys move. */
+async function failOverLeavingMasters(pool: NodePool, view: NodeLine[], staying: Set<string>, deadline: Deadline, log: Log): Promise<void> {
+    for (const master of view.filter((n) => isMaster(n) && n.slots.length > 0 && !staying.has(n.ip))) {
+        const heir = view.find((r) => r.masterId === master.id && staying.has(r.ip) && !isFailed(r));
+        if (!heir) {
+            continue;
+        }
+        const client = await pool.at(heir.ip, heir.port);
+        if (parseInfo(String(await client.call("INFO", "replication"))).master_link_status !== "up") {
+            continue;
+        }
+        log(`failing ${master.ip} over to ${pool.label(heir.ip, heir.port)} before it leaves`);
+        await client.call("CLUSTER", "FAILOVER");
+        // OK only means scheduled: wait for the role to change.
+        await waitUntil(deadline, () => `${pool.label(heir.ip, heir.port)} to take over from ${master.ip}`, async () =>
+            parseInfo(String(await client.call("INFO", "replication"))).role === "master" ? true : undefined,
+        );
+    }
+}
+
+/** Sends CLUSTER REPLICATE for each assignment, retrying until the replica knows its master. */
+export async function replicate(pool: NodePool, view: NodeLine[], assignments: ReplicaAssignment[], deadline: Deadline, log: Log): Promise<void> {
+    const lineOf = (id: string) => view.find((n) => n.id === id)!;
+    await Promise.all(
+        assignments.map(async (a) => {
+            const line = lineOf(a.node);
+            const client = await pool.at(line.ip, line.port);
+            await waitUntil(deadline, () => `${pool.label(line.ip, line.port)} to accept CLUSTER REPLICATE ${a.masterId}`, async () => {
+                await client.call("CLUSTER", "REPLICATE", a.masterId);
+                return true;
+            });
+        }),
+    );
+    if (assignments.length > 0) {
+        const name = (id: string) => pool.label(lineOf(id).ip, lineOf(id).port);
+        log(`replicas attached: ${assignments.map((a) => `${name(a.node)}->${name(a.masterId)}`).join(", ")}`);
+    }
+}
+
+/** Removes nodes outside the plan from every staying node's table, and resets them so they cannot rejoin. */
+async function forgetLeavingNodes(pool: NodePool, spec: ClusterSpec, leaving: NodeLine[], deadline: Deadline, log: Log): Promise<void> {
+    for (const n of leaving) {
+        if (n.slots.length > 0) {
+            throw new Error(`${n.ip} still owns slots ${n.slots.map(formatRange).join(",")}; refusing to forget it`);
+        }
+    }
+    log(`forgetting ${leaving.length} node(s) leaving the cluster: ${leaving.map((n) => n.ip).join(", ")}`);
+    await Promise.all(
+        leaving.map(async (n) => {
+            const c = await pool.at(n.ip, n.port).catch(() => undefined);
+            // A replica of a leaving node must not follow it out: it is reassigned before this point.
+            await c?.call("CLUSTER", "RESET", "HARD").catch(() => undefined);
+        }),
+    );
+    for (const staying of spec.nodes) {
+        for (const n of leaving) {
+            await pool.client(staying.name).call("CLUSTER", "FORGET", n.id).catch(() => undefined);
+        }
+    }
+    await waitUntil(deadline, () => "the leaving nodes to be forgotten everywhere", async () => {
+        const ids = new Set(leaving.map((n) => n.id));
+        for (const staying of spec.nodes) {
+            if ((await pool.view(staying.name)).some((l) => ids.has(l.id))) return undefined;
+        }
+        return true;
+    });
+}
