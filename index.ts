@@ -18,9 +18,9 @@ const keys = [
     "allowFullRestart",
 ] as const;
 const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]));
-// Read as a secret so Pulumi keeps it encrypted; validation sees the plain value only in memory.
-const secretPassword = config.getSecret("password");
-raw.password = secretPassword === undefined ? undefined : (config.get("password") as string);
+// Plain text here, for validation only: RedisCluster wraps it in pulumi.secret before any resource
+// sees it, so it is stored encrypted whether or not the config value was set with --secret.
+raw.password = config.get("password");
 
 const { settings, problems, warnings } = resolveSettings(raw);
 for (const warning of warnings) {

@@ -12,7 +12,8 @@ import { NodeSample, judge, render } from "./health";
 const root = path.resolve(__dirname, "../..");
 
 function pulumi(args: string[]): string {
-    return execFileSync("pulumi", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    // A stack export holds every resource's state (the dynamic providers' code among it): megabytes.
+    return execFileSync("pulumi", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 512 * 1024 * 1024 });
 }
 
 async function sample(name: string, address: string, password: string | undefined): Promise<NodeSample> {

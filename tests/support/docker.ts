@@ -1,5 +1,8 @@
 /** Independent checks through the docker CLI, and cleanup by label. */
 import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { LABEL_STACK } from "../../components/labels";
 
 export function docker(...args: string[]): string {
@@ -37,4 +40,15 @@ export function labelledTestStacks(prefix: string): string[] {
         ...lines(docker("network", "ls", "--filter", `label=${LABEL_STACK}`, "--format", format)),
     ];
     return [...new Set(names)].filter((n) => n.startsWith(prefix));
+}
+
+/** Builds `tag` from `base` with one label more: the same Redis under another image id. */
+export function buildImageVariant(base: string, tag: string): void {
+    const context = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-image-"));
+    try {
+        fs.writeFileSync(path.join(context, "Dockerfile"), `FROM ${base}\nLABEL e2e.variant=${tag}\n`);
+        execFileSync("docker", ["build", "-q", "-t", tag, context], { env: { ...process.env, DOCKER_BUILDKIT: "0" }, stdio: "ignore" });
+    } finally {
+        fs.rmSync(context, { recursive: true, force: true });
+    }
 }

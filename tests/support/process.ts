@@ -20,21 +20,28 @@ export function pulumiUpPid(stack: string): number | undefined {
     return processes().find((p) => /^pulumi up\b/.test(p.args) && p.args.includes(`--stack ${stack} `))?.pid;
 }
 
-/**
- * SIGKILL a process and all its descendants at once, as a machine losing
- * power would: the language host and the providers (which do the real work)
- * must not outlive the CLI and finish the job behind the test's back.
- */
-export function killTree(root: number): number[] {
+/** A process and all its descendants, stopped (SIGSTOP) so nothing forks or acts until killed or thawed. */
+export function freezeTree(root: number): number[] {
     const all = processes();
     const tree = [root];
     for (let i = 0; i < tree.length; i++) {
         tree.push(...all.filter((p) => p.ppid === tree[i]).map((p) => p.pid));
     }
-    // Freeze first so nothing forks or reacts while the tree is being killed.
     for (const pid of tree) tryKill(pid, "SIGSTOP");
-    for (const pid of tree) tryKill(pid, "SIGKILL");
     return tree;
+}
+
+export function thaw(pids: number[]): void {
+    for (const pid of pids) tryKill(pid, "SIGCONT");
+}
+
+/**
+ * SIGKILL frozen processes at once, as a machine losing power would: the language host and the
+ * providers (which do the real work) must not outlive the CLI and finish the job behind the test's back.
+ */
+export function killFrozen(pids: number[]): number[] {
+    for (const pid of pids) tryKill(pid, "SIGKILL");
+    return pids;
 }
 
 function tryKill(pid: number, signal: NodeJS.Signals) {
