@@ -16,7 +16,8 @@ export interface DownReport {
 /** PONG, or a refusal for want of a password: the server is up and serving. LOADING or silence: down. */
 async function answers(address: string): Promise<boolean> {
     const [host, port] = address.split(":");
-    const client = new Redis({ host, port: Number(port), lazyConnect: true, connectTimeout: 500, commandTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    // No ready check: it would wait on INFO, which a node with a password refuses to a client without one.
+    const client = new Redis({ host, port: Number(port), lazyConnect: true, enableReadyCheck: false, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     client.on("error", () => undefined);
     try {
         await client.connect();
