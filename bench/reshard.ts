@@ -8,8 +8,8 @@ import { RESHARD_KEYS, docker, seconds, settingsFor } from "./common";
 import { startBaselineContainers } from "./baseline";
 import { countKeys, loadKeys, waitAllPing, waitHealthy, waitKnown } from "./probes";
 
-export function specFor(s: ClusterSettings, leavingIps: string[] = []) {
-    return { ...clusterLayout(planCluster(s)), leavingIps, timeoutMs: 300000 };
+export function specFor(s: ClusterSettings, leaving: string[] = []) {
+    return { ...clusterLayout(planCluster(s)), leaving, timeoutMs: 300000 };
 }
 
 

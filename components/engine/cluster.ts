@@ -31,8 +31,8 @@ export interface ClusterSpec extends Credentials {
     shards: { master: string; replicas: string[]; slots: string[] }[];
     replicasPerShard: number;
     nodeTimeoutMs: number;
-    /** Addresses of nodes the previous plan had and this one drops: drained, then forgotten. */
-    leavingIps?: string[];
+    /** Endpoints (ip:port) of nodes the previous plan had and this one drops: drained, then forgotten. */
+    leaving?: string[];
     /** Upper bound for the waits of the whole operation (slot moves extend it by their own time). */
     timeoutMs: number;
 }
@@ -50,9 +50,9 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
     try {
         await connectAll(pool, deadline, log);
         const reports: NodeReport[] = await Promise.all(
-            spec.nodes.map(async (n) => ({ name: n.name, ip: n.ip, keys: Number(await pool.client(n.name).call("DBSIZE")), view: await pool.view(n.name) })),
+            spec.nodes.map(async (n) => ({ name: n.name, ip: n.ip, port: n.port, keys: Number(await pool.client(n.name).call("DBSIZE")), view: await pool.view(n.name) })),
         );
-        const verdict = assess(reports, spec.leavingIps);
+        const verdict = assess(reports, spec.leaving);
         if (verdict.kind === "refuse") {
             throw new PermanentError(`refusing to change the cluster:\n - ${verdict.reasons.join("\n - ")}`);
         }

@@ -1,5 +1,6 @@
 /** Forming a new cluster from empty nodes, the way `redis-cli --cluster create` does, but faster. */
 import { assignReplicas } from "../planning/reshard";
+import { endpoint } from "../planning/topology";
 import type { ClusterSpec } from "./cluster";
 import { waitHealthy, waitSlotAgreement } from "./health";
 import { assignSlots, meetAll } from "./heal";
@@ -22,7 +23,7 @@ export async function createCluster(pool: NodePool, spec: ClusterSpec, deadline:
             const master = pool.byName(s.master);
             return view.find((n) => n.ip === master.ip && n.port === master.port)!.id;
         });
-        const staying = new Set(spec.nodes.map((n) => n.ip));
+        const staying = new Set(spec.nodes.map(endpoint));
         await replicate(pool, view, assignReplicas(view, leaders, staying, spec.replicasPerShard), deadline, log);
         await waitHealthy(pool, names, deadline, log);
     } finally {

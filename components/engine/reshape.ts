@@ -6,7 +6,7 @@
  */
 import { ReplicaAssignment, assignReplicas, chooseLeaders, currentShardLeaders, departingNodes, orderMoves, slotMoves } from "../planning/reshard";
 import { formatRange, parseRange } from "../planning/slots";
-import { NodeLine, isFailed, isMaster, parseInfo } from "../planning/topology";
+import { NodeLine, endpoint, isFailed, isMaster, parseInfo } from "../planning/topology";
 import type { ClusterSpec } from "./cluster";
 import { waitSlotAgreement } from "./health";
 import { meetAll } from "./heal";
@@ -16,7 +16,7 @@ import { Deadline, Log, waitUntil } from "./wait";
 
 export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
     const names = spec.nodes.map((n) => n.name);
-    const staying = new Set(spec.nodes.map((n) => n.ip));
+    const staying = new Set(spec.nodes.map(endpoint));
 
     let view = await waitSlotAgreement(pool, names, deadline);
     await failOverLeavingMasters(pool, view, staying, deadline, log);
@@ -83,8 +83,8 @@ async function copyFunctions(pool: NodePool, view: NodeLine[], leaders: string[]
 
 /** A master that leaves with a synced staying replica hands over by failover: no keys move. */
 async function failOverLeavingMasters(pool: NodePool, view: NodeLine[], staying: Set<string>, deadline: Deadline, log: Log): Promise<void> {
-    for (const master of view.filter((n) => isMaster(n) && n.slots.length > 0 && !staying.has(n.ip))) {
-        const heir = view.find((r) => r.masterId === master.id && staying.has(r.ip) && !isFailed(r));
+    for (const master of view.filter((n) => isMaster(n) && n.slots.length > 0 && !staying.has(endpoint(n)))) {
+        const heir = view.find((r) => r.masterId === master.id && staying.has(endpoint(r)) && !isFailed(r));
         if (!heir) {
             continue;
         }
@@ -92,10 +92,10 @@ async function failOverLeavingMasters(pool: NodePool, view: NodeLine[], staying:
         if (parseInfo(String(await client.call("INFO", "replication"))).master_link_status !== "up") {
             continue;
         }
-        log(`failing ${master.ip} over to ${pool.label(heir.ip, heir.port)} before it leaves`);
+        log(`failing ${endpoint(master)} over to ${pool.label(heir.ip, heir.port)} before it leaves`);
         await client.call("CLUSTER", "FAILOVER");
         // OK only means scheduled: wait for the role to change.
-        await waitUntil(deadline, () => `${pool.label(heir.ip, heir.port)} to take over from ${master.ip}`, async () =>
+        await waitUntil(deadline, () => `${pool.label(heir.ip, heir.port)} to take over from ${endpoint(master)}`, async () =>
             parseInfo(String(await client.call("INFO", "replication"))).role === "master" ? true : undefined,
         );
     }
@@ -124,10 +124,10 @@ export async function replicate(pool: NodePool, view: NodeLine[], assignments: R
 async function forgetLeavingNodes(pool: NodePool, spec: ClusterSpec, leaving: NodeLine[], deadline: Deadline, log: Log): Promise<void> {
     for (const n of leaving) {
         if (n.slots.length > 0) {
-            throw new Error(`${n.ip} still owns slots ${n.slots.map(formatRange).join(",")}; refusing to forget it`);
+            throw new Error(`${endpoint(n)} still owns slots ${n.slots.map(formatRange).join(",")}; refusing to forget it`);
         }
     }
-    log(`forgetting ${leaving.length} node(s) leaving the cluster: ${leaving.map((n) => n.ip).join(", ")}`);
+    log(`forgetting ${leaving.length} node(s) leaving the cluster: ${leaving.map(endpoint).join(", ")}`);
     await Promise.all(
         leaving.map(async (n) => {
             const c = await pool.at(n.ip, n.port).catch(() => undefined);

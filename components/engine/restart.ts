@@ -8,7 +8,7 @@
  */
 import { ReplicaState, RestartRecord, chooseHeir, replicaInSync } from "../planning/handover";
 import { acceptBoth, isRotating } from "../planning/passwords";
-import { NodeLine, isHandshake, isMaster, isMyself, parseInfo } from "../planning/topology";
+import { NodeLine, endpoint, isHandshake, isMaster, isMyself, parseInfo } from "../planning/topology";
 import { waitClusterOk, waitSlotAgreement } from "./health";
 import { applyPasswordState } from "./passwords";
 import { NodeAddress, NodePool, passwordCandidates, tryConnect } from "./pool";
@@ -45,7 +45,7 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
         return undefined;
     }
     const deadline = new Deadline(spec.timeoutMs, `making way to restart ${node.name}`);
-    const after = spec.after && spec.nodes.some((n) => n.name === spec.after!.name && n.ip === spec.after!.ip) ? spec.after : undefined;
+    const after = spec.after && spec.nodes.some((n) => n.name === spec.after!.name && endpoint(n) === endpoint(spec.after!)) ? spec.after : undefined;
     if (after) {
         await waitUntilBack(spec, after, deadline);
     }
@@ -140,7 +140,7 @@ async function handOver(pool: NodePool, node: NodeAddress, deadline: Deadline, l
         for (const r of view.filter((l) => l.masterId === self.id && pool.isConnected(l))) {
             const name = pool.nameOf(r.ip, r.port)!;
             const info = await pool.info(name, "replication").catch(() => ({}) as Record<string, string>);
-            states.set(r.ip, { linked: replicaInSync(info), offset: Number(info.slave_repl_offset ?? -1) });
+            states.set(endpoint(r), { linked: replicaInSync(info), offset: Number(info.slave_repl_offset ?? -1) });
         }
         return { view, states };
     };
@@ -158,7 +158,7 @@ async function handOver(pool: NodePool, node: NodeAddress, deadline: Deadline, l
     // A replica restarted just before may still be loading or syncing: wait for it.
     const heir = await waitUntil(deadline, () => `a synced replica of ${node.name} to take over from it`, async () => {
         const { view, states } = await replicasOf();
-        return chooseHeir(view, self, new Set([node.ip]), states);
+        return chooseHeir(view, self, new Set([endpoint(node)]), states);
     }, 200);
     const heirName = pool.nameOf(heir.ip, heir.port)!;
     log(`failing ${node.name} over to ${heirName} before it restarts`);

@@ -2,7 +2,7 @@
  * Decisions for a rolling restart: which nodes restart, and which replica
  * takes over from a master before it goes. Pure.
  */
-import { NodeLine, isFailed } from "./topology";
+import { NodeLine, endpoint, isFailed } from "./topology";
 
 /** A node as its rollout gate sees it: its address and a fingerprint of its container definition. */
 export interface NodeRevision {
@@ -51,8 +51,8 @@ export interface ReplicaState {
  * failed, linked to its master, and the furthest along in the replication
  * stream. Undefined when there is none (yet).
  */
-export function chooseHeir(view: NodeLine[], master: NodeLine, restartingIps: Set<string>, states: Map<string, ReplicaState>): NodeLine | undefined {
+export function chooseHeir(view: NodeLine[], master: NodeLine, restarting: Set<string>, states: Map<string, ReplicaState>): NodeLine | undefined {
     return view
-        .filter((r) => r.masterId === master.id && !isFailed(r) && !restartingIps.has(r.ip) && states.get(r.ip)?.linked)
-        .sort((a, b) => states.get(b.ip)!.offset - states.get(a.ip)!.offset)[0];
+        .filter((r) => r.masterId === master.id && !isFailed(r) && !restarting.has(endpoint(r)) && states.get(endpoint(r))?.linked)
+        .sort((a, b) => states.get(endpoint(b))!.offset - states.get(endpoint(a))!.offset)[0];
 }

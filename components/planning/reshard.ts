@@ -4,7 +4,7 @@
  * leave. Pure: every function takes a CLUSTER NODES view and the plan.
  */
 import { ip2long } from "netmask";
-import { NodeLine, isMaster, isMyself } from "./topology";
+import { NodeLine, endpoint, isMaster, isMyself } from "./topology";
 import { SlotRange, mergeRanges, slotsOf, splitSlots } from "./slots";
 
 const confirmedFail = (n: NodeLine) => n.flags.includes("fail");
@@ -29,19 +29,20 @@ export interface LeaderChoice {
  * are too many; leads new shards with empty staying masters first, then with
  * replicas taken from the shards that have the most.
  */
-export function chooseLeaders(view: NodeLine[], stayingIps: Set<string>, shards: number): LeaderChoice {
+export function chooseLeaders(view: NodeLine[], stayingEndpoints: Set<string>, shards: number): LeaderChoice {
+    const stays = (n: NodeLine) => stayingEndpoints.has(endpoint(n));
     const current = currentShardLeaders(view);
-    const staying = current.filter((n) => stayingIps.has(n.ip));
+    const staying = current.filter(stays);
     const kept = staying.slice(0, shards);
-    const draining = [...current.filter((n) => !stayingIps.has(n.ip)), ...staying.slice(shards)].map((n) => n.id);
+    const draining = [...current.filter((n) => !stays(n)), ...staying.slice(shards)].map((n) => n.id);
     const leaders = kept.map((n) => n.id);
     const toReset: string[] = [];
-    const empty = view.filter((n) => stayingIps.has(n.ip) && !confirmedFail(n) && isMaster(n) && n.slots.length === 0);
+    const empty = view.filter((n) => stays(n) && !confirmedFail(n) && isMaster(n) && n.slots.length === 0);
     for (const n of empty) {
         if (leaders.length < shards) leaders.push(n.id);
     }
     if (leaders.length < shards) {
-        const replicasOf = (id: string) => view.filter((r) => r.masterId === id && stayingIps.has(r.ip) && !confirmedFail(r));
+        const replicasOf = (id: string) => view.filter((r) => r.masterId === id && stays(r) && !confirmedFail(r));
         while (leaders.length < shards) {
             const donor = kept
                 .map((m) => ({ m, spare: replicasOf(m.id).filter((r) => !toReset.includes(r.id)) }))
@@ -131,11 +132,11 @@ export interface ReplicaAssignment {
  * nothing: existing replicas stay where they are unless their shard has too
  * many; empty masters and surplus replicas go to the shards that lack some.
  */
-export function assignReplicas(view: NodeLine[], leaders: string[], stayingIps: Set<string>, replicas: number): ReplicaAssignment[] {
+export function assignReplicas(view: NodeLine[], leaders: string[], stayingEndpoints: Set<string>, replicas: number): ReplicaAssignment[] {
     // In address order, so a new cluster gets the plan's layout (node 4 replicates shard 1, ...).
     const usable = view
-        .filter((n) => stayingIps.has(n.ip) && !confirmedFail(n) && !leaders.includes(n.id))
-        .sort((a, b) => ip2long(a.ip) - ip2long(b.ip));
+        .filter((n) => stayingEndpoints.has(endpoint(n)) && !confirmedFail(n) && !leaders.includes(n.id))
+        .sort((a, b) => ip2long(a.ip) - ip2long(b.ip) || a.port - b.port);
     const members = new Map(leaders.map((id) => [id, usable.filter((n) => n.masterId === id).map((n) => n.id)]));
     const free: string[] = usable.filter((n) => !n.masterId || !leaders.includes(n.masterId)).map((n) => n.id);
     for (const [id, list] of members) {
@@ -155,8 +156,8 @@ export function assignReplicas(view: NodeLine[], leaders: string[], stayingIps: 
 }
 
 /** Nodes the cluster knows that the plan no longer has (scale-in), or that are gone for good. */
-export function departingNodes(view: NodeLine[], stayingIps: Set<string>): NodeLine[] {
-    return view.filter((n) => !stayingIps.has(n.ip));
+export function departingNodes(view: NodeLine[], stayingEndpoints: Set<string>): NodeLine[] {
+    return view.filter((n) => !stayingEndpoints.has(endpoint(n)));
 }
 
 /** What to do about slots an interrupted migration left open. */

@@ -39,6 +39,11 @@ export function formatOpenSlot(o: OpenSlot): string {
     return `[${o.slot}-${o.state === "migrating" ? ">" : "<"}-${o.peer}]`;
 }
 
+/** "ip:port": how a node is told apart, also when several share an address (one host, many ports). */
+export function endpoint(n: { ip: string; port: number }): string {
+    return `${n.ip}:${n.port}`;
+}
+
 export function parseClusterNodes(text: string): NodeLine[] {
     return text
         .split("\n")
@@ -92,6 +97,7 @@ export const isHandshake = (n: NodeLine) => n.flags.includes("handshake") || n.f
 export interface NodeReport {
     name: string;
     ip: string;
+    port: number;
     /** Keys in the node's keyspace (db0). */
     keys: number;
     view: NodeLine[];
@@ -107,13 +113,13 @@ export type Assessment =
 
 /**
  * Decides whether the planned nodes can be bootstrapped, healed, or must be
- * left alone. `leavingIps` are nodes of this cluster that the plan no longer has. Refuses whenever going ahead could lose or mix data: a node that
+ * left alone. `leaving` are endpoints of nodes the plan no longer has. Refuses whenever going ahead could lose or mix data: a node that
  * knows addresses outside the plan, or keys on a node that is not yet in the
  * cluster.
  */
-export function assess(reports: NodeReport[], leavingIps: string[] = []): Assessment {
+export function assess(reports: NodeReport[], leaving: string[] = []): Assessment {
     // Addresses a node may know: the plan's, and those of nodes the plan just dropped (scale-in).
-    const planned = new Set([...reports.map((r) => r.ip), ...leavingIps]);
+    const planned = new Set([...reports.map(endpoint), ...leaving]);
     // A planned node known at an old address moved (a new subnet): it is ours, and MEET updates it.
     const ours = new Set(reports.map((r) => r.view.find(isMyself)?.id).filter((id): id is string => id !== undefined));
     const reasons: string[] = [];
@@ -122,10 +128,10 @@ export function assess(reports: NodeReport[], leavingIps: string[] = []): Assess
     for (const r of reports) {
         const self = r.view.find(isMyself);
         const others = r.view.filter((n) => !isMyself(n) && !isHandshake(n));
-        const foreign = others.filter((n) => !planned.has(n.ip) && !ours.has(n.id));
+        const foreign = others.filter((n) => !planned.has(endpoint(n)) && !ours.has(n.id));
         if (foreign.length > 0) {
             reasons.push(
-                `${r.name} (${r.ip}) belongs to another cluster: it knows ${foreign.map((n) => `${n.ip}:${n.port}`).join(", ")}, ` +
+                `${r.name} (${endpoint(r)}) belongs to another cluster: it knows ${foreign.map(endpoint).join(", ")}, ` +
                     `which this stack does not manage; remove its volume or use another namePrefix`,
             );
             continue;
@@ -139,7 +145,7 @@ export function assess(reports: NodeReport[], leavingIps: string[] = []): Assess
     }
     for (const r of strangers) {
         if (r.keys > 0) {
-            reasons.push(`${r.name} (${r.ip}) is not in the cluster but holds ${r.keys} keys; refusing to touch its data`);
+            reasons.push(`${r.name} (${endpoint(r)}) is not in the cluster but holds ${r.keys} keys; refusing to touch its data`);
         }
     }
     if (reasons.length > 0) {
@@ -215,9 +221,9 @@ export function missingLinks(
 ): { from: string; to: { name: string; ip: string; port: number } }[] {
     const gaps: { from: string; to: { name: string; ip: string; port: number } }[] = [];
     for (const { name, view } of views) {
-        const known = new Set(view.filter((v) => !isHandshake(v)).map((v) => `${v.ip}:${v.port}`));
+        const known = new Set(view.filter((v) => !isHandshake(v)).map(endpoint));
         for (const m of addresses) {
-            if (m.name !== name && !known.has(`${m.ip}:${m.port}`)) gaps.push({ from: name, to: m });
+            if (m.name !== name && !known.has(endpoint(m))) gaps.push({ from: name, to: m });
         }
     }
     return gaps;

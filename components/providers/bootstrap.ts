@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterReport, ClusterSpec, NodeAddress, ensureCluster, readCluster } from "../engine/cluster";
-import { ShardView } from "../planning/topology";
+import { ShardView, endpoint } from "../planning/topology";
 
 export interface PlannedShard {
     master: string;
@@ -52,9 +52,9 @@ interface Outputs extends Inputs {
 const RECONCILED_INPUTS: (keyof Inputs)[] = ["plannedNodes", "plannedShards", "nodeTimeoutMs", "password", "containerIds"];
 
 function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
-    const ips = new Set(inputs.plannedNodes.map((n) => n.ip));
+    const planned = new Set(inputs.plannedNodes.map(endpoint));
     return {
-        leavingIps: (previous?.plannedNodes ?? []).map((n) => n.ip).filter((ip) => !ips.has(ip)),
+        leaving: (previous?.plannedNodes ?? []).map(endpoint).filter((e) => !planned.has(e)),
         nodes: inputs.plannedNodes,
         shards: inputs.plannedShards,
         replicasPerShard: inputs.replicasPerShard ?? inputs.plannedShards[0]?.replicas.length ?? 0,

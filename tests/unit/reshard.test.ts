@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
 import { SlotMove, assignReplicas, chooseLeaders, departingNodes, orderMoves, planOpenSlots, slotMoves } from "../../components/planning/reshard";
-import { NodeLine, parseClusterNodes } from "../../components/planning/topology";
+import { NodeLine, endpoint, parseClusterNodes } from "../../components/planning/topology";
 import { formatRange, slotsOf, splitSlots } from "../../components/planning/slots";
 
 interface Owners {
@@ -52,7 +52,8 @@ r5 10.0.0.15:6379@16379 slave m2 0 0 2 connected
 r6 10.0.0.16:6379@16379 slave m3 0 0 3 connected
 n7 10.0.0.17:6379@16379 master - 0 0 0 connected
 n8 10.0.0.18:6379@16379 master - 0 0 0 connected`);
-const ips = (n: number) => new Set(Array.from({ length: n }, (_, i) => `10.0.0.${11 + i}`));
+/** The staying nodes' endpoints: the first n addresses from .11. */
+const ips = (n: number) => new Set(Array.from({ length: n }, (_, i) => `10.0.0.${11 + i}:6379`));
 
 describe("reshaping a running cluster", () => {
     it("keeps the current leaders and leads a new shard with an empty node (3 -> 4)", () => {
@@ -173,7 +174,7 @@ describe("reshaping, over the whole valid range (properties)", function () {
                 const view = viewOf(cuts, empty);
                 const nowShards = cuts.length + 1;
                 fc.pre(wanted <= nowShards + empty);
-                const staying = new Set(view.map((n) => n.ip));
+                const staying = new Set(view.map(endpoint));
                 const { leaders } = chooseLeaders(view, staying, wanted);
                 const kept = leaders.filter((id) => view.find((n) => n.id === id)!.slots.length > 0);
                 const owner = simulate(view, orderMoves(view, slotMoves(view, leaders), leaders), (o, move) => {
@@ -200,7 +201,7 @@ describe("reshaping, over the whole valid range (properties)", function () {
                 const cuts = splitSlots(shards).slice(1).map((r) => r.start);
                 const view = viewOf(cuts, empty, replicasOf.map((m) => ((m - 1) % shards) + 1));
                 const leaders = view.filter((n) => n.slots.length > 0).map((n) => n.id);
-                const assignments = assignReplicas(view, leaders, new Set(view.map((n) => n.ip)), wanted);
+                const assignments = assignReplicas(view, leaders, new Set(view.map(endpoint)), wanted);
                 const final = new Map(view.filter((n) => n.masterId).map((n) => [n.id, n.masterId!]));
                 for (const a of assignments) {
                     assert.notEqual(a.node, a.masterId);

@@ -44,17 +44,17 @@ r8 10.0.0.18:6379@16379 slave,fail m1 0 0 1 disconnected
 r5 10.0.0.15:6379@16379 slave m2 0 0 2 connected`);
         const master = view[0];
         const states = new Map<string, ReplicaState>([
-            ["10.0.0.14", { linked: true, offset: 100 }],
-            ["10.0.0.17", { linked: true, offset: 120 }],
-            ["10.0.0.18", { linked: true, offset: 999 }],
-            ["10.0.0.15", { linked: true, offset: 999 }],
+            ["10.0.0.14:6379", { linked: true, offset: 100 }],
+            ["10.0.0.17:6379", { linked: true, offset: 120 }],
+            ["10.0.0.18:6379", { linked: true, offset: 999 }],
+            ["10.0.0.15:6379", { linked: true, offset: 999 }],
         ]);
         assert.equal(chooseHeir(view, master, new Set(), states)?.id, "r7");
         // r7 restarts too: r4 takes over.
-        assert.equal(chooseHeir(view, master, new Set(["10.0.0.17"]), states)?.id, "r4");
+        assert.equal(chooseHeir(view, master, new Set(["10.0.0.17:6379"]), states)?.id, "r4");
         // A replica still syncing is not an heir: wait.
-        states.set("10.0.0.14", { linked: false, offset: 0 });
-        assert.equal(chooseHeir(view, master, new Set(["10.0.0.17"]), states), undefined);
+        states.set("10.0.0.14:6379", { linked: false, offset: 0 });
+        assert.equal(chooseHeir(view, master, new Set(["10.0.0.17:6379"]), states), undefined);
     });
 });
 

@@ -47,6 +47,7 @@ describe("topology", () => {
     const fresh = (i: number, keys = 0): NodeReport => ({
         name: `redis-${i}`,
         ip: `10.38.0.${10 + i}`,
+        port: 6379,
         keys,
         view: parseClusterNodes(`id${i} 10.38.0.${10 + i}:6379@16379 myself,master - 0 0 0 connected`),
     });
@@ -71,7 +72,7 @@ describe("topology", () => {
         const verdict = assess([fresh(1, 42), foreign, fresh(3)]);
         assert.equal(verdict.kind, "refuse");
         const reasons = verdict.kind === "refuse" ? verdict.reasons.join("\n") : "";
-        assert.match(reasons, /redis-2 \(10\.38\.0\.12\) belongs to another cluster: it knows 10\.77\.0\.5:6379/);
-        assert.match(reasons, /redis-1 \(10\.38\.0\.11\) is not in the cluster but holds 42 keys/);
+        assert.match(reasons, /redis-2 \(10\.38\.0\.12:6379\) belongs to another cluster: it knows 10\.77\.0\.5:6379/);
+        assert.match(reasons, /redis-1 \(10\.38\.0\.11:6379\) is not in the cluster but holds 42 keys/);
     });
 });
