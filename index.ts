@@ -21,6 +21,7 @@ const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]))
 // Plain text here, for validation only: RedisCluster wraps it in pulumi.secret before any resource
 // sees it, so it is stored encrypted whether or not the config value was set with --secret.
 raw.password = config.get("password");
+raw.hosts = config.getObject<unknown>("hosts");
 
 const { settings, problems, warnings } = resolveSettings(raw);
 for (const warning of warnings) {
@@ -41,11 +42,15 @@ export const plannedSlots = plannedLayout(plan);
 export const slotAssignments = cluster.slotAssignments;
 export const clusterState = cluster.clusterState;
 export const nodes = cluster.liveNodes;
-export const seedNodes = plan.nodes.map((n) => `${n.ip}:${n.port}`);
+export const seedNodes = plan.nodes.map((n) => `${n.announce.ip}:${n.announce.port}`);
+/** With hosts: node -> host, known at preview, so a pull request shows where nodes go. */
+export const placement = plan.hosts && Object.fromEntries(plan.nodes.map((n) => [n.name, n.host!.name]));
 /** For clients on the host: container address -> published loopback port (ioredis natMap). */
 export const hostPorts = Object.fromEntries(
     plan.nodes.filter((n) => n.hostPort !== undefined).map((n) => [`${n.ip}:${n.port}`, `127.0.0.1:${n.hostPort}`]),
 );
 export const connectCommand =
-    `docker run --rm -it --network ${plan.networkName} ${settings.image} redis-cli -c -h ${plan.nodes[0].name}` +
+    (plan.hosts
+        ? `redis-cli -c -h ${plan.nodes[0].announce.ip} -p ${plan.nodes[0].announce.port}`
+        : `docker run --rm -it --network ${plan.networkName} ${settings.image} redis-cli -c -h ${plan.nodes[0].name}`) +
     (settings.password === undefined ? "" : " --askpass");

@@ -13,7 +13,8 @@ import { ClusterBootstrap } from "./providers/bootstrap";
 import { ShardView } from "./planning/topology";
 import { clusterLabels } from "./labels";
 import { RedisNode } from "./node";
-import { ClusterPlan, clusterLayout, planCluster } from "./planning/plan";
+import { HostSpec } from "./planning/hosts";
+import { ClusterPlan, NodePlan, clusterLayout, planCluster } from "./planning/plan";
 import { rolloutOrder } from "./planning/rollout";
 import { renderRedisConf } from "./planning/redisConf";
 import { ClusterSettings } from "./planning/settings";
@@ -35,17 +36,30 @@ export function plannedLayout(plan: ClusterPlan): PlannedShardView[] {
 }
 
 
+/** The hosts as the change guard compares them: names and where they are, in order. */
+function hostsIdentity(hosts: HostSpec[] | undefined): string {
+    return hosts === undefined ? "" : hosts.map((h) => `${h.name}=${h.docker}@${h.address}`).join(",");
+}
+
+export interface DockerEngine {
+    /** Undefined for the one local engine (no `hosts`). */
+    host?: HostSpec;
+    provider?: docker.Provider;
+    network: docker.Network;
+    image: docker.RemoteImage;
+}
+
 export class RedisCluster extends pulumi.ComponentResource {
     readonly plan: ClusterPlan;
     readonly guard: ChangeGuard;
-    readonly network: docker.Network;
-    readonly image: docker.RemoteImage;
+    /** One per Docker host (one in all without `hosts`): its provider, network and image. */
+    readonly engines: DockerEngine[];
     readonly nodes: RedisNode[];
     readonly bootstrap: ClusterBootstrap;
 
     readonly slotAssignments: pulumi.Output<ShardView[]>;
     readonly clusterState: pulumi.Output<string>;
-    readonly liveNodes: pulumi.Output<{ name: string; ip: string; role: string; nodeId: string }[]>;
+    readonly liveNodes: pulumi.Output<{ name: string; host?: string; ip: string; port?: number; role: string; nodeId: string }[]>;
 
     constructor(name: string, settings: ClusterSettings, opts?: pulumi.ComponentResourceOptions) {
         super("redis-cluster:index:RedisCluster", name, {}, opts);
@@ -62,30 +76,33 @@ export class RedisCluster extends pulumi.ComponentResource {
                     gateway: settings.gateway,
                     firstNodeIp: settings.firstNodeIp,
                     image: settings.image,
+                    hosts: hostsIdentity(plan.hosts),
                 },
                 allowFullRestart: settings.allowFullRestart,
             },
             { parent: this },
         );
 
-        this.network = new docker.Network(
-            `${name}-network`,
-            {
-                name: plan.networkName,
-                driver: "bridge",
-                ipamConfigs: [{ subnet: plan.subnet, gateway: plan.gateway }],
-                labels,
-            },
-            // Labels name the stack; a stack rename must not replace the network under running nodes.
-            { parent: this, deleteBeforeReplace: true, dependsOn: [this.guard], ignoreChanges: ["labels"] },
-        );
-
-        // Uses the local image when present and never deletes it: other stacks may run it too.
-        this.image = new docker.RemoteImage(
-            `${name}-image`,
-            { name: settings.image, keepLocally: true },
-            { parent: this, dependsOn: [this.guard] },
-        );
+        // One engine, or one per host with its own provider: every resource of a node goes to its host.
+        this.engines = (plan.hosts ?? [undefined]).map((host) => {
+            const suffix = host === undefined ? "" : `-${host.name}`;
+            const provider = host === undefined ? undefined : new docker.Provider(`${name}-docker${suffix}`, { host: host.docker }, { parent: this });
+            const network = new docker.Network(
+                `${name}-network${suffix}`,
+                {
+                    name: plan.networkName,
+                    driver: "bridge",
+                    ipamConfigs: [{ subnet: plan.subnet, gateway: plan.gateway }],
+                    labels,
+                },
+                // Labels name the stack; a stack rename must not replace the network under running nodes.
+                { parent: this, provider, deleteBeforeReplace: true, dependsOn: [this.guard], ignoreChanges: ["labels"] },
+            );
+            // Uses the local image when present and never deletes it: other stacks may run it too.
+            const image = new docker.RemoteImage(`${name}-image${suffix}`, { name: settings.image, keepLocally: true }, { parent: this, provider, dependsOn: [this.guard] });
+            return { host, provider, network, image };
+        });
+        const engineOf = (node: NodePlan) => this.engines.find((e) => e.host?.name === node.host?.name)!;
 
         const password = settings.password === undefined ? undefined : pulumi.secret(settings.password);
         const layout = clusterLayout(plan);
@@ -98,10 +115,11 @@ export class RedisCluster extends pulumi.ComponentResource {
             const conf = renderRedisConf(node, settings);
             // The rendered file holds the password when there is one: keep it encrypted in state.
             const redisConf = password === undefined ? pulumi.output(conf) : pulumi.secret(conf);
+            const engine = engineOf(node);
             const definition = containerDefinition({
                 node,
                 image: settings.image,
-                networkName: this.network.name,
+                networkName: engine.network.name,
                 volumeName: node.volumeName,
                 redisConf,
                 labels,
@@ -110,10 +128,9 @@ export class RedisCluster extends pulumi.ComponentResource {
                 `${node.name}-rollout`,
                 {
                     clusterName: settings.namePrefix,
+                    // The node as the engine reaches it: its container address, or its host's address and port.
                     node: containerRevision(definition.recreating).apply((revision) => ({
-                        name: node.name,
-                        ip: node.ip,
-                        port: node.port,
+                        ...layout.nodes[node.index - 1],
                         revision,
                         appendonly: settings.appendonly,
                     })),
@@ -127,7 +144,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                 node.name,
                 new RedisNode(
                     node.name,
-                    { volumeName: node.volumeName, labels, definition, after: [this.guard, this.image, gate] },
+                    { volumeName: node.volumeName, labels, definition, provider: engine.provider, after: [this.guard, engine.image, gate] },
                     // Not even registered before the guard passed: a refused run leaves nothing in state.
                     { parent: this, dependsOn: [this.guard] },
                 ),
@@ -152,7 +169,13 @@ export class RedisCluster extends pulumi.ComponentResource {
 
         this.slotAssignments = this.bootstrap.shards;
         this.clusterState = this.bootstrap.clusterState;
-        this.liveNodes = this.bootstrap.nodes.apply((nodes) => (nodes ?? []).map(({ name, ip, role, nodeId }) => ({ name, ip, role, nodeId })));
+        // With hosts, each node also says where it runs and the port it is reached at.
+        const hostOfNode = new Map(plan.nodes.map((n) => [n.name, n.host?.name]));
+        this.liveNodes = this.bootstrap.nodes.apply((nodes) =>
+            (nodes ?? []).map(({ name, ip, port, role, nodeId }) =>
+                plan.hosts ? { name, host: hostOfNode.get(name) ?? "", ip, port, role, nodeId } : { name, ip, role, nodeId },
+            ),
+        );
         this.registerOutputs({
             slotAssignments: this.slotAssignments,
             clusterState: this.clusterState,

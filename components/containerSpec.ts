@@ -57,7 +57,7 @@ export function containerDefinition(i: ContainerInputs): ContainerDefinition {
             uploads: [{ file: CONFIG_PATH, content: i.redisConf }],
             volumes: [{ volumeName: i.volumeName, containerPath: "/data" }],
             networksAdvanced: [{ name: i.networkName, ipv4Address: node.ip, aliases: [node.name] }],
-            ports: node.hostPort === undefined ? [] : [{ internal: REDIS_PORT, external: node.hostPort, ip: "127.0.0.1", protocol: "tcp" }],
+            ports: node.published.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip, protocol: "tcp" })),
             healthcheck: HEALTHCHECK,
         },
         inPlace: {

@@ -9,6 +9,8 @@ export interface RedisNodeArgs {
     labels: DockerLabel[];
     /** The container's inputs (containerDefinition), the volume by its name. */
     definition: ContainerDefinition;
+    /** The node's host's docker provider; undefined: the default (local) engine. */
+    provider?: docker.Provider;
     /** Resources the volume and container wait for: the change guard, the image, the node's rollout gate. */
     after: pulumi.Resource[];
 }
@@ -25,7 +27,7 @@ export class RedisNode extends pulumi.ComponentResource {
         this.volume = new docker.Volume(
             `${name}-data`,
             { name: args.volumeName, labels: args.labels },
-            { parent: this, dependsOn: args.after, ignoreChanges: ["labels"] },
+            { parent: this, provider: args.provider, dependsOn: args.after, ignoreChanges: ["labels"] },
         );
 
         const { recreating, inPlace } = args.definition;
@@ -34,6 +36,7 @@ export class RedisNode extends pulumi.ComponentResource {
             { ...recreating, ...inPlace },
             {
                 parent: this,
+                provider: args.provider,
                 dependsOn: [...args.after, this.volume],
                 // Fixed name, address and host port: the old container must go before its successor starts.
                 deleteBeforeReplace: true,

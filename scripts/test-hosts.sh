@@ -43,6 +43,9 @@ bridge_up() {
   ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge
   ip addr show dev "$BRIDGE" | grep -q "$NET.1/$PREFIX_LEN" || ip addr add "$NET.1/$PREFIX_LEN" dev "$BRIDGE"
   ip link set "$BRIDGE" up
+  # The machine's own dockerd sets FORWARD to DROP, and bridged frames pass through it
+  # (br_netfilter): let the hosts reach each other over the bridge.
+  iptables -C FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null || iptables -I FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT
 }
 
 namespace_up() {
@@ -149,6 +152,7 @@ case "${1:-}" in
       rm -rf "${DATA_ROOT:?}/h$i" "$(exec_root "$i")" "$(sock "$i")" "$(pidfile "$i")"
     done
     ip link del "$BRIDGE" 2>/dev/null || true
+    while iptables -D FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null; do :; done
     ;;
   env)
     i="${2:?usage: scripts/test-hosts.sh env I}"

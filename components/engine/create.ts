@@ -1,5 +1,4 @@
 /** Forming a new cluster from empty nodes, the way `redis-cli --cluster create` does, but faster. */
-import { assignReplicas } from "../planning/reshard";
 import { endpoint } from "../planning/topology";
 import type { ClusterSpec } from "./cluster";
 import { waitHealthy, waitSlotAgreement } from "./health";
@@ -19,12 +18,10 @@ export async function createCluster(pool: NodePool, spec: ClusterSpec, deadline:
         await assignSlots(pool, spec, [], log);
         await meetAll(pool, spec, deadline, log);
         const view = await waitSlotAgreement(pool, names, deadline);
-        const leaders = spec.shards.map((s) => {
-            const master = pool.byName(s.master);
-            return view.find((n) => n.ip === master.ip && n.port === master.port)!.id;
-        });
-        const staying = new Set(spec.nodes.map(endpoint));
-        await replicate(pool, view, assignReplicas(view, leaders, staying, spec.replicasPerShard), deadline, log);
+        // The plan's shards, member for member (on several hosts, no two members share one).
+        const idOf = (name: string) => view.find((n) => endpoint(n) === endpoint(pool.byName(name)))!.id;
+        const assignments = spec.shards.flatMap((s) => s.replicas.map((r) => ({ node: idOf(r), masterId: idOf(s.master) })));
+        await replicate(pool, view, assignments, deadline, log);
         await waitHealthy(pool, names, deadline, log);
     } finally {
         // Restore the configured timeout on every path, so no node keeps the bootstrap value.

@@ -8,7 +8,7 @@ import { SlotRange, formatRange, intersectRanges, parseRange } from "../planning
 import { NodeLine, coverageGaps, isFailed, isMaster, isMyself, missingLinks } from "../planning/topology";
 import type { ClusterSpec } from "./cluster";
 import { moveSlots } from "./migrate";
-import { NodePool } from "./pool";
+import { NodeAddress, NodePool } from "./pool";
 import { Deadline, Log, waitUntil } from "./wait";
 
 const names = (spec: ClusterSpec) => spec.nodes.map((n) => n.name);
@@ -33,7 +33,9 @@ export async function meetAll(pool: NodePool, spec: ClusterSpec, deadline: Deadl
             // A handshake that does not finish within the node timeout is dropped silently: ask again.
             if (Date.now() - lastMeet > 1000) {
                 lastMeet = Date.now();
-                await Promise.all(gaps.map((g) => pool.client(g.from).call("CLUSTER", "MEET", g.to.ip, String(g.to.port)).catch(() => undefined)));
+                // With the announced bus port when it is not port + 10000 (a node behind its host's published ports).
+                const meet = (to: NodeAddress) => ["MEET", to.ip, String(to.port), ...(to.busPort === undefined ? [] : [String(to.busPort)])];
+                await Promise.all(gaps.map((g) => pool.client(g.from).call("CLUSTER", ...meet(g.to)).catch(() => undefined)));
             }
             return undefined;
         },

@@ -13,8 +13,13 @@ import { PermanentError } from "./wait";
 
 export interface NodeAddress {
     name: string;
+    /** The announced endpoint: the container address, or the node's host's address and published port. */
     ip: string;
     port: number;
+    /** The announced cluster bus port, where it is not port + 10000. */
+    busPort?: number;
+    /** The host the node runs on, with several hosts. */
+    host?: string;
 }
 
 /** The password in force, and during a rotation the one before it. */

@@ -5,7 +5,7 @@ import { NodeAddress, passwordCandidates, tryConnect, Credentials } from "./pool
 export interface ClusterReport {
     clusterState: string;
     shards: ShardView[];
-    nodes: { name: string; ip: string; role: string; nodeId: string; health: string }[];
+    nodes: { name: string; ip: string; port: number; role: string; nodeId: string; health: string }[];
 }
 
 export function summarize(view: NodeLine[], clusterState: string, nameOf: (ip: string, port: number) => string | undefined): ClusterReport {
@@ -16,6 +16,7 @@ export function summarize(view: NodeLine[], clusterState: string, nameOf: (ip: s
             .map((n) => ({
                 name: nameOf(n.ip, n.port) ?? n.ip,
                 ip: n.ip,
+                port: n.port,
                 role: isMaster(n) ? "master" : "replica",
                 nodeId: n.id,
                 health: isFailed(n) ? "fail" : n.linkState === "connected" ? "online" : n.linkState,

@@ -52,7 +52,8 @@ export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadl
         view = await waitSlotAgreement(pool, names, deadline);
     }
 
-    await replicate(pool, view, assignReplicas(view, choice.leaders, staying, spec.replicasPerShard), deadline, log);
+    const hostOf = (n: NodeLine) => spec.nodes.find((p) => endpoint(p) === endpoint(n))?.host;
+    await replicate(pool, view, assignReplicas(view, choice.leaders, staying, spec.replicasPerShard, hostOf), deadline, log);
 
     const leaving = departingNodes(await waitSlotAgreement(pool, names, deadline), staying);
     if (leaving.length > 0) {

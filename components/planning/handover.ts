@@ -13,6 +13,8 @@ export interface NodeRevision {
     revision: string;
     /** Whether the node's new redis.conf turns the append-only file on. */
     appendonly?: boolean;
+    /** The cluster bus port, where it is not port + 10000 (a node on one of several hosts). */
+    busPort?: number;
 }
 
 /** Nodes that exist before and after whose container definition changed: Pulumi recreates these. */

@@ -2,8 +2,24 @@
  * Turns settings into the cluster's plan: every node's name, address, port
  * and volume, and which nodes form which shard with which slots. Pure.
  */
+import { BUS_PORT_OFFSET, HostSpec } from "./hosts";
+import { hostOf, shardMembers } from "./placement";
 import { ClusterSettings, REDIS_PORT, ipAdd } from "./settings";
 import { SlotRange, formatRange, splitSlots } from "./slots";
+
+/** Where a node is reached, by clients and by the other nodes: what its redis.conf announces. */
+export interface Announce {
+    ip: string;
+    port: number;
+    busPort: number;
+}
+
+/** A port Docker publishes for the node: `internal` in the container on `ip:external` of its host. */
+export interface PublishedPort {
+    internal: number;
+    external: number;
+    ip: string;
+}
 
 export interface NodePlan {
     /** 1-based position; node i has the i-th address and host port. */
@@ -11,9 +27,13 @@ export interface NodePlan {
     name: string;
     ip: string;
     port: number;
-    /** Port on 127.0.0.1 that reaches this node, if published. */
+    /** Port on 127.0.0.1 that reaches this node, if published (one local engine only). */
     hostPort?: number;
     volumeName: string;
+    /** The host the node runs on, with `hosts`; undefined on the one local engine. */
+    host?: HostSpec;
+    announce: Announce;
+    published: PublishedPort[];
 }
 
 export interface ShardPlan {
@@ -24,6 +44,8 @@ export interface ShardPlan {
 }
 
 export interface ClusterPlan {
+    /** With `hosts`: the Docker hosts, each with its own network, image and nodes. */
+    hosts?: HostSpec[];
     replicasPerShard: number;
     nodeTimeoutMs: number;
     networkName: string;
@@ -46,31 +68,53 @@ export function networkName(prefix: string): string {
 }
 
 /**
- * Nodes 1..shards start as masters, in slot order; the rest are replicas,
- * shard by shard. Every replica is a different node than its master, and a
- * shard's replicas are consecutive so the picture stays easy to read.
+ * Nodes 1..shards start as masters, in slot order; the rest are replicas. On one engine a shard's
+ * replicas are consecutive so the picture stays easy to read, and every node announces its
+ * container address. With `hosts`, node i runs on host (i-1) mod H, publishes its client port
+ * hostPortBase+i-1 and bus port (+10000) on its host's address and announces those, and shards
+ * are formed so that no two members share a host (planning/placement).
  */
 export function planCluster(s: ClusterSettings): ClusterPlan {
     const count = s.shards * (s.replicasPerShard + 1);
     const nodes: NodePlan[] = [];
     for (let i = 1; i <= count; i++) {
-        nodes.push({
-            index: i,
-            name: containerName(s.namePrefix, i),
-            ip: ipAdd(s.firstNodeIp, i - 1),
-            port: REDIS_PORT,
-            hostPort: s.hostPortBase > 0 ? s.hostPortBase + i - 1 : undefined,
-            volumeName: volumeName(s.namePrefix, i),
-        });
+        const ip = ipAdd(s.firstNodeIp, i - 1);
+        const base = { index: i, name: containerName(s.namePrefix, i), ip, port: REDIS_PORT, volumeName: volumeName(s.namePrefix, i) };
+        if (s.hosts) {
+            const host = s.hosts[hostOf(i, s.hosts.length)];
+            const port = s.hostPortBase + i - 1;
+            const busPort = port + BUS_PORT_OFFSET;
+            nodes.push({
+                ...base,
+                host,
+                announce: { ip: host.address, port, busPort },
+                published: [
+                    { internal: REDIS_PORT, external: port, ip: host.address },
+                    { internal: REDIS_PORT + BUS_PORT_OFFSET, external: busPort, ip: host.address },
+                ],
+            });
+        } else {
+            const hostPort = s.hostPortBase > 0 ? s.hostPortBase + i - 1 : undefined;
+            nodes.push({
+                ...base,
+                hostPort,
+                announce: { ip, port: REDIS_PORT, busPort: REDIS_PORT + BUS_PORT_OFFSET },
+                published: hostPort === undefined ? [] : [{ internal: REDIS_PORT, external: hostPort, ip: "127.0.0.1" }],
+            });
+        }
     }
     const slots = splitSlots(s.shards);
+    const members = s.hosts
+        ? shardMembers(s.shards, s.replicasPerShard, s.hosts.length).map((m) => m.replicas.map((i) => nodes[i - 1]))
+        : slots.map((_, k) => nodes.slice(s.shards + k * s.replicasPerShard, s.shards + (k + 1) * s.replicasPerShard));
     const shards: ShardPlan[] = slots.map((range, k) => ({
         index: k + 1,
         master: nodes[k].name,
-        replicas: nodes.slice(s.shards + k * s.replicasPerShard, s.shards + (k + 1) * s.replicasPerShard).map((n) => n.name),
+        replicas: members[k].map((n) => n.name),
         slots: [range],
     }));
     return {
+        hosts: s.hosts,
         replicasPerShard: s.replicasPerShard,
         nodeTimeoutMs: s.nodeTimeoutMs,
         networkName: networkName(s.namePrefix),
@@ -87,7 +131,8 @@ export function planCluster(s: ClusterSettings): ClusterPlan {
  * the replica count and the node timeout. Plain data: it travels through Pulumi state.
  */
 export interface ClusterLayout {
-    nodes: { name: string; ip: string; port: number }[];
+    /** Every node's announced endpoint; the bus port only where it is not port + 10000 by container. */
+    nodes: { name: string; ip: string; port: number; busPort?: number; host?: string }[];
     shards: { master: string; replicas: string[]; slots: string[] }[];
     replicasPerShard: number;
     nodeTimeoutMs: number;
@@ -95,7 +140,11 @@ export interface ClusterLayout {
 
 export function clusterLayout(plan: ClusterPlan): ClusterLayout {
     return {
-        nodes: plan.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port })),
+        nodes: plan.nodes.map((n) =>
+            n.host === undefined
+                ? { name: n.name, ip: n.ip, port: n.port }
+                : { name: n.name, ip: n.announce.ip, port: n.announce.port, busPort: n.announce.busPort, host: n.host.name },
+        ),
         shards: plan.shards.map((s) => ({ master: s.master, replicas: s.replicas, slots: s.slots.map(formatRange) })),
         replicasPerShard: plan.replicasPerShard,
         nodeTimeoutMs: plan.nodeTimeoutMs,

@@ -17,10 +17,11 @@ export function renderRedisConf(node: NodePlan, s: ClusterSettings): string {
         `cluster-enabled yes`,
         `cluster-config-file nodes.conf`,
         `cluster-node-timeout ${s.nodeTimeoutMs}`,
-        // Announce the static address so peers and clients never learn a NATed or loopback one.
-        `cluster-announce-ip ${node.ip}`,
-        `cluster-announce-port ${REDIS_PORT}`,
-        `cluster-announce-bus-port ${REDIS_PORT + 10000}`,
+        // Announce where peers and clients reach the node (its static address, or its host's address and
+        // published ports), so they never learn a NATed or loopback one.
+        `cluster-announce-ip ${node.announce.ip}`,
+        `cluster-announce-port ${node.announce.port}`,
+        `cluster-announce-bus-port ${node.announce.busPort}`,
         `appendonly ${s.appendonly ? "yes" : "no"}`,
         // A replica that never finished its first sync cannot be failed over; start that sync at once.
         `repl-diskless-sync-delay 0`,

@@ -132,7 +132,13 @@ export interface ReplicaAssignment {
  * nothing: existing replicas stay where they are unless their shard has too
  * many; empty masters and surplus replicas go to the shards that lack some.
  */
-export function assignReplicas(view: NodeLine[], leaders: string[], stayingEndpoints: Set<string>, replicas: number): ReplicaAssignment[] {
+export function assignReplicas(
+    view: NodeLine[],
+    leaders: string[],
+    stayingEndpoints: Set<string>,
+    replicas: number,
+    hostOf: (n: NodeLine) => string | undefined = () => undefined,
+): ReplicaAssignment[] {
     // In address order, so a new cluster gets the plan's layout (node 4 replicates shard 1, ...).
     const usable = view
         .filter((n) => stayingEndpoints.has(endpoint(n)) && !confirmedFail(n) && !leaders.includes(n.id))
@@ -144,10 +150,14 @@ export function assignReplicas(view: NodeLine[], leaders: string[], stayingEndpo
         members.set(id, list);
     }
     const out: ReplicaAssignment[] = [];
+    const line = (id: string) => view.find((n) => n.id === id)!;
     for (const id of leaders) {
         const list = members.get(id)!;
         while (list.length < replicas && free.length > 0) {
-            const node = free.shift()!;
+            // On several hosts: a node on a host the shard does not use yet, if there is one.
+            const used = [id, ...list].map((m) => hostOf(line(m)));
+            const fresh = free.findIndex((f) => hostOf(line(f)) === undefined || !used.includes(hostOf(line(f))));
+            const [node] = free.splice(fresh >= 0 ? fresh : 0, 1);
             list.push(node);
             out.push({ node, masterId: id });
         }

@@ -4,7 +4,7 @@
  * before any other resource of the stack may change.
  */
 import { formatVersion, isDowngrade, redisVersionOf } from "./image";
-import { CONFIG_NAMESPACE } from "./settings";
+import { CONFIG_NAMESPACE } from "./keys";
 
 /** The settings whose change cannot roll one node at a time, or could lose data. */
 export interface ClusterIdentity {
@@ -13,6 +13,8 @@ export interface ClusterIdentity {
     gateway: string;
     firstNodeIp: string;
     image: string;
+    /** The hosts, in order ("" without any); absent in state written before hosts existed. */
+    hosts?: string;
 }
 
 /** Settings that change the network or every node's address: all nodes go down together. */
@@ -44,6 +46,13 @@ export function refusedChanges(deployed: ClusterIdentity | undefined, next: Clus
                 (moved.includes("firstNodeIp") && moved.length === 1 ? "every node's address" : "the network") +
                 `, so every node stops at the same time (the data stays on the volumes). ` +
                 `Set it back, or allow the outage for this change with pulumi config set ${key("allowFullRestart")} true`,
+        );
+    }
+    if ((deployed.hosts ?? "") !== (next.hosts ?? "")) {
+        refused.push(
+            `${key("hosts")} changed: a node's host follows from the host list, so adding, removing or changing a host ` +
+                `would move running nodes (their data stays behind on the old host). Set it back; to spread the cluster ` +
+                `differently, run pulumi destroy and up (it deletes the data)`,
         );
     }
     const from = redisVersionOf(deployed.image);

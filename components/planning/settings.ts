@@ -3,10 +3,12 @@
  * reads raw values from Pulumi config and decides what to do with problems.
  */
 import { Netmask, ip2long, long2ip } from "netmask";
+import { HostSpec, resolveHosts } from "./hosts";
+import { CONFIG_NAMESPACE } from "./keys";
 import { MIN_REDIS, formatVersion, isOlder, redisVersionOf } from "./image";
 import { SLOT_COUNT } from "./slots";
 
-export const CONFIG_NAMESPACE = "redis-cluster";
+export { CONFIG_NAMESPACE } from "./keys";
 
 export interface ClusterSettings {
     shards: number;
@@ -24,6 +26,8 @@ export interface ClusterSettings {
      * subnet or gateway, the node addresses). Off by default: such changes are refused.
      */
     allowFullRestart: boolean;
+    /** The Docker hosts the nodes are spread over; undefined: one local engine. */
+    hosts?: HostSpec[];
     /** Undefined when the cluster runs without AUTH. */
     password?: string;
 }
@@ -60,8 +64,8 @@ export const MAX_NODES = 1000;
  */
 export const MIN_NODE_TIMEOUT_MS = 1000;
 
-/** Raw values as they come from config: strings, or absent. */
-export type RawSettings = Partial<Record<keyof ClusterSettings, string | number | boolean | undefined>>;
+/** Raw values as they come from config: strings, or absent; `hosts` as structured config. */
+export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts">, string | number | boolean | undefined>> & { hosts?: unknown };
 
 export interface SettingsResult {
     settings: ClusterSettings;
@@ -184,6 +188,10 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         problems.push(`${key("password")} may not contain quotes or backslashes (redis.conf cannot hold them safely)`);
     }
 
+    const placement = resolveHosts(raw.hosts, nodeCount, hostPortBase, replicasPerShard);
+    problems.push(...placement.problems);
+    warnings.push(...placement.warnings);
+
     const addressing = resolveAddresses(text("subnet") ?? DEFAULTS.subnet, text("gateway"), text("firstNodeIp"), nodeCount);
     problems.push(...addressing.problems);
     warnings.push(...addressing.warnings);
@@ -201,6 +209,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             hostPortBase,
             namePrefix,
             allowFullRestart,
+            hosts: placement.hosts,
             password,
         },
         problems,

@@ -215,11 +215,8 @@ export function coverageGaps(view: NodeLine[]): SlotRange[] {
 }
 
 /** Planned nodes that do not yet know another planned node (handshakes do not count): MEET from -> to. */
-export function missingLinks(
-    views: { name: string; view: NodeLine[] }[],
-    addresses: { name: string; ip: string; port: number }[],
-): { from: string; to: { name: string; ip: string; port: number } }[] {
-    const gaps: { from: string; to: { name: string; ip: string; port: number } }[] = [];
+export function missingLinks<A extends { name: string; ip: string; port: number }>(views: { name: string; view: NodeLine[] }[], addresses: A[]): { from: string; to: A }[] {
+    const gaps: { from: string; to: A }[] = [];
     for (const { name, view } of views) {
         const known = new Set(view.filter((v) => !isHandshake(v)).map(endpoint));
         for (const m of addresses) {

@@ -50,6 +50,8 @@ describe("test hosts on this machine (scripts/test-hosts.sh)", function () {
         }
         assert.equal(ids.size, hosts.length, "every host has an engine (and data root) of its own");
         for (const i of hosts) assert.equal(await eventually(`PONG from host ${i}`, 10000, async () => ((await ping(i)) === "PONG" ? "PONG" : undefined)), "PONG");
+        // Hosts reach each other too: a container on host 1 talks to host 2's published port.
+        assert.equal(engine(1, "exec", "probe", "redis-cli", "-h", address(2), "-p", "7001", "ping"), "PONG");
         // Idempotent: a second `up` keeps what runs.
         testHosts("up", String(hosts.length));
         assert.equal(await ping(1), "PONG");
@@ -70,6 +72,7 @@ describe("test hosts on this machine (scripts/test-hosts.sh)", function () {
         assert.doesNotMatch(fs.readFileSync("/proc/mounts", "utf8"), /rch-\d|redis-cluster-test-hosts/);
         assert.ok(!fs.readdirSync("/run").some((f) => /^rch-\d/.test(f)), "a socket, pidfile or exec root is left in /run");
         assert.doesNotMatch(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }), /dockerd .*rch-\d/);
+        assert.doesNotMatch(execFileSync("iptables", ["-S", "FORWARD"], { encoding: "utf8" }), /rcbr0/);
         // The machine's own engine still runs.
         assert.ok(execFileSync("docker", ["info", "-f", "{{.ID}}"], { encoding: "utf8" }).trim().length > 0);
     });

@@ -25,8 +25,9 @@ describe("container definition and its rollout fingerprint", () => {
         ["network", { networkName: "other-net" }],
         ["volume", { volumeName: "other-data" }],
         ["address", { node: { ...node, ip: "10.38.0.99" } }],
-        ["published port", { node: { ...node, hostPort: 7000 } }],
-        ["no published port", { node: { ...node, hostPort: undefined } }],
+        ["published port", { node: { ...node, published: [{ internal: 6379, external: 7000, ip: "127.0.0.1" }] } }],
+        ["no published port", { node: { ...node, published: [] } }],
+        ["host address of a published port", { node: { ...node, published: [{ internal: 6379, external: 6371, ip: "10.77.0.11" }] } }],
         ["name", { node: { ...node, name: "other-1" } }],
     ];
     for (const [what, change] of recreatingChanges) {

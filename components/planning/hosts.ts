@@ -1,0 +1,89 @@
+/**
+ * The optional `hosts` setting: the Docker hosts a cluster is spread over.
+ * Parsing and validation, pure; every problem names the key and the entry.
+ */
+import { CONFIG_NAMESPACE } from "./keys";
+
+export interface HostSpec {
+    /** A name for the host, used in resource names and outputs. */
+    name: string;
+    /** The engine endpoint: unix://..., tcp://host:port or ssh://user@host. */
+    docker: string;
+    /** The IPv4 address other hosts and clients reach this host at: nodes announce it. */
+    address: string;
+}
+
+/** A cluster bus port is its client port plus this, on every host (Redis's own convention). */
+export const BUS_PORT_OFFSET = 10000;
+
+const key = `${CONFIG_NAMESPACE}:hosts`;
+const DOCKER_SCHEMES = ["unix://", "tcp://", "ssh://"];
+
+function isIpv4(ip: string): boolean {
+    return /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) && ip.split(".").every((o) => Number(o) <= 255);
+}
+
+/**
+ * Checks the raw `hosts` value (undefined: one local engine, as without the setting). `nodeCount`
+ * and `hostPortBase` decide the published ports: node i publishes its client port
+ * hostPortBase + i - 1 and its bus port that plus 10000, on its host's address.
+ */
+export function resolveHosts(raw: unknown, nodeCount: number, hostPortBase: number, replicasPerShard: number) {
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    if (raw === undefined || raw === null) {
+        return { hosts: undefined, problems, warnings };
+    }
+    if (!Array.isArray(raw) || raw.length === 0) {
+        problems.push(`${key} must be a list of hosts, each with name, docker and address (set with pulumi config set --path '${key}[0].name' ...)`);
+        return { hosts: undefined, problems, warnings };
+    }
+    const hosts: HostSpec[] = [];
+    raw.forEach((entry, i) => {
+        const at = `${key}[${i}]`;
+        if (entry === null || typeof entry !== "object") {
+            problems.push(`${at} must be an object with name, docker and address`);
+            return;
+        }
+        const e = entry as Record<string, unknown>;
+        const name = typeof e.name === "string" ? e.name.trim() : "";
+        const docker = typeof e.docker === "string" ? e.docker.trim() : "";
+        const address = typeof e.address === "string" ? e.address.trim() : "";
+        if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,39}$/.test(name)) {
+            problems.push(`${at}.name "${name}" is not a host name: use 1-40 letters, digits, "_", "." or "-", starting with a letter or digit`);
+        }
+        if (!DOCKER_SCHEMES.some((s) => docker.startsWith(s) && docker.length > s.length)) {
+            problems.push(`${at}.docker "${docker}" is not a Docker endpoint: use ${DOCKER_SCHEMES.map((s) => `${s}...`).join(", ")}`);
+        }
+        if (!isIpv4(address)) {
+            problems.push(`${at}.address "${address}" is not an IPv4 address`);
+        } else if (address.startsWith("127.") || address === "0.0.0.0") {
+            // Nodes announce it: a node told to meet 127.0.0.1 dials itself and the cluster never forms.
+            problems.push(`${at}.address ${address} is not reachable from other hosts: give the address they reach this host at`);
+        }
+        hosts.push({ name, docker, address });
+    });
+    for (const field of ["name", "address"] as const) {
+        const seen = new Map<string, number>();
+        hosts.forEach((h, i) => {
+            const first = seen.get(h[field]);
+            if (first !== undefined && h[field] !== "") problems.push(`${key}[${i}].${field} "${h[field]}" is already used by ${key}[${first}]`);
+            else seen.set(h[field], i);
+        });
+    }
+    if (hostPortBase <= 0) {
+        problems.push(`${CONFIG_NAMESPACE}:hostPortBase must be above 0 with ${key}: nodes publish their ports on their host's address`);
+    } else if (hostPortBase + nodeCount - 1 + BUS_PORT_OFFSET > 65535) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:hostPortBase ${hostPortBase} leaves no room for ${nodeCount} client ports and their bus ports ` +
+                `(client port + ${BUS_PORT_OFFSET}): use at most ${65535 - BUS_PORT_OFFSET - nodeCount + 1}`,
+        );
+    }
+    if (problems.length === 0 && hosts.length < replicasPerShard + 1) {
+        warnings.push(
+            `${key} has ${hosts.length} host(s): keeping a shard's ${replicasPerShard + 1} nodes on different hosts needs ${replicasPerShard + 1}; ` +
+                `nodes are spread as evenly as they can be, and losing one host may take a whole shard down`,
+        );
+    }
+    return { hosts: problems.length === 0 ? hosts : undefined, problems, warnings };
+}

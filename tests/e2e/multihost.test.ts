@@ -1,0 +1,146 @@
+// One cluster over three Docker hosts (scripts/test-hosts.sh): placement checked from outside,
+// clients that know only the host addresses, a host lost and brought back.
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as path from "path";
+import { Redis } from "ioredis";
+import { PROJECT_ROOT } from "../support/env";
+import { TestStack, createTestStack } from "../support/stack";
+import { clusterClient, countMissingKeys, eventually, writeKeys } from "../support/redis";
+
+const PREFIX = "e2e-h";
+const KEYS = 10000;
+const HOSTS = [1, 2, 3].map((i) => ({ name: `h${i}`, docker: `unix:///run/rch-${i}.sock`, address: `10.77.0.${10 + i}` }));
+const hostByAddress = new Map(HOSTS.map((h) => [h.address, h.name]));
+const testHosts = (...args: string[]) => execFileSync("bash", [path.join(PROJECT_ROOT, "scripts/test-hosts.sh"), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const engine = (host: { docker: string }, ...args: string[]) => execFileSync("docker", ["-H", host.docker, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const lines = (text: string) => text.split("\n").filter(Boolean);
+
+interface LiveLine {
+    id: string;
+    endpoint: string;
+    host: string;
+    master: boolean;
+    failed: boolean;
+    masterId?: string;
+    slots: string[];
+}
+
+/** CLUSTER NODES from the node at `endpoint`, parsed here, independently of the project's parser. */
+async function clusterNodes(endpoint: string): Promise<LiveLine[]> {
+    const [host, port] = endpoint.split(":");
+    const c = new Redis({ host, port: Number(port), lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on("error", () => undefined);
+    try {
+        await c.connect();
+        return lines(String(await c.call("CLUSTER", "NODES"))).map((l) => {
+            const f = l.trim().split(/\s+/);
+            const ep = f[1].split("@")[0];
+            return { id: f[0], endpoint: ep, host: hostByAddress.get(ep.split(":")[0]) ?? "?", master: f[2].includes("master"), failed: /fail/.test(f[2]), masterId: f[3] === "-" ? undefined : f[3], slots: f.slice(8) };
+        });
+    } finally {
+        c.disconnect();
+    }
+}
+
+/** Every shard (a master with slots and its replicas) has its members on distinct hosts. */
+function assertAntiAffine(view: LiveLine[]) {
+    for (const m of view.filter((n) => n.master && n.slots.length > 0)) {
+        const members = [m, ...view.filter((r) => r.masterId === m.id)];
+        assert.equal(new Set(members.map((n) => n.host)).size, members.length, `shard of ${m.endpoint} shares a host: ${members.map((n) => `${n.endpoint}@${n.host}`).join(", ")}`);
+    }
+}
+
+describe("one cluster over three Docker hosts", function () {
+    this.timeout(20 * 60 * 1000);
+    let t: TestStack;
+    let seeds: string[];
+
+    before(async () => {
+        testHosts("down");
+        testHosts("up", String(HOSTS.length));
+        t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.210.0.0/24", hostPortBase: "7101", hosts: JSON.stringify(HOSTS) });
+    });
+    after(async () => {
+        try {
+            await t?.destroyAndRemove();
+            for (const h of HOSTS) {
+                assert.deepEqual(lines(engine(h, "ps", "-a", "--format", "{{.Names}}")), [], `containers left on ${h.name}`);
+                assert.deepEqual(lines(engine(h, "volume", "ls", "-q")), [], `volumes left on ${h.name}`);
+            }
+        } finally {
+            testHosts("down");
+        }
+    });
+
+    it("comes up with masters spread over the hosts and no shard's nodes on one host, checked on every host", async () => {
+        const result = await t.up();
+        assert.equal(result.outputs.clusterState.value, "ok");
+        const placement: Record<string, string> = result.outputs.placement.value;
+        assert.deepEqual(Object.values(placement).sort(), ["h1", "h1", "h2", "h2", "h3", "h3"]);
+        // Each host's own engine runs exactly the nodes placed on it.
+        for (const h of HOSTS) {
+            const placed = Object.keys(placement).filter((n) => placement[n] === h.name).sort();
+            assert.deepEqual(lines(engine(h, "ps", "--format", "{{.Names}}")).sort(), placed, h.name);
+        }
+        seeds = result.outputs.seedNodes.value;
+        assert.ok(seeds.every((s: string) => /^10\.77\.0\.1[1-3]:71\d\d$/.test(s)), `seed nodes are host endpoints: ${seeds}`);
+        const view = await clusterNodes(seeds[0]);
+        assert.equal(view.length, 6);
+        assert.ok(view.every((n) => hostByAddress.has(n.endpoint.split(":")[0])), "every node announces its host's address");
+        assert.equal(new Set(view.filter((n) => n.master).map((n) => n.host)).size, 3, "one master per host");
+        assertAntiAffine(view);
+        const nodes: { name: string; host: string; port: number }[] = result.outputs.nodes.value;
+        for (const n of nodes) assert.equal(n.host, placement[n.name]);
+    });
+
+    it("serves 10,000 keys to a cluster client that knows only the host addresses (no NAT map)", async () => {
+        const client = clusterClient(seeds);
+        try {
+            await writeKeys(client, KEYS, "mh");
+            assert.equal(await countMissingKeys(client, KEYS, "mh"), 0);
+        } finally {
+            client.disconnect();
+        }
+        // Every replica has everything its master acknowledged (what WAIT would confirm), before a host is lost.
+        await eventually("replicas to catch up", 30000, async () => {
+            for (const m of (await clusterNodes(seeds[0])).filter((n) => n.master && n.slots.length > 0)) {
+                const [host, port] = m.endpoint.split(":");
+                const c = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+                await c.connect();
+                const acked = Number(await c.call("WAIT", "1", "5000"));
+                c.disconnect();
+                if (acked < 1) return undefined;
+            }
+            return true;
+        });
+    });
+
+    it("keeps serving every slot and key when a host dies with all its containers", async () => {
+        testHosts("stop", "2");
+        const client = clusterClient(seeds.filter((s) => !s.startsWith("10.77.0.12:")));
+        try {
+            await eventually("every key readable with host h2 gone", 60000, async () => ((await countMissingKeys(client, KEYS, "mh")) === 0 ? true : undefined), 1000);
+        } finally {
+            client.disconnect();
+        }
+    });
+
+    it("brings the host's nodes back as replicas with refresh and up; the next preview shows no changes", async () => {
+        testHosts("start", "2");
+        await t.stack.refresh();
+        const result = await t.up();
+        assert.equal(result.outputs.clusterState.value, "ok");
+        const view = await clusterNodes(seeds[0]);
+        assert.equal(view.length, 6);
+        assert.deepEqual(view.filter((n) => n.failed).map((n) => n.endpoint), [], "a node is still seen as failed");
+        assertAntiAffine(view);
+        const client = clusterClient(seeds);
+        try {
+            assert.equal(await countMissingKeys(client, KEYS, "mh"), 0);
+        } finally {
+            client.disconnect();
+        }
+        await t.stack.preview({ expectNoChanges: true });
+    });
+});

@@ -1,0 +1,48 @@
+import { strict as assert } from "assert";
+import { resolveHosts } from "../../components/planning/hosts";
+
+const three = [
+    { name: "h1", docker: "unix:///run/rch-1.sock", address: "10.77.0.11" },
+    { name: "h2", docker: "tcp://10.77.0.12:2375", address: "10.77.0.12" },
+    { name: "h3", docker: "ssh://ops@10.77.0.13", address: "10.77.0.13" },
+];
+const problemsOf = (raw: unknown, nodes = 6, base = 7001, replicas = 1) => resolveHosts(raw, nodes, base, replicas).problems;
+
+describe("the hosts setting", () => {
+    it("is optional: without it, one local engine", () => {
+        assert.deepEqual(resolveHosts(undefined, 6, 6371, 1), { hosts: undefined, problems: [], warnings: [] });
+    });
+
+    it("accepts unix, tcp and ssh endpoints with distinct names and addresses", () => {
+        const r = resolveHosts(three, 6, 7001, 1);
+        assert.deepEqual(r.problems, []);
+        assert.deepEqual(r.warnings, []);
+        assert.equal(r.hosts?.length, 3);
+    });
+
+    const cases: [string, unknown, RegExp, number?][] = [
+        ["no list", { name: "h1" }, /redis-cluster:hosts must be a list of hosts/],
+        ["an empty list", [], /redis-cluster:hosts must be a list of hosts/],
+        ["a duplicate name", [three[0], { ...three[1], name: "h1" }], /redis-cluster:hosts\[1\]\.name "h1" is already used by redis-cluster:hosts\[0\]/],
+        ["a duplicate address", [three[0], { ...three[1], address: "10.77.0.11" }], /redis-cluster:hosts\[1\]\.address "10\.77\.0\.11" is already used by redis-cluster:hosts\[0\]/],
+        ["another scheme", [{ ...three[0], docker: "http://x:2375" }], /redis-cluster:hosts\[0\]\.docker "http:\/\/x:2375" is not a Docker endpoint: use unix:\/\/\.\.\., tcp:\/\/\.\.\., ssh:\/\/\.\.\./],
+        ["an address that is not IPv4", [{ ...three[0], address: "h1.example" }], /redis-cluster:hosts\[0\]\.address "h1\.example" is not an IPv4 address/],
+        ["a loopback address", [{ ...three[0], address: "127.0.0.1" }], /redis-cluster:hosts\[0\]\.address 127\.0\.0\.1 is not reachable from other hosts/],
+        ["a bad name", [{ ...three[0], name: "-x y" }], /redis-cluster:hosts\[0\]\.name "-x y" is not a host name/],
+        ["an entry that is no object", ["h1"], /redis-cluster:hosts\[0\] must be an object/],
+        ["no published ports", three, /redis-cluster:hostPortBase must be above 0 with redis-cluster:hosts/, 0],
+        ["bus ports beyond 65535", three, /redis-cluster:hostPortBase 55531 leaves no room for 6 client ports and their bus ports/, 55531],
+    ];
+    for (const [what, raw, expected, base] of cases) {
+        it(`refuses ${what}, naming the key and the entry`, () => {
+            const problems = problemsOf(raw, 6, base ?? 7001);
+            assert.ok(problems.some((p) => expected.test(p)), `expected ${expected} in:\n${problems.join("\n")}`);
+        });
+    }
+
+    it("warns when there are fewer hosts than nodes per shard, and says how many it needs", () => {
+        const r = resolveHosts(three.slice(0, 2), 9, 7001, 2);
+        assert.deepEqual(r.problems, []);
+        assert.match(r.warnings.join("\n"), /redis-cluster:hosts has 2 host\(s\): keeping a shard's 3 nodes on different hosts needs 3/);
+    });
+});
