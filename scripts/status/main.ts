@@ -64,7 +64,7 @@ function deployedCluster(state: { deployment?: { resources?: { type: string; out
 async function main(): Promise<number> {
     const i = process.argv.indexOf("--stack");
     const stack = i > 0 ? process.argv[i + 1] : process.env.PULUMI_STACK ?? "dev";
-    let outputs: { seedNodes?: string[]; nodes?: { name: string; ip: string }[] };
+    let outputs: { seedNodes?: string[]; nodes?: { name: string; ip: string; port?: number }[] };
     let password: string | undefined;
     let replicasPerShard = 1;
     try {
@@ -84,7 +84,8 @@ async function main(): Promise<number> {
         console.error(`Stack "${stack}" has no cluster (no seedNodes output): run \`npm run up\` first.`);
         return 2;
     }
-    const nameOf = (address: string) => outputs.nodes?.find((n) => address.startsWith(`${n.ip}:`))?.name ?? address;
+    // Nodes on several hosts share an address: match the port too (one engine: all on 6379).
+    const nameOf = (address: string) => outputs.nodes?.find((n) => address === `${n.ip}:${n.port ?? 6379}`)?.name ?? address;
     const samples = await Promise.all(seeds.map((a) => sample(nameOf(a), a, password)));
     const health = judge(samples, replicasPerShard);
     console.log(`stack ${stack}: ${seeds.length} nodes\n`);

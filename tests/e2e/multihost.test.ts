@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { PROJECT_ROOT } from "../support/env";
 import { TestStack, createTestStack } from "../support/stack";
 import { clusterClient, countMissingKeys, eventually, writeKeys } from "../support/redis";
+import { runStatus } from "../support/status";
 
 const PREFIX = "e2e-h";
 const KEYS = 10000;
@@ -142,5 +143,39 @@ describe("one cluster over three Docker hosts", function () {
             client.disconnect();
         }
         await t.stack.preview({ expectNoChanges: true });
+        // npm run status reaches every node at its host endpoint and names it.
+        const status = runStatus(t.name);
+        assert.equal(status.code, 0, status.output);
+        for (let i = 1; i <= 6; i++) assert.match(status.output, new RegExp(`${PREFIX}-${i}\\s+10\\.77\\.0\\.1[1-3]:710${i}`));
+    });
+
+    /** Changes the shape, then checks every key, the node count, and that no shard shares a host. */
+    async function reshapeAcrossHosts(config: Record<string, string>, nodes: number) {
+        await t.stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`redis-cluster:${k}`, { value: v }])));
+        const result = await t.up();
+        assert.equal(result.outputs.clusterState.value, "ok");
+        const view = await clusterNodes(seeds[0]);
+        assert.equal(view.length, nodes);
+        assertAntiAffine(view);
+        const placement: Record<string, string> = result.outputs.placement.value;
+        for (const h of HOSTS) {
+            const placed = Object.keys(placement).filter((n) => placement[n] === h.name).sort();
+            assert.deepEqual(lines(engine(h, "ps", "--format", "{{.Names}}")).sort(), placed, h.name);
+        }
+        const client = clusterClient(seeds);
+        try {
+            assert.equal(await countMissingKeys(client, KEYS, "mh"), 0);
+        } finally {
+            client.disconnect();
+        }
+        await t.stack.preview({ expectNoChanges: true });
+    }
+
+    it("grows from 3 to 4 shards across the hosts, keeping every key and no shard on one host", async () => {
+        await reshapeAcrossHosts({ shards: "4" }, 8);
+    });
+
+    it("adds a second replica to every shard: each shard then has a node on every host", async () => {
+        await reshapeAcrossHosts({ replicasPerShard: "2" }, 12);
     });
 });

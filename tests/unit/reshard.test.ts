@@ -118,6 +118,27 @@ c 10.0.0.16:6379@16379 slave m2 0 0 2 connected`);
     });
 });
 
+describe("replicas on several hosts", () => {
+    it("gives a shard a new replica on a host it does not use yet, even when another free node comes first", () => {
+        // Two hosts: .11 and .12, several nodes each (ports tell them apart).
+        const view = parseClusterNodes(`
+m1 10.0.0.11:7101@17101 myself,master - 0 0 1 connected 0-5460
+m2 10.0.0.12:7102@17102 master - 0 0 2 connected 5461-10922
+m3 10.0.0.11:7103@17103 master - 0 0 3 connected 10923-16383
+a 10.0.0.11:7104@17104 master - 0 0 0 connected
+b 10.0.0.11:7105@17105 master - 0 0 0 connected
+c 10.0.0.12:7106@17106 master - 0 0 0 connected
+d 10.0.0.12:7107@17107 master - 0 0 0 connected`);
+        const hostOf = (n: NodeLine) => n.ip;
+        const assignments = assignReplicas(view, ["m1", "m2", "m3"], new Set(view.map(endpoint)), 1, hostOf);
+        const line = (id: string) => view.find((n) => n.id === id)!;
+        for (const a of assignments) assert.notEqual(line(a.node).ip, line(a.masterId).ip, `${a.node} shares a host with ${a.masterId}`);
+        assert.equal(assignments.length, 3);
+        // Without hosts, address order alone decides (a on the same host as m1).
+        assert.deepEqual(assignReplicas(view, ["m1", "m2", "m3"], new Set(view.map(endpoint)), 1)[0], { node: "a", masterId: "m1" });
+    });
+});
+
 describe("ordering slot moves", () => {
     it("lets a leader receive before it gives away its last slot (3 -> 5)", () => {
         const view = parseClusterNodes(`

@@ -42,6 +42,13 @@ describe("change safety", () => {
         });
     }
 
+    it("refuses a change of the host list (nodes would move away from their data), but not its first appearance in state", () => {
+        const before = { ...deployed, hosts: "h1=unix:///a@10.0.0.1,h2=unix:///b@10.0.0.2" };
+        const [reason] = refusedChanges(before, { ...before, hosts: `${before.hosts},h3=unix:///c@10.0.0.3` }, true);
+        assert.match(reason, /^redis-cluster:hosts changed: .* would move running nodes/);
+        assert.deepEqual(refusedChanges(deployed, { ...deployed, hosts: "" }, false), []);
+    });
+
     it("refuses going back to an older Redis minor version, naming both", () => {
         const [reason] = refusedChanges({ ...deployed, image: "redis:7.2.4" }, { ...deployed, image: "redis:7.0.15" }, true);
         assert.match(reason, /^redis-cluster:image changed from redis:7\.2\.4 \(Redis 7\.2\.4\) to redis:7\.0\.15 \(Redis 7\.0\.15\)/);

@@ -6,6 +6,8 @@ interface Created {
     type: string;
     name: string;
     inputs: any;
+    /** The provider reference ("urn::id") the resource was created with, if not the default. */
+    provider?: string;
 }
 
 async function runProgram(config: Record<string, string>): Promise<{ resources: Created[]; outputs: Record<string, unknown> }> {
@@ -14,7 +16,7 @@ async function runProgram(config: Record<string, string>): Promise<{ resources: 
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
-                resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+                resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
                 const state = args.type === "docker:index/remoteImage:RemoteImage" ? { ...args.inputs, imageId: "sha256:feed" } : args.inputs;
                 return { id: `${args.name}-id`, state };
             },
@@ -33,7 +35,7 @@ async function runProgram(config: Record<string, string>): Promise<{ resources: 
     const program = require("../../index");
     const outputs: Record<string, unknown> = {};
     // Only outputs the plan knows; the bootstrap's live outputs have no value under mocks.
-    for (const k of ["image", "networkName", "seedNodes", "hostPorts", "plannedSlots", "connectCommand"]) {
+    for (const k of ["image", "networkName", "seedNodes", "hostPorts", "plannedSlots", "connectCommand", "placement"]) {
         outputs[k] = await new Promise((resolve) => pulumi.output(program[k]).apply(resolve));
     }
     // The bootstrap registers once its inputs (container ids) resolve.
@@ -110,4 +112,36 @@ describe("stack resource graph (mocks)", () => {
             return true;
         });
     });
+
+    it("has no placement output on one engine", async () => {
+        const { outputs } = await runProgram({ image: "redis:7.2" });
+        assert.equal(outputs.placement, undefined);
+    });
+
+    it("with hosts, sends every resource of a node to its host's provider, and says where nodes go", async () => {
+        const hosts = [1, 2, 3].map((i) => ({ name: `h${i}`, docker: `ssh://ops@10.77.0.${10 + i}`, address: `10.77.0.${10 + i}` }));
+        const { resources, outputs } = await runProgram({ image: "redis:7.2", hostPortBase: "7101", hosts: JSON.stringify(hosts) });
+        const providers = resources.filter((r) => r.type === "pulumi:providers:docker");
+        assert.deepEqual(providers.map((p) => p.inputs.host), hosts.map((h) => h.docker));
+        const providerOf = (r: Created) => providers.find((p) => r.provider?.includes(`::${p.name}::`))?.inputs.host;
+        for (const type of ["docker:index/network:Network", "docker:index/remoteImage:RemoteImage"]) {
+            assert.deepEqual(resources.filter((r) => r.type === type).map(providerOf), hosts.map((h) => h.docker), type);
+        }
+        assert.deepEqual(outputs.placement, { "redis-1": "h1", "redis-2": "h2", "redis-3": "h3", "redis-4": "h1", "redis-5": "h2", "redis-6": "h3" });
+        for (const type of ["docker:index/volume:Volume", "docker:index/container:Container"]) {
+            for (const r of resources.filter((x) => x.type === type)) {
+                const node = r.name.replace(/-data$/, "");
+                const host = hosts.find((h) => h.name === (outputs.placement as Record<string, string>)[node])!;
+                assert.equal(providerOf(r), host.docker, `${r.name} goes to ${host.name}`);
+            }
+        }
+        const [c5] = resources.filter((r) => r.type === "docker:index/container:Container" && r.name === "redis-5");
+        assert.deepEqual(c5.inputs.ports, [
+            { internal: 6379, external: 7105, ip: "10.77.0.12", protocol: "tcp" },
+            { internal: 16379, external: 17105, ip: "10.77.0.12", protocol: "tcp" },
+        ]);
+        assert.deepEqual((outputs.seedNodes as string[])[4], "10.77.0.12:7105");
+        assert.equal(outputs.connectCommand, "redis-cli -c -h 10.77.0.11 -p 7101");
+    });
 });
+
