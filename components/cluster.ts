@@ -10,7 +10,7 @@ import { ChangeGuard } from "./providers/guard";
 import { containerDefinition, containerRevision } from "./containerSpec";
 import { NodeRevision } from "./planning/handover";
 import { ClusterBootstrap } from "./providers/bootstrap";
-import { ShardView } from "./planning/topology";
+import { NodeRef, ShardView } from "./planning/topology";
 import { clusterLabels } from "./labels";
 import { RedisNode } from "./node";
 import { HostSpec } from "./planning/hosts";
@@ -167,10 +167,13 @@ export class RedisCluster extends pulumi.ComponentResource {
             { parent: this, dependsOn: this.nodes.map((n) => n.container) },
         );
 
-        this.slotAssignments = this.bootstrap.shards;
-        this.clusterState = this.bootstrap.clusterState;
         // With hosts, each node also says where it runs and the port it is reached at.
         const hostOfNode = new Map(plan.nodes.map((n) => [n.name, n.host?.name]));
+        const withHost = (r: NodeRef): NodeRef => ({ ...r, host: hostOfNode.get(r.name) ?? "" });
+        this.slotAssignments = plan.hosts
+            ? this.bootstrap.shards.apply((shards) => (shards ?? []).map((s) => ({ ...s, master: withHost(s.master), replicas: s.replicas.map(withHost) })))
+            : this.bootstrap.shards;
+        this.clusterState = this.bootstrap.clusterState;
         this.liveNodes = this.bootstrap.nodes.apply((nodes) =>
             (nodes ?? []).map(({ name, ip, port, role, nodeId }) =>
                 plan.hosts ? { name, host: hostOfNode.get(name) ?? "", ip, port, role, nodeId } : { name, ip, role, nodeId },

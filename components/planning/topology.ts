@@ -167,6 +167,8 @@ export interface ShardView {
 
 export interface NodeRef {
     name: string;
+    /** With several hosts: the host the node runs on. */
+    host?: string;
     ip: string;
     port: number;
     nodeId: string;

@@ -61,7 +61,8 @@ export function render(samples: NodeSample[], health: Health): string {
     const answering = samples.find((s) => s.view);
     const out: string[] = [];
     if (answering?.view) {
-        const nameOf = (ip: string) => samples.find((s) => s.address.startsWith(`${ip}:`))?.name;
+        // By endpoint: nodes on several hosts share an address.
+        const nameOf = (ip: string, port: number) => samples.find((s) => s.address === `${ip}:${port}`)?.name;
         const shards = describeShards(answering.view, nameOf);
         shards.forEach((shard, i) => {
             out.push(`shard ${i + 1}  slots ${shard.slots.join(",")} (${shard.slotCount})`);

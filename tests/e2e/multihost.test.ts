@@ -93,6 +93,11 @@ describe("one cluster over three Docker hosts", function () {
         assertAntiAffine(view);
         const nodes: { name: string; host: string; port: number }[] = result.outputs.nodes.value;
         for (const n of nodes) assert.equal(n.host, placement[n.name]);
+        const shards: { master: { name: string; host: string; ip: string; port: number }; replicas: { name: string; host: string }[] }[] = result.outputs.slotAssignments.value;
+        for (const s of shards) {
+            for (const ref of [s.master, ...s.replicas]) assert.equal(ref.host, placement[ref.name], `${ref.name} in slotAssignments`);
+            assert.match(`${s.master.ip}:${s.master.port}`, /^10\.77\.0\.1[1-3]:71\d\d$/);
+        }
     });
 
     it("serves 10,000 keys to a cluster client that knows only the host addresses (no NAT map)", async () => {
