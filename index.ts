@@ -16,6 +16,7 @@ const keys = [
     "hostPortBase",
     "namePrefix",
     "allowFullRestart",
+    "allowDowngrade",
 ] as const;
 const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]));
 // Plain text here, for validation only: RedisCluster wraps it in pulumi.secret before any resource

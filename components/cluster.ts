@@ -79,6 +79,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     hosts: hostsIdentity(plan.hosts),
                 },
                 allowFullRestart: settings.allowFullRestart,
+                allowDowngrade: settings.allowDowngrade,
             },
             { parent: this },
         );

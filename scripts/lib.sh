@@ -39,8 +39,10 @@ pulumi_env() {
 # run the official image, which a machine without a registry cannot pull: record the image
 # scripts/bootstrap.sh prepared in the stack's config (Pulumi.<stack>.yaml) on first use.
 pin_image() {
-  local stack="$1" prepared
-  pulumi config get redis-cluster:image --stack "$stack" >/dev/null 2>&1 && return 0
+  local stack="$1" prepared current
+  # Pulumi.yaml declares the key with an empty default, which `config get` reports as set.
+  current="$(pulumi config get redis-cluster:image --stack "$stack" 2>/dev/null || true)"
+  [ -z "$current" ] || return 0
   prepared="$(cat "$REDIS_CLUSTER_CACHE/redis-image" 2>/dev/null || true)"
   [ -n "$prepared" ] || return 0
   note "recording the image this machine prepared in the stack's config: redis-cluster:image $prepared"

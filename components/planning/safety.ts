@@ -26,7 +26,7 @@ const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
  * One line per refused change, each naming its key and the safe way to go on; empty when the
  * change may go ahead. `deployed` is undefined for a stack that has no cluster yet.
  */
-export function refusedChanges(deployed: ClusterIdentity | undefined, next: ClusterIdentity, allowFullRestart: boolean): string[] {
+export function refusedChanges(deployed: ClusterIdentity | undefined, next: ClusterIdentity, allowFullRestart: boolean, allowDowngrade = false): string[] {
     if (deployed === undefined) {
         return [];
     }
@@ -57,11 +57,12 @@ export function refusedChanges(deployed: ClusterIdentity | undefined, next: Clus
     }
     const from = redisVersionOf(deployed.image);
     const to = redisVersionOf(next.image);
-    if (from !== undefined && to !== undefined && isDowngrade(from, to)) {
+    if (from !== undefined && to !== undefined && isDowngrade(from, to) && !allowDowngrade) {
         refused.push(
             `${key("image")} changed from ${deployed.image} (Redis ${formatVersion(from)}) to ${next.image} (Redis ${formatVersion(to)}): ` +
                 `an older Redis may not load the data files the newer one wrote. Set it back, or use an image of ` +
-                `Redis ${from[0]}.${from[1]} or newer`,
+                `Redis ${from[0]}.${from[1]} or newer. Only if no node runs ${deployed.image} (an up that failed before ` +
+                `it rolled out): pulumi config set ${key("allowDowngrade")} true for this up`,
         );
     }
     return refused;

@@ -26,6 +26,11 @@ export interface ClusterSettings {
      * subnet or gateway, the node addresses). Off by default: such changes are refused.
      */
     allowFullRestart: boolean;
+    /**
+     * Lets one up go back to an older Redis minor version. Only safe when no node runs the newer one
+     * yet (an earlier up failed before it rolled out): otherwise its data files may not load.
+     */
+    allowDowngrade: boolean;
     /** The Docker hosts the nodes are spread over; undefined: one local engine. */
     hosts?: HostSpec[];
     /** Undefined when the cluster runs without AUTH. */
@@ -46,6 +51,7 @@ export const DEFAULTS = {
     hostPortBase: 6371,
     namePrefix: "redis",
     allowFullRestart: false,
+    allowDowngrade: false,
 } as const;
 
 /**
@@ -134,6 +140,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
     const hostPortBase = integer("hostPortBase", DEFAULTS.hostPortBase, 0, "use 0 to publish no ports");
     const appendonly = boolean("appendonly", DEFAULTS.appendonly);
     const allowFullRestart = boolean("allowFullRestart", DEFAULTS.allowFullRestart);
+    const allowDowngrade = boolean("allowDowngrade", DEFAULTS.allowDowngrade);
     const nodeCount = shards * (replicasPerShard + 1);
 
     if (shards > SLOT_COUNT) {
@@ -209,6 +216,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             hostPortBase,
             namePrefix,
             allowFullRestart,
+            allowDowngrade,
             hosts: placement.hosts,
             password,
         },

@@ -11,21 +11,27 @@ import { ClusterIdentity, refusedChanges } from "../planning/safety";
 export interface ChangeGuardArgs {
     identity: pulumi.Input<ClusterIdentity>;
     allowFullRestart: pulumi.Input<boolean>;
+    allowDowngrade: pulumi.Input<boolean>;
 }
 
 interface Inputs {
     identity: ClusterIdentity;
     allowFullRestart: boolean;
+    /** Absent in state written before it existed. */
+    allowDowngrade?: boolean;
 }
 
 export const changeGuardProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Partial<Inputs>, news: Inputs): Promise<pulumi.dynamic.CheckResult> {
         // `olds` are the inputs of the last successful run: what is deployed now.
-        const failures = refusedChanges(olds.identity, news.identity, news.allowFullRestart).map((reason) => ({ property: "identity", reason }));
+        const failures = refusedChanges(olds.identity, news.identity, news.allowFullRestart, news.allowDowngrade ?? false).map((reason) => ({ property: "identity", reason }));
         return { inputs: news, failures };
     },
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
-        const changes = JSON.stringify(olds.identity) !== JSON.stringify(news.identity) || olds.allowFullRestart !== news.allowFullRestart;
+        const changes =
+            JSON.stringify(olds.identity) !== JSON.stringify(news.identity) ||
+            olds.allowFullRestart !== news.allowFullRestart ||
+            (olds.allowDowngrade ?? false) !== (news.allowDowngrade ?? false);
         return { changes, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {

@@ -49,9 +49,11 @@ describe("change safety", () => {
         assert.deepEqual(refusedChanges(deployed, { ...deployed, hosts: "" }, false), []);
     });
 
-    it("refuses going back to an older Redis minor version, naming both", () => {
+    it("refuses going back to an older Redis minor version, naming both, unless allowDowngrade says no node runs the newer one", () => {
         const [reason] = refusedChanges({ ...deployed, image: "redis:7.2.4" }, { ...deployed, image: "redis:7.0.15" }, true);
         assert.match(reason, /^redis-cluster:image changed from redis:7\.2\.4 \(Redis 7\.2\.4\) to redis:7\.0\.15 \(Redis 7\.0\.15\)/);
+        assert.match(reason, /pulumi config set redis-cluster:allowDowngrade true/);
+        assert.deepEqual(refusedChanges({ ...deployed, image: "redis:7.2.4" }, { ...deployed, image: "redis:7.0.15" }, false, true), []);
     });
 
     it("reads versions from tags, also behind a registry port, and only from tags", () => {
