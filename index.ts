@@ -44,8 +44,10 @@ export const slotAssignments = cluster.slotAssignments;
 export const clusterState = cluster.clusterState;
 export const nodes = cluster.liveNodes;
 export const seedNodes = plan.nodes.map((n) => `${n.announce.ip}:${n.announce.port}`);
-/** With hosts: node -> host, known at preview, so a pull request shows where nodes go. */
-export const placement = plan.hosts && Object.fromEntries(plan.nodes.map((n) => [n.name, n.host!.name]));
+/** With hosts only (an output that is always undefined warns on every run): node -> host, known at preview. */
+if (plan.hosts) {
+    module.exports.placement = Object.fromEntries(plan.nodes.map((n) => [n.name, n.host!.name]));
+}
 /** For clients on the host: container address -> published loopback port (ioredis natMap). */
 export const hostPorts = Object.fromEntries(
     plan.nodes.filter((n) => n.hostPort !== undefined).map((n) => [`${n.ip}:${n.port}`, `127.0.0.1:${n.hostPort}`]),
