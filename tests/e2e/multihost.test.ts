@@ -6,7 +6,7 @@ import * as path from "path";
 import { Redis } from "ioredis";
 import { PROJECT_ROOT } from "../support/env";
 import { TestStack, createTestStack } from "../support/stack";
-import { clusterClient, countMissingKeys, eventually, writeKeys } from "../support/redis";
+import { clusterClient, countMissingKeys, eventually, withClusterClient, writeKeys } from "../support/redis";
 import { runStatus } from "../support/status";
 
 const PREFIX = "e2e-h";
@@ -41,6 +41,14 @@ async function clusterNodes(endpoint: string): Promise<LiveLine[]> {
         });
     } finally {
         c.disconnect();
+    }
+}
+
+/** Each host's own engine runs exactly the nodes the placement output puts there. */
+function assertPlacedOnHosts(placement: Record<string, string>) {
+    for (const h of HOSTS) {
+        const placed = Object.keys(placement).filter((n) => placement[n] === h.name).sort();
+        assert.deepEqual(lines(engine(h, "ps", "--format", "{{.Names}}")).sort(), placed, h.name);
     }
 }
 
@@ -79,11 +87,7 @@ describe("one cluster over three Docker hosts", function () {
         assert.equal(result.outputs.clusterState.value, "ok");
         const placement: Record<string, string> = result.outputs.placement.value;
         assert.deepEqual(Object.values(placement).sort(), ["h1", "h1", "h2", "h2", "h3", "h3"]);
-        // Each host's own engine runs exactly the nodes placed on it.
-        for (const h of HOSTS) {
-            const placed = Object.keys(placement).filter((n) => placement[n] === h.name).sort();
-            assert.deepEqual(lines(engine(h, "ps", "--format", "{{.Names}}")).sort(), placed, h.name);
-        }
+        assertPlacedOnHosts(placement);
         seeds = result.outputs.seedNodes.value;
         assert.ok(seeds.every((s: string) => /^10\.77\.0\.1[1-3]:71\d\d$/.test(s)), `seed nodes are host endpoints: ${seeds}`);
         const view = await clusterNodes(seeds[0]);
@@ -141,12 +145,7 @@ describe("one cluster over three Docker hosts", function () {
         assert.equal(view.length, 6);
         assert.deepEqual(view.filter((n) => n.failed).map((n) => n.endpoint), [], "a node is still seen as failed");
         assertAntiAffine(view);
-        const client = clusterClient(seeds);
-        try {
-            assert.equal(await countMissingKeys(client, KEYS, "mh"), 0);
-        } finally {
-            client.disconnect();
-        }
+        assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "mh")), 0);
         await t.stack.preview({ expectNoChanges: true });
         // npm run status reaches every node at its host endpoint and names it.
         const status = runStatus(t.name);
@@ -162,17 +161,8 @@ describe("one cluster over three Docker hosts", function () {
         const view = await clusterNodes(seeds[0]);
         assert.equal(view.length, nodes);
         assertAntiAffine(view);
-        const placement: Record<string, string> = result.outputs.placement.value;
-        for (const h of HOSTS) {
-            const placed = Object.keys(placement).filter((n) => placement[n] === h.name).sort();
-            assert.deepEqual(lines(engine(h, "ps", "--format", "{{.Names}}")).sort(), placed, h.name);
-        }
-        const client = clusterClient(seeds);
-        try {
-            assert.equal(await countMissingKeys(client, KEYS, "mh"), 0);
-        } finally {
-            client.disconnect();
-        }
+        assertPlacedOnHosts(result.outputs.placement.value);
+        assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "mh")), 0);
         await t.stack.preview({ expectNoChanges: true });
     }
 

@@ -13,6 +13,7 @@ const cases: [string, Record<string, string>, RegExp][] = [
     ["a subnet too small for the nodes", { subnet: "10.203.0.0/29" }, /redis-cluster:subnet 10\.203\.0\.0\/29 is too small/],
     ["host ports out of range", { hostPortBase: "65534" }, /redis-cluster:hostPortBase 65534 leaves no room/],
     ["a zero node timeout", { nodeTimeoutMs: "0" }, /redis-cluster:nodeTimeoutMs must be at least 1/],
+    ["a host with another scheme and a loopback address", { hosts: JSON.stringify([{ name: "h1", docker: "http://10.0.0.1:2375", address: "127.0.0.1" }]) }, /redis-cluster:hosts\[0\]\.docker "http:\/\/10\.0\.0\.1:2375" is not a Docker endpoint[\s\S]*redis-cluster:hosts\[0\]\.address 127\.0\.0\.1 is not reachable from other hosts/],
 ];
 
 describe("invalid configuration", function () {
