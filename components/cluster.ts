@@ -145,7 +145,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                 node.name,
                 new RedisNode(
                     node.name,
-                    { volumeName: node.volumeName, labels, definition, provider: engine.provider, after: [this.guard, engine.image, gate] },
+                    { volumeName: node.volumeName, labels, definition, provider: engine.provider, guard: this.guard, after: [engine.image, gate] },
                     // Not even registered before the guard passed: a refused run leaves nothing in state.
                     { parent: this, dependsOn: [this.guard] },
                 ),

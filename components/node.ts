@@ -11,7 +11,9 @@ export interface RedisNodeArgs {
     definition: ContainerDefinition;
     /** The node's host's docker provider; undefined: the default (local) engine. */
     provider?: docker.Provider;
-    /** Resources the volume and container wait for: the change guard, the image, the node's rollout gate. */
+    /** The change guard: nothing of the node is touched before it passed. */
+    guard: pulumi.Resource;
+    /** Resources the container waits for: the image and the node's rollout gate. */
     after: pulumi.Resource[];
 }
 
@@ -27,7 +29,8 @@ export class RedisNode extends pulumi.ComponentResource {
         this.volume = new docker.Volume(
             `${name}-data`,
             { name: args.volumeName, labels: args.labels },
-            { parent: this, provider: args.provider, dependsOn: args.after, ignoreChanges: ["labels"] },
+            // Not behind the gate: volumes are never recreated, and a destroy may then remove them side by side.
+            { parent: this, provider: args.provider, dependsOn: [args.guard], ignoreChanges: ["labels"] },
         );
 
         const { recreating, inPlace } = args.definition;
@@ -37,7 +40,7 @@ export class RedisNode extends pulumi.ComponentResource {
             {
                 parent: this,
                 provider: args.provider,
-                dependsOn: [...args.after, this.volume],
+                dependsOn: [args.guard, ...args.after, this.volume],
                 // Fixed name, address and host port: the old container must go before its successor starts.
                 deleteBeforeReplace: true,
                 // Docker ignores healthcheck edits on an existing container.
