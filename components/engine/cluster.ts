@@ -49,8 +49,15 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
     const pool = new NodePool(spec.nodes, spec);
     try {
         await connectAll(pool, deadline, log);
-        const reports: NodeReport[] = await Promise.all(
-            spec.nodes.map(async (n) => ({ name: n.name, ip: n.ip, port: n.port, keys: Number(await pool.client(n.name).call("DBSIZE")), view: await pool.view(n.name) })),
+        // A replica that just restarted may fall back to a full sync and load again (LOADING): ask until all answer.
+        const reports: NodeReport[] = await waitUntil(
+            deadline,
+            () => "every node to report its keys and its view of the cluster",
+            () =>
+                Promise.all(
+                    spec.nodes.map(async (n) => ({ name: n.name, ip: n.ip, port: n.port, keys: Number(await pool.client(n.name).call("DBSIZE")), view: await pool.view(n.name) })),
+                ),
+            200,
         );
         const verdict = assess(reports, spec.leaving);
         if (verdict.kind === "refuse") {
