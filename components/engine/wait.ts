@@ -34,7 +34,7 @@ function isPermanent(err: unknown): boolean {
     return err instanceof PermanentError || err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Polls `probe` until it returns a value other than undefined, or the deadline passes. A probe

@@ -1,6 +1,2 @@
-/** The stack's config namespace, and config keys as users type them. */
+/** The stack's config namespace (its own module: settings, hosts and safety all name keys with it). */
 export const CONFIG_NAMESPACE = "redis-cluster";
-
-export function configKey(name: string): string {
-    return `${CONFIG_NAMESPACE}:${name}`;
-}
