@@ -178,7 +178,9 @@ describe("recovering from lost nodes and an interrupted up", function () {
             );
             assert.ok(killed.length >= 3, `killed only ${killed}`);
             await assert.rejects(up, "the killed up reported success");
-            interrupted = shards.flatMap((s) => liveNodes(s.master.name).filter((n) => n.flags.includes("myself")));
+            // Sources (the old masters) and the target (the new master) each carry their own markers.
+            const ends = [...shards.map((s) => s.master.name), `${PREFIX}-7`];
+            interrupted = ends.flatMap((name) => liveNodes(name).filter((n) => n.flags.includes("myself")));
         } finally {
             masters.forEach((m) => m.disconnect());
         }
@@ -198,7 +200,10 @@ describe("recovering from lost nodes and an interrupted up", function () {
         if (process.env.E2E_VERBOSE) console.log(output);
         assert.equal(again.status, 0, output);
         assert.match(output, /was killed and left the stack locked: releasing it/);
-        assert.match(output, /finishing an interrupted migration/);
+        // A slot still importing on the target is moved on; a slot the target already owns (the kill came
+        // between its SETSLOT NODE and the source's) only has the source's marker closed.
+        const importing = open.some((m) => m.includes("-<-"));
+        assert.match(output, importing ? /finishing an interrupted migration/ : /closing \d+ open slot\(s\) on .* whose migration partner is gone or done/, `markers ${open.join(" ")}\n${output.slice(-4000)}`);
         const outputs = await t.stack.outputs();
         assert.equal(outputs.clusterState.value, "ok");
         const out: ShardOutput[] = outputs.slotAssignments.value;
