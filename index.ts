@@ -1,7 +1,9 @@
 // Reads the stack's config, builds one Redis Cluster, exports what users need.
 import * as pulumi from "@pulumi/pulumi";
 import { RedisCluster, plannedLayout } from "./components/cluster";
-import { CONFIG_NAMESPACE, RawSettings, resolveSettings } from "./components/planning/settings";
+import { deployedPlacement } from "./components/hosts/deployed";
+import { unreachableHosts } from "./components/hosts/reachable";
+import { CONFIG_NAMESPACE, ClusterSettings, RawSettings, resolveSettings } from "./components/planning/settings";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 const keys = [
@@ -33,27 +35,41 @@ if (problems.length > 0) {
     throw new pulumi.RunError(`Invalid configuration, nothing was created:\n - ${problems.join("\n - ")}`);
 }
 
-const cluster = new RedisCluster("redis-cluster", settings);
-const plan = cluster.plan;
 
-export const image = settings.image;
-export const networkName = plan.networkName;
-export const subnet = plan.subnet;
-export const plannedSlots = plannedLayout(plan);
-export const slotAssignments = cluster.slotAssignments;
-export const clusterState = cluster.clusterState;
-export const nodes = cluster.liveNodes;
-export const seedNodes = plan.nodes.map((n) => `${n.announce.ip}:${n.announce.port}`);
-/** With hosts only (an output that is always undefined warns on every run): node -> host, known at preview. */
-if (plan.hosts) {
-    module.exports.placement = Object.fromEntries(plan.nodes.map((n) => [n.name, n.host!.name]));
+/** The stack: its outputs are what users and clients need. */
+async function main() {
+    if (settings.hosts) {
+        // Every host must answer before anything is declared: a lost host stops the run here, by name.
+        const lost = await unreachableHosts(settings.hosts);
+        if (lost.length > 0) {
+            throw new pulumi.RunError(
+                `Cannot reach every Docker host, nothing was changed:\n - ${lost.join("\n - ")}\n` +
+                    `Bring the host back (empty, or with its volumes) and run again; see "Several hosts" in the README.`,
+            );
+        }
+    }
+    const withDeployed: ClusterSettings = settings.hosts ? { ...settings, deployed: await deployedPlacement() } : settings;
+    const cluster = new RedisCluster("redis-cluster", withDeployed);
+    const plan = cluster.plan;
+    return {
+        image: settings.image,
+        networkName: plan.networkName,
+        subnet: plan.subnet,
+        plannedSlots: plannedLayout(plan),
+        slotAssignments: cluster.slotAssignments,
+        clusterState: cluster.clusterState,
+        nodes: cluster.liveNodes,
+        seedNodes: plan.nodes.map((n) => `${n.announce.ip}:${n.announce.port}`),
+        // With hosts only (an output that is always undefined warns on every run): node -> host, known at preview.
+        ...(plan.hosts ? { placement: Object.fromEntries(plan.nodes.map((n) => [n.name, n.host!.name])) } : {}),
+        // For clients on the host: container address -> published loopback port (ioredis natMap).
+        hostPorts: Object.fromEntries(plan.nodes.filter((n) => n.hostPort !== undefined).map((n) => [`${n.ip}:${n.port}`, `127.0.0.1:${n.hostPort}`])),
+        connectCommand:
+            (plan.hosts
+                ? `redis-cli -c -h ${plan.nodes[0].announce.ip} -p ${plan.nodes[0].announce.port}`
+                : `docker run --rm -it --network ${plan.networkName} ${settings.image} redis-cli -c -h ${plan.nodes[0].name}`) +
+            (settings.password === undefined ? "" : " --askpass"),
+    };
 }
-/** For clients on the host: container address -> published loopback port (ioredis natMap). */
-export const hostPorts = Object.fromEntries(
-    plan.nodes.filter((n) => n.hostPort !== undefined).map((n) => [`${n.ip}:${n.port}`, `127.0.0.1:${n.hostPort}`]),
-);
-export const connectCommand =
-    (plan.hosts
-        ? `redis-cli -c -h ${plan.nodes[0].announce.ip} -p ${plan.nodes[0].announce.port}`
-        : `docker run --rm -it --network ${plan.networkName} ${settings.image} redis-cli -c -h ${plan.nodes[0].name}`) +
-    (settings.password === undefined ? "" : " --askpass");
+
+export = main();

@@ -3,7 +3,7 @@
  * and volume, and which nodes form which shard with which slots. Pure.
  */
 import { BUS_PORT_OFFSET, HostSpec } from "./hosts";
-import { hostOf, shardMembers } from "./placement";
+import { placeNodes, shardMembers } from "./placement";
 import { ClusterSettings, REDIS_PORT, ipAdd } from "./settings";
 import { SlotRange, formatRange, splitSlots } from "./slots";
 
@@ -70,18 +70,20 @@ export function networkName(prefix: string): string {
 /**
  * Nodes 1..shards start as masters, in slot order; the rest are replicas. On one engine a shard's
  * replicas are consecutive so the picture stays easy to read, and every node announces its
- * container address. With `hosts`, node i runs on host (i-1) mod H, publishes its client port
+ * container address. With `hosts`, a deployed node stays on its host and a new one is placed
+ * (planning/placement: round-robin on a new cluster); node i publishes its client port
  * hostPortBase+i-1 and bus port (+10000) on its host's address and announces those, and shards
- * are formed so that no two members share a host (planning/placement).
+ * are formed so that no two members share a host.
  */
 export function planCluster(s: ClusterSettings): ClusterPlan {
     const count = s.shards * (s.replicasPerShard + 1);
     const nodes: NodePlan[] = [];
+    const hostIndex = s.hosts ? hostPositions(s, count) : [];
     for (let i = 1; i <= count; i++) {
         const ip = ipAdd(s.firstNodeIp, i - 1);
         const base = { index: i, name: containerName(s.namePrefix, i), ip, port: REDIS_PORT, volumeName: volumeName(s.namePrefix, i) };
         if (s.hosts) {
-            const host = s.hosts[hostOf(i, s.hosts.length)];
+            const host = s.hosts[hostIndex[i - 1]];
             const port = s.hostPortBase + i - 1;
             const busPort = port + BUS_PORT_OFFSET;
             nodes.push({
@@ -105,7 +107,7 @@ export function planCluster(s: ClusterSettings): ClusterPlan {
     }
     const slots = splitSlots(s.shards);
     const members = s.hosts
-        ? shardMembers(s.shards, s.replicasPerShard, s.hosts.length).map((m) => m.replicas.map((i) => nodes[i - 1]))
+        ? shardMembers(s.shards, s.replicasPerShard, hostIndex).map((m) => m.replicas.map((i) => nodes[i - 1]))
         : slots.map((_, k) => nodes.slice(s.shards + k * s.replicasPerShard, s.shards + (k + 1) * s.replicasPerShard));
     const shards: ShardPlan[] = slots.map((range, k) => ({
         index: k + 1,
@@ -123,6 +125,20 @@ export function planCluster(s: ClusterSettings): ClusterPlan {
         nodes,
         shards,
     };
+}
+
+/** Each node's host position: deployed nodes where they run (`deployed`), new ones placed. */
+function hostPositions(s: ClusterSettings, count: number): number[] {
+    const hosts = s.hosts!;
+    const position = (host: string | undefined) => {
+        const at = hosts.findIndex((h) => h.name === host);
+        return at >= 0 ? at : undefined;
+    };
+    const deployed = s.deployed && {
+        hostOf: Array.from({ length: count }, (_, i) => position(s.deployed!.placement[containerName(s.namePrefix, i + 1)])),
+        shards: s.deployed.shards.map((members) => members.map(position).filter((h): h is number => h !== undefined)),
+    };
+    return placeNodes(count, hosts.length, s.replicasPerShard, deployed);
 }
 
 /**

@@ -48,10 +48,15 @@ export function refusedChanges(deployed: ClusterIdentity | undefined, next: Clus
                 `Set it back, or allow the outage for this change with pulumi config set ${key("allowFullRestart")} true`,
         );
     }
-    if ((deployed.hosts ?? "") !== (next.hosts ?? "")) {
+    const before = (deployed.hosts ?? "").split(",").filter(Boolean);
+    const after = (next.hosts ?? "").split(",").filter(Boolean);
+    // Appending hosts is safe: running nodes stay where they are, only new nodes go to the new hosts.
+    const appended = before.length > 0 && before.every((h, i) => after[i] === h);
+    if (before.join(",") !== after.join(",") && !appended) {
         refused.push(
-            `${key("hosts")} changed: a node's host follows from the host list, so adding, removing or changing a host ` +
-                `would move running nodes (their data stays behind on the old host). Set it back; to spread the cluster ` +
+            `${key("hosts")} changed other than by adding hosts at the end: removing, reordering or changing a host ` +
+                `(its docker endpoint or address) would move or re-address running nodes, whose data stays on their host. ` +
+                `Set the existing entries back; new hosts may be added after them. To spread the cluster ` +
                 `differently, run pulumi destroy and up (it deletes the data)`,
         );
     }

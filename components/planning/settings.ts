@@ -33,6 +33,16 @@ export interface ClusterSettings {
     allowDowngrade: boolean;
     /** The Docker hosts the nodes are spread over; undefined: one local engine. */
     hosts?: HostSpec[];
+    /**
+     * With `hosts`: where the deployed cluster runs, from the stack's last outputs (not config), so
+     * running nodes stay with their data when hosts are added and new nodes go where shards need them.
+     */
+    deployed?: {
+        /** node name -> host name (the `placement` output). */
+        placement: Record<string, string>;
+        /** The host names of each live shard's members (from `slotAssignments`). */
+        shards: string[][];
+    };
     /** Undefined when the cluster runs without AUTH. */
     password?: string;
 }

@@ -11,8 +11,10 @@ import { runStatus } from "../support/status";
 
 const PREFIX = "e2e-h";
 const KEYS = 10000;
-const HOSTS = [1, 2, 3].map((i) => ({ name: `h${i}`, docker: `unix:///run/rch-${i}.sock`, address: `10.77.0.${10 + i}` }));
-const hostByAddress = new Map(HOSTS.map((h) => [h.address, h.name]));
+const TEST_HOSTS = [1, 2, 3, 4].map((i) => ({ name: `h${i}`, docker: `unix:///run/rch-${i}.sock`, address: `10.77.0.${10 + i}` }));
+// The cluster starts on three; the fourth is added to the list late in the suite.
+const HOSTS = TEST_HOSTS.slice(0, 3);
+const hostByAddress = new Map(TEST_HOSTS.map((h) => [h.address, h.name]));
 const testHosts = (...args: string[]) => execFileSync("bash", [path.join(PROJECT_ROOT, "scripts/test-hosts.sh"), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const engine = (host: { docker: string }, ...args: string[]) => execFileSync("docker", ["-H", host.docker, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 const lines = (text: string) => text.split("\n").filter(Boolean);
@@ -45,8 +47,8 @@ async function clusterNodes(endpoint: string): Promise<LiveLine[]> {
 }
 
 /** Each host's own engine runs exactly the nodes the placement output puts there. */
-function assertPlacedOnHosts(placement: Record<string, string>) {
-    for (const h of HOSTS) {
+function assertPlacedOnHosts(placement: Record<string, string>, hosts = HOSTS) {
+    for (const h of hosts) {
         const placed = Object.keys(placement).filter((n) => placement[n] === h.name).sort();
         assert.deepEqual(lines(engine(h, "ps", "--format", "{{.Names}}")).sort(), placed, h.name);
     }
@@ -73,7 +75,7 @@ describe("one cluster over three Docker hosts", function () {
     after(async () => {
         try {
             await t?.destroyAndRemove();
-            for (const h of HOSTS) {
+            for (const h of TEST_HOSTS) {
                 assert.deepEqual(lines(engine(h, "ps", "-a", "--format", "{{.Names}}")), [], `containers left on ${h.name}`);
                 assert.deepEqual(lines(engine(h, "volume", "ls", "-q")), [], `volumes left on ${h.name}`);
             }
@@ -136,6 +138,15 @@ describe("one cluster over three Docker hosts", function () {
         }
     });
 
+    it("stops preview and up while the host is gone, naming it, and changes nothing on the other hosts", async () => {
+        const running = () => [HOSTS[0], HOSTS[2]].map((h) => engine(h, "ps", "-q", "--no-trunc").split("\n").sort().join(","));
+        const before = running();
+        const refusal = /Cannot reach every Docker host, nothing was changed:\s+- host "h2" \(unix:\/\/\/run\/rch-2\.sock\) does not answer/;
+        await assert.rejects(t.stack.preview(), refusal);
+        await assert.rejects(t.up(), refusal);
+        assert.deepEqual(running(), before);
+    });
+
     it("brings the host's nodes back as replicas with refresh and up; the next preview shows no changes", async () => {
         testHosts("start", "2");
         await t.stack.refresh();
@@ -154,14 +165,14 @@ describe("one cluster over three Docker hosts", function () {
     });
 
     /** Changes the shape, then checks every key, the node count, and that no shard shares a host. */
-    async function reshapeAcrossHosts(config: Record<string, string>, nodes: number) {
+    async function reshapeAcrossHosts(config: Record<string, string>, nodes: number, hosts = HOSTS) {
         await t.stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`redis-cluster:${k}`, { value: v }])));
         const result = await t.up();
         assert.equal(result.outputs.clusterState.value, "ok");
         const view = await clusterNodes(seeds[0]);
         assert.equal(view.length, nodes);
         assertAntiAffine(view);
-        assertPlacedOnHosts(result.outputs.placement.value);
+        assertPlacedOnHosts(result.outputs.placement.value, hosts);
         assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "mh")), 0);
         await t.stack.preview({ expectNoChanges: true });
     }
@@ -172,5 +183,16 @@ describe("one cluster over three Docker hosts", function () {
 
     it("adds a second replica to every shard: each shard then has a node on every host", async () => {
         await reshapeAcrossHosts({ replicasPerShard: "2" }, 12);
+    });
+
+    it("adds a fourth host: running nodes stay where they are, a new shard goes to the new host and two others", async () => {
+        testHosts("up", "4");
+        const before: Record<string, string> = (await t.stack.outputs()).placement.value;
+        await reshapeAcrossHosts({ hosts: JSON.stringify(TEST_HOSTS), shards: "5" }, 15, TEST_HOSTS);
+        const after: Record<string, string> = (await t.stack.outputs()).placement.value;
+        assert.deepEqual(Object.fromEntries(Object.keys(before).map((n) => [n, after[n]])), before, "a running node moved");
+        const added = Object.keys(after).filter((n) => !(n in before)).map((n) => after[n]);
+        assert.equal(added[0], "h4");
+        assert.equal(new Set(added).size, 3, `the new shard's nodes share a host: ${added}`);
     });
 });

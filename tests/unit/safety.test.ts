@@ -42,10 +42,19 @@ describe("change safety", () => {
         });
     }
 
-    it("refuses a change of the host list (nodes would move away from their data), but not its first appearance in state", () => {
-        const before = { ...deployed, hosts: "h1=unix:///a@10.0.0.1,h2=unix:///b@10.0.0.2" };
-        const [reason] = refusedChanges(before, { ...before, hosts: `${before.hosts},h3=unix:///c@10.0.0.3` }, true);
-        assert.match(reason, /^redis-cluster:hosts changed: .* would move running nodes/);
+    it("lets hosts be added at the end, and refuses any other change of the host list (nodes would leave their data)", () => {
+        const h1 = "h1=unix:///a@10.0.0.1";
+        const h2 = "h2=unix:///b@10.0.0.2";
+        const h3 = "h3=unix:///c@10.0.0.3";
+        const before = { ...deployed, hosts: `${h1},${h2}` };
+        assert.deepEqual(refusedChanges(before, { ...before, hosts: `${h1},${h2},${h3}` }, false), []);
+        for (const hosts of [h1, `${h2},${h1}`, `${h1},h2=unix:///b@10.0.0.9`, `${h3},${h1},${h2}`, ""]) {
+            const [reason] = refusedChanges(before, { ...before, hosts }, true);
+            assert.match(reason ?? "", /^redis-cluster:hosts changed other than by adding hosts at the end: .*new hosts may be added after them/, hosts);
+        }
+        // From one local engine to hosts would recreate every node elsewhere.
+        assert.equal(refusedChanges({ ...deployed, hosts: "" }, { ...deployed, hosts: h1 }, true).length, 1);
+        // State written before hosts existed has no list: that is one local engine, as before.
         assert.deepEqual(refusedChanges(deployed, { ...deployed, hosts: "" }, false), []);
     });
 

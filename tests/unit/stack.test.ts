@@ -1,5 +1,9 @@
 // The resource graph index.ts declares, checked with Pulumi's mocks (no engine, no Docker).
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
 interface Created {
@@ -10,12 +14,16 @@ interface Created {
     provider?: string;
 }
 
-async function runProgram(config: Record<string, string>): Promise<{ resources: Created[]; outputs: Record<string, unknown> }> {
+/** `deployed`: the outputs the stack's last run left (what a stack reference to itself reads). */
+async function runProgram(config: Record<string, string>, deployed: Record<string, unknown> = {}): Promise<{ resources: Created[]; outputs: Record<string, unknown> }> {
     const resources: Created[] = [];
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`redis-cluster:${k}`, v])), config.password ? ["redis-cluster:password"] : []);
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
+                if (args.type === "pulumi:pulumi:StackReference") {
+                    return { id: args.inputs.name, state: { name: args.inputs.name, outputs: deployed, secretOutputNames: [] } };
+                }
                 resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
                 const state = args.type === "docker:index/remoteImage:RemoteImage" ? { ...args.inputs, imageId: "sha256:feed" } : args.inputs;
                 return { id: `${args.name}-id`, state };
@@ -25,6 +33,7 @@ async function runProgram(config: Record<string, string>): Promise<{ resources: 
         "redis-cluster",
         "unit",
         false,
+        "organization",
     );
     // A fresh copy of the program for every run, as the engine would load it.
     for (const key of Object.keys(require.cache)) {
@@ -32,7 +41,8 @@ async function runProgram(config: Record<string, string>): Promise<{ resources: 
             delete require.cache[key];
         }
     }
-    const program = require("../../index");
+    // The program is a promise of its outputs (it checks the hosts and reads the deployed placement first).
+    const program = await require("../../index");
     const outputs: Record<string, unknown> = {};
     // Only outputs the plan knows; the bootstrap's live outputs have no value under mocks.
     for (const k of ["image", "networkName", "seedNodes", "hostPorts", "plannedSlots", "connectCommand", "placement"]) {
@@ -118,30 +128,71 @@ describe("stack resource graph (mocks)", () => {
         assert.equal(outputs.placement, undefined);
     });
 
-    it("with hosts, sends every resource of a node to its host's provider, and says where nodes go", async () => {
-        const hosts = [1, 2, 3].map((i) => ({ name: `h${i}`, docker: `ssh://ops@10.77.0.${10 + i}`, address: `10.77.0.${10 + i}` }));
-        const { resources, outputs } = await runProgram({ image: "redis:7.2", hostPortBase: "7101", hosts: JSON.stringify(hosts) });
-        const providers = resources.filter((r) => r.type === "pulumi:providers:docker");
-        assert.deepEqual(providers.map((p) => p.inputs.host), hosts.map((h) => h.docker));
-        const providerOf = (r: Created) => providers.find((p) => r.provider?.includes(`::${p.name}::`))?.inputs.host;
-        for (const type of ["docker:index/network:Network", "docker:index/remoteImage:RemoteImage"]) {
-            assert.deepEqual(resources.filter((r) => r.type === type).map(providerOf), hosts.map((h) => h.docker), type);
-        }
-        assert.deepEqual(outputs.placement, { "redis-1": "h1", "redis-2": "h2", "redis-3": "h3", "redis-4": "h1", "redis-5": "h2", "redis-6": "h3" });
-        for (const type of ["docker:index/volume:Volume", "docker:index/container:Container"]) {
-            for (const r of resources.filter((x) => x.type === type)) {
-                const node = r.name.replace(/-data$/, "");
-                const host = hosts.find((h) => h.name === (outputs.placement as Record<string, string>)[node])!;
-                assert.equal(providerOf(r), host.docker, `${r.name} goes to ${host.name}`);
+    describe("with hosts", () => {
+        // Each host's "engine" is a socket here that answers Docker's /_ping, as a live engine does.
+        let dir: string;
+        let servers: http.Server[] = [];
+        const hosts = [1, 2, 3, 4].map((i) => ({ name: `h${i}`, docker: "", address: `10.77.0.${10 + i}` }));
+        before(async () => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "engines-"));
+            servers = await Promise.all(
+                hosts.map(
+                    (h) =>
+                        new Promise<http.Server>((resolve) => {
+                            h.docker = `unix://${dir}/${h.name}.sock`;
+                            const server = http.createServer((_, res) => res.end("OK"));
+                            server.listen(`${dir}/${h.name}.sock`, () => resolve(server));
+                        }),
+                ),
+            );
+        });
+        after(() => {
+            servers.forEach((s) => s.close());
+            fs.rmSync(dir, { recursive: true, force: true });
+        });
+        const three = () => JSON.stringify(hosts.slice(0, 3));
+
+        it("sends every resource of a node to its host's provider, and says where nodes go", async () => {
+            const { resources, outputs } = await runProgram({ image: "redis:7.2", hostPortBase: "7101", hosts: three() });
+            const providers = resources.filter((r) => r.type === "pulumi:providers:docker");
+            assert.deepEqual(providers.map((p) => p.inputs.host), hosts.slice(0, 3).map((h) => h.docker));
+            const providerOf = (r: Created) => providers.find((p) => r.provider?.includes(`::${p.name}::`))?.inputs.host;
+            for (const type of ["docker:index/network:Network", "docker:index/remoteImage:RemoteImage"]) {
+                assert.deepEqual(resources.filter((r) => r.type === type).map(providerOf), hosts.slice(0, 3).map((h) => h.docker), type);
             }
-        }
-        const [c5] = resources.filter((r) => r.type === "docker:index/container:Container" && r.name === "redis-5");
-        assert.deepEqual(c5.inputs.ports, [
-            { internal: 6379, external: 7105, ip: "10.77.0.12", protocol: "tcp" },
-            { internal: 16379, external: 17105, ip: "10.77.0.12", protocol: "tcp" },
-        ]);
-        assert.deepEqual((outputs.seedNodes as string[])[4], "10.77.0.12:7105");
-        assert.equal(outputs.connectCommand, "redis-cli -c -h 10.77.0.11 -p 7101");
+            assert.deepEqual(outputs.placement, { "redis-1": "h1", "redis-2": "h2", "redis-3": "h3", "redis-4": "h1", "redis-5": "h2", "redis-6": "h3" });
+            for (const type of ["docker:index/volume:Volume", "docker:index/container:Container"]) {
+                for (const r of resources.filter((x) => x.type === type)) {
+                    const node = r.name.replace(/-data$/, "");
+                    const host = hosts.find((h) => h.name === (outputs.placement as Record<string, string>)[node])!;
+                    assert.equal(providerOf(r), host.docker, `${r.name} goes to ${host.name}`);
+                }
+            }
+            const [c5] = resources.filter((r) => r.type === "docker:index/container:Container" && r.name === "redis-5");
+            assert.deepEqual(c5.inputs.ports, [
+                { internal: 6379, external: 7105, ip: "10.77.0.12", protocol: "tcp" },
+                { internal: 16379, external: 17105, ip: "10.77.0.12", protocol: "tcp" },
+            ]);
+            assert.deepEqual((outputs.seedNodes as string[])[4], "10.77.0.12:7105");
+            assert.equal(outputs.connectCommand, "redis-cli -c -h 10.77.0.11 -p 7101");
+        });
+
+        it("keeps deployed nodes on their hosts when a host is added, and puts a new shard on distinct hosts", async () => {
+            const placement = { "redis-1": "h1", "redis-2": "h2", "redis-3": "h3", "redis-4": "h1", "redis-5": "h2", "redis-6": "h3" };
+            const ref = (name: string) => ({ name, host: placement[name as keyof typeof placement] });
+            // The live shards as the last run reported them: 1+5, 2+6, 3+4.
+            const slotAssignments = [["redis-1", "redis-5"], ["redis-2", "redis-6"], ["redis-3", "redis-4"]].map(([m, r]) => ({ master: ref(m), replicas: [ref(r)] }));
+            const { outputs } = await runProgram({ image: "redis:7.2", hostPortBase: "7101", shards: "4", hosts: JSON.stringify(hosts) }, { placement, slotAssignments });
+            assert.deepEqual(outputs.placement, { ...placement, "redis-7": "h4", "redis-8": "h1" });
+        });
+
+        it("refuses to run when a host's engine does not answer, naming the host, before declaring anything", async () => {
+            const gone = [...hosts.slice(0, 2), { name: "h9", docker: `unix://${dir}/gone.sock`, address: "10.77.0.19" }];
+            await assert.rejects(runProgram({ image: "redis:7.2", hostPortBase: "7101", hosts: JSON.stringify(gone) }), (err: Error) => {
+                assert.match(err.message, /Cannot reach every Docker host, nothing was changed:\n - host "h9" \(unix:\/\/.*gone\.sock\) does not answer: connect ENOENT/);
+                assert.doesNotMatch(err.message, /"h1"|"h2"/);
+                return true;
+            });
+        });
     });
 });
-
