@@ -26,7 +26,8 @@ export async function oursConvergence(s: ClusterSettings, stack: string): Promis
     }
 }
 
-export async function oursStack(name: string, s: ClusterSettings): Promise<Stack> {
+/** `extra`: more config, e.g. the hosts of a spread cluster. */
+export async function oursStack(name: string, s: ClusterSettings, extra: Record<string, { value: string }> = {}): Promise<Stack> {
     const ws = await LocalWorkspace.create({ workDir: ROOT, envVars: { PULUMI_BACKEND_URL: `file://${ROOT}/.pulumi-state/bench`, PULUMI_NODEJS_TRANSPILE_ONLY: "true" } });
     fs.mkdirSync(path.join(ROOT, ".pulumi-state/bench"), { recursive: true });
     await ws.removeStack(name, { force: true }).catch(() => undefined);
@@ -38,6 +39,7 @@ export async function oursStack(name: string, s: ClusterSettings): Promise<Stack
         "redis-cluster:replicasPerShard": { value: String(s.replicasPerShard) },
         "redis-cluster:hostPortBase": { value: "0" },
         "redis-cluster:image": { value: IMAGE },
+        ...extra,
     });
     return stack;
 }

@@ -14,6 +14,7 @@ import { FAILOVER_TRIALS, IMAGE, OUT, RESHARD_KEYS, SCALES, TRIALS, docker, log,
 import { baselineColdUp } from "./baseline";
 import { failoverTrial, oursConvergence, oursStack, removeOursStack } from "./ours";
 import { reshardTrial } from "./reshard";
+import { hostsBench } from "./hosts";
 import { Series, chart, fmt, report, stats } from "./report";
 
 async function main(): Promise<void> {
@@ -75,6 +76,10 @@ async function main(): Promise<void> {
             ratio("reshard 3->4", ours, base);
             log(`reshard trial ${i + 1}: redis-cli ${fmt(base)} s, ours ${fmt(ours)} s`);
         }
+    }
+
+    if (process.env.BENCH_HOSTS !== "0") {
+        await hostsBench(add, ratio);
     }
 
     const result = {
