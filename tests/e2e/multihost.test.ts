@@ -1,5 +1,5 @@
-// One cluster over three Docker hosts (scripts/test-hosts.sh): placement checked from outside,
-// clients that know only the host addresses, a host lost and brought back.
+// Clusters over Docker hosts made on this machine (scripts/test-hosts.sh): placement checked from outside,
+// clients that know only the host addresses, a host lost and brought back, hosts added, a rotation rolled.
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as path from "path";
@@ -8,6 +8,8 @@ import { PROJECT_ROOT } from "../support/env";
 import { TestStack, createTestStack } from "../support/stack";
 import { clusterClient, countMissingKeys, eventually, withClusterClient, writeKeys } from "../support/redis";
 import { runStatus } from "../support/status";
+import { ContinuousWriter, WriterReport } from "../support/writer";
+import { DownSampler } from "../support/sampler";
 
 const PREFIX = "e2e-h";
 const KEYS = 10000;
@@ -30,9 +32,9 @@ interface LiveLine {
 }
 
 /** CLUSTER NODES from the node at `endpoint`, parsed here, independently of the project's parser. */
-async function clusterNodes(endpoint: string): Promise<LiveLine[]> {
+async function clusterNodes(endpoint: string, password?: string): Promise<LiveLine[]> {
     const [host, port] = endpoint.split(":");
-    const c = new Redis({ host, port: Number(port), lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const c = new Redis({ host, port: Number(port), password, lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
     c.on("error", () => undefined);
     try {
         await c.connect();
@@ -62,137 +64,213 @@ function assertAntiAffine(view: LiveLine[]) {
     }
 }
 
-describe("one cluster over three Docker hosts", function () {
+describe("Docker hosts made on this machine", function () {
     this.timeout(20 * 60 * 1000);
-    let t: TestStack;
-    let seeds: string[];
-
-    before(async () => {
+    before(() => {
         testHosts("down");
         testHosts("up", String(HOSTS.length));
-        t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.210.0.0/24", hostPortBase: "7101", hosts: JSON.stringify(HOSTS) });
     });
-    after(async () => {
-        try {
+    after(() => testHosts("down"));
+
+    describe("one cluster over three Docker hosts", function () {
+        let t: TestStack;
+        let seeds: string[];
+
+        before(async () => {
+            t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.210.0.0/24", hostPortBase: "7101", hosts: JSON.stringify(HOSTS) });
+        });
+        after(async () => {
             await t?.destroyAndRemove();
             for (const h of TEST_HOSTS) {
                 assert.deepEqual(lines(engine(h, "ps", "-a", "--format", "{{.Names}}")), [], `containers left on ${h.name}`);
                 assert.deepEqual(lines(engine(h, "volume", "ls", "-q")), [], `volumes left on ${h.name}`);
             }
-        } finally {
-            testHosts("down");
-        }
-    });
+        });
 
-    it("comes up with masters spread over the hosts and no shard's nodes on one host, checked on every host", async () => {
-        const result = await t.up();
-        assert.equal(result.outputs.clusterState.value, "ok");
-        const placement: Record<string, string> = result.outputs.placement.value;
-        assert.deepEqual(Object.values(placement).sort(), ["h1", "h1", "h2", "h2", "h3", "h3"]);
-        assertPlacedOnHosts(placement);
-        seeds = result.outputs.seedNodes.value;
-        assert.ok(seeds.every((s: string) => /^10\.77\.0\.1[1-3]:71\d\d$/.test(s)), `seed nodes are host endpoints: ${seeds}`);
-        const view = await clusterNodes(seeds[0]);
-        assert.equal(view.length, 6);
-        assert.ok(view.every((n) => hostByAddress.has(n.endpoint.split(":")[0])), "every node announces its host's address");
-        assert.equal(new Set(view.filter((n) => n.master).map((n) => n.host)).size, 3, "one master per host");
-        assertAntiAffine(view);
-        const nodes: { name: string; host: string; port: number }[] = result.outputs.nodes.value;
-        for (const n of nodes) assert.equal(n.host, placement[n.name]);
-        const shards: { master: { name: string; host: string; ip: string; port: number }; replicas: { name: string; host: string }[] }[] = result.outputs.slotAssignments.value;
-        for (const s of shards) {
-            for (const ref of [s.master, ...s.replicas]) assert.equal(ref.host, placement[ref.name], `${ref.name} in slotAssignments`);
-            assert.match(`${s.master.ip}:${s.master.port}`, /^10\.77\.0\.1[1-3]:71\d\d$/);
-        }
-    });
-
-    it("serves 10,000 keys to a cluster client that knows only the host addresses (no NAT map)", async () => {
-        const client = clusterClient(seeds);
-        try {
-            await writeKeys(client, KEYS, "mh");
-            assert.equal(await countMissingKeys(client, KEYS, "mh"), 0);
-        } finally {
-            client.disconnect();
-        }
-        // Every replica has everything its master acknowledged (what WAIT would confirm), before a host is lost.
-        await eventually("replicas to catch up", 30000, async () => {
-            for (const m of (await clusterNodes(seeds[0])).filter((n) => n.master && n.slots.length > 0)) {
-                const [host, port] = m.endpoint.split(":");
-                const c = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-                await c.connect();
-                const acked = Number(await c.call("WAIT", "1", "5000"));
-                c.disconnect();
-                if (acked < 1) return undefined;
+        it("comes up with masters spread over the hosts and no shard's nodes on one host, checked on every host", async () => {
+            const result = await t.up();
+            assert.equal(result.outputs.clusterState.value, "ok");
+            const placement: Record<string, string> = result.outputs.placement.value;
+            assert.deepEqual(Object.values(placement).sort(), ["h1", "h1", "h2", "h2", "h3", "h3"]);
+            assertPlacedOnHosts(placement);
+            seeds = result.outputs.seedNodes.value;
+            assert.ok(seeds.every((s: string) => /^10\.77\.0\.1[1-3]:71\d\d$/.test(s)), `seed nodes are host endpoints: ${seeds}`);
+            const view = await clusterNodes(seeds[0]);
+            assert.equal(view.length, 6);
+            assert.ok(view.every((n) => hostByAddress.has(n.endpoint.split(":")[0])), "every node announces its host's address");
+            assert.equal(new Set(view.filter((n) => n.master).map((n) => n.host)).size, 3, "one master per host");
+            assertAntiAffine(view);
+            const nodes: { name: string; host: string; port: number }[] = result.outputs.nodes.value;
+            for (const n of nodes) assert.equal(n.host, placement[n.name]);
+            const shards: { master: { name: string; host: string; ip: string; port: number }; replicas: { name: string; host: string }[] }[] = result.outputs.slotAssignments.value;
+            for (const s of shards) {
+                for (const ref of [s.master, ...s.replicas]) assert.equal(ref.host, placement[ref.name], `${ref.name} in slotAssignments`);
+                assert.match(`${s.master.ip}:${s.master.port}`, /^10\.77\.0\.1[1-3]:71\d\d$/);
             }
-            return true;
+        });
+
+        it("serves 10,000 keys to a cluster client that knows only the host addresses (no NAT map)", async () => {
+            const client = clusterClient(seeds);
+            try {
+                await writeKeys(client, KEYS, "mh");
+                assert.equal(await countMissingKeys(client, KEYS, "mh"), 0);
+            } finally {
+                client.disconnect();
+            }
+            // Every replica has everything its master acknowledged (what WAIT would confirm), before a host is lost.
+            await eventually("replicas to catch up", 30000, async () => {
+                for (const m of (await clusterNodes(seeds[0])).filter((n) => n.master && n.slots.length > 0)) {
+                    const [host, port] = m.endpoint.split(":");
+                    const c = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+                    await c.connect();
+                    const acked = Number(await c.call("WAIT", "1", "5000"));
+                    c.disconnect();
+                    if (acked < 1) return undefined;
+                }
+                return true;
+            });
+        });
+
+        it("keeps serving every slot and key when a host dies with all its containers", async () => {
+            testHosts("stop", "2");
+            const client = clusterClient(seeds.filter((s) => !s.startsWith("10.77.0.12:")));
+            try {
+                await eventually("every key readable with host h2 gone", 60000, async () => ((await countMissingKeys(client, KEYS, "mh")) === 0 ? true : undefined), 1000);
+            } finally {
+                client.disconnect();
+            }
+        });
+
+        it("stops preview and up while the host is gone, naming it, and changes nothing on the other hosts", async () => {
+            const running = () => [HOSTS[0], HOSTS[2]].map((h) => engine(h, "ps", "-q", "--no-trunc").split("\n").sort().join(","));
+            const before = running();
+            const refusal = /Cannot reach every Docker host, nothing was changed:\s+- host "h2" \(unix:\/\/\/run\/rch-2\.sock\) does not answer/;
+            await assert.rejects(t.stack.preview(), refusal);
+            await assert.rejects(t.up(), refusal);
+            assert.deepEqual(running(), before);
+        });
+
+        it("brings the host's nodes back as replicas with refresh and up; the next preview shows no changes", async () => {
+            testHosts("start", "2");
+            await t.stack.refresh();
+            const result = await t.up();
+            assert.equal(result.outputs.clusterState.value, "ok");
+            const view = await clusterNodes(seeds[0]);
+            assert.equal(view.length, 6);
+            assert.deepEqual(view.filter((n) => n.failed).map((n) => n.endpoint), [], "a node is still seen as failed");
+            assertAntiAffine(view);
+            assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "mh")), 0);
+            await t.stack.preview({ expectNoChanges: true });
+            // npm run status reaches every node at its host endpoint and names it.
+            const status = runStatus(t.name);
+            assert.equal(status.code, 0, status.output);
+            for (let i = 1; i <= 6; i++) assert.match(status.output, new RegExp(`${PREFIX}-${i}\\s+10\\.77\\.0\\.1[1-3]:710${i}`));
+        });
+
+        /** Changes the shape, then checks every key, the node count, and that no shard shares a host. */
+        async function reshapeAcrossHosts(config: Record<string, string>, nodes: number, hosts = HOSTS) {
+            await t.stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`redis-cluster:${k}`, { value: v }])));
+            const result = await t.up();
+            assert.equal(result.outputs.clusterState.value, "ok");
+            const view = await clusterNodes(seeds[0]);
+            assert.equal(view.length, nodes);
+            assertAntiAffine(view);
+            assertPlacedOnHosts(result.outputs.placement.value, hosts);
+            assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "mh")), 0);
+            await t.stack.preview({ expectNoChanges: true });
+        }
+
+        it("grows from 3 to 4 shards across the hosts, keeping every key and no shard on one host", async () => {
+            await reshapeAcrossHosts({ shards: "4" }, 8);
+        });
+
+        it("adds a second replica to every shard: each shard then has a node on every host", async () => {
+            await reshapeAcrossHosts({ replicasPerShard: "2" }, 12);
+        });
+
+        it("adds a fourth host: running nodes stay where they are, a new shard goes to the new host and two others", async () => {
+            testHosts("up", "4");
+            const before: Record<string, string> = (await t.stack.outputs()).placement.value;
+            await reshapeAcrossHosts({ hosts: JSON.stringify(TEST_HOSTS), shards: "5" }, 15, TEST_HOSTS);
+            const after: Record<string, string> = (await t.stack.outputs()).placement.value;
+            assert.deepEqual(Object.fromEntries(Object.keys(before).map((n) => [n, after[n]])), before, "a running node moved");
+            const added = Object.keys(after).filter((n) => !(n in before)).map((n) => after[n]);
+            assert.equal(added[0], "h4");
+            assert.equal(new Set(added).size, 3, `the new shard's nodes share a host: ${added}`);
         });
     });
 
-    it("keeps serving every slot and key when a host dies with all its containers", async () => {
-        testHosts("stop", "2");
-        const client = clusterClient(seeds.filter((s) => !s.startsWith("10.77.0.12:")));
-        try {
-            await eventually("every key readable with host h2 gone", 60000, async () => ((await countMissingKeys(client, KEYS, "mh")) === 0 ? true : undefined), 1000);
-        } finally {
-            client.disconnect();
-        }
-    });
+    describe("a new 4x2 cluster with a password over three Docker hosts, rolled by a password rotation", function () {
+        const prefix = "e2e-hr";
+        const OLD_PASSWORD = "e2e-H0sts-old-7pXw";
+        const NEW_PASSWORD = "e2e-H0sts-new-2mVd";
+        let t: TestStack;
+        let seeds: string[];
 
-    it("stops preview and up while the host is gone, naming it, and changes nothing on the other hosts", async () => {
-        const running = () => [HOSTS[0], HOSTS[2]].map((h) => engine(h, "ps", "-q", "--no-trunc").split("\n").sort().join(","));
-        const before = running();
-        const refusal = /Cannot reach every Docker host, nothing was changed:\s+- host "h2" \(unix:\/\/\/run\/rch-2\.sock\) does not answer/;
-        await assert.rejects(t.stack.preview(), refusal);
-        await assert.rejects(t.up(), refusal);
-        assert.deepEqual(running(), before);
-    });
+        before(async () => {
+            t = await createTestStack(prefix, { namePrefix: prefix, subnet: "10.214.0.0/24", hostPortBase: "7201", shards: "4", replicasPerShard: "2", hosts: JSON.stringify(HOSTS) }, { password: OLD_PASSWORD });
+        });
+        after(async () => {
+            await t?.destroyAndRemove();
+            for (const h of HOSTS) assert.deepEqual(lines(engine(h, "ps", "-a", "--format", "{{.Names}}")), [], `containers left on ${h.name}`);
+        });
 
-    it("brings the host's nodes back as replicas with refresh and up; the next preview shows no changes", async () => {
-        testHosts("start", "2");
-        await t.stack.refresh();
-        const result = await t.up();
-        assert.equal(result.outputs.clusterState.value, "ok");
-        const view = await clusterNodes(seeds[0]);
-        assert.equal(view.length, 6);
-        assert.deepEqual(view.filter((n) => n.failed).map((n) => n.endpoint), [], "a node is still seen as failed");
-        assertAntiAffine(view);
-        assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "mh")), 0);
-        await t.stack.preview({ expectNoChanges: true });
-        // npm run status reaches every node at its host endpoint and names it.
-        const status = runStatus(t.name);
-        assert.equal(status.code, 0, status.output);
-        for (let i = 1; i <= 6; i++) assert.match(status.output, new RegExp(`${PREFIX}-${i}\\s+10\\.77\\.0\\.1[1-3]:710${i}`));
-    });
+        it("comes up with every shard on all three hosts and four masters spread over them", async () => {
+            const result = await t.up();
+            assert.equal(result.outputs.clusterState.value, "ok");
+            const placement: Record<string, string> = result.outputs.placement.value;
+            assertPlacedOnHosts(placement);
+            seeds = result.outputs.seedNodes.value;
+            const view = await clusterNodes(seeds[0], OLD_PASSWORD);
+            assert.equal(view.length, 12);
+            assertAntiAffine(view);
+            const masters = view.filter((n) => n.master && n.slots.length > 0);
+            assert.equal(masters.length, 4);
+            const perHost = HOSTS.map((h) => masters.filter((m) => m.host === h.name).length).sort();
+            assert.deepEqual(perHost, [1, 1, 2], "masters spread evenly");
+            await withClusterClient(seeds, OLD_PASSWORD, (c) => writeKeys(c, KEYS, "hr"));
+        });
 
-    /** Changes the shape, then checks every key, the node count, and that no shard shares a host. */
-    async function reshapeAcrossHosts(config: Record<string, string>, nodes: number, hosts = HOSTS) {
-        await t.stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`redis-cluster:${k}`, { value: v }])));
-        const result = await t.up();
-        assert.equal(result.outputs.clusterState.value, "ok");
-        const view = await clusterNodes(seeds[0]);
-        assert.equal(view.length, nodes);
-        assertAntiAffine(view);
-        assertPlacedOnHosts(result.outputs.placement.value, hosts);
-        assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "mh")), 0);
-        await t.stack.preview({ expectNoChanges: true });
-    }
-
-    it("grows from 3 to 4 shards across the hosts, keeping every key and no shard on one host", async () => {
-        await reshapeAcrossHosts({ shards: "4" }, 8);
-    });
-
-    it("adds a second replica to every shard: each shard then has a node on every host", async () => {
-        await reshapeAcrossHosts({ replicasPerShard: "2" }, 12);
-    });
-
-    it("adds a fourth host: running nodes stay where they are, a new shard goes to the new host and two others", async () => {
-        testHosts("up", "4");
-        const before: Record<string, string> = (await t.stack.outputs()).placement.value;
-        await reshapeAcrossHosts({ hosts: JSON.stringify(TEST_HOSTS), shards: "5" }, 15, TEST_HOSTS);
-        const after: Record<string, string> = (await t.stack.outputs()).placement.value;
-        assert.deepEqual(Object.fromEntries(Object.keys(before).map((n) => [n, after[n]])), before, "a running node moved");
-        const added = Object.keys(after).filter((n) => !(n in before)).map((n) => after[n]);
-        assert.equal(added[0], "h4");
-        assert.equal(new Set(added).size, 3, `the new shard's nodes share a host: ${added}`);
+        it("rotates the password node by node across the hosts while a client writes: no shard down, no write lost", async () => {
+            await t.stack.setConfig("redis-cluster:password", { value: NEW_PASSWORD, secret: true });
+            const endpoints = Object.fromEntries(seeds.map((s, i) => [`${prefix}-${i + 1}`, s]));
+            const before = HOSTS.flatMap((h) => lines(engine(h, "ps", "-q", "--no-trunc")));
+            const client = clusterClient(seeds, OLD_PASSWORD);
+            const writer = new ContinuousWriter(client, "rotate").start();
+            let report: WriterReport;
+            const sampler = new DownSampler(endpoints).start();
+            try {
+                const result = await t.up();
+                assert.equal(result.outputs.clusterState.value, "ok");
+            } finally {
+                report = await writer.stop();
+                client.disconnect();
+            }
+            const down = await sampler.stop();
+            assert.ok(down.mostDown.length <= 1, `nodes down together: ${down.mostDown}`);
+            const after = HOSTS.flatMap((h) => lines(engine(h, "ps", "-q", "--no-trunc")));
+            assert.equal(after.length, 12);
+            assert.deepEqual(after.filter((id) => before.includes(id)), [], "a container was not recreated");
+            assert.ok(report.acknowledged > 0, JSON.stringify(report));
+            await withClusterClient(seeds, NEW_PASSWORD, async (reader) => {
+                assert.deepEqual(await writer.lost(reader), [], "acknowledged writes lost");
+                assert.equal(await countMissingKeys(reader, KEYS, "hr"), 0);
+            });
+            for (const s of seeds) {
+                const [host, port] = s.split(":");
+                // No ready check: its INFO would be refused before AUTH.
+                const c = new Redis({ host, port: Number(port), lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+                c.on("error", () => undefined);
+                try {
+                    await c.connect();
+                    await assert.rejects(c.call("AUTH", OLD_PASSWORD), /WRONGPASS/, `${s} still takes the old password`);
+                    assert.equal(await c.call("AUTH", NEW_PASSWORD), "OK");
+                } finally {
+                    c.disconnect();
+                }
+            }
+            assertAntiAffine(await clusterNodes(seeds[0], NEW_PASSWORD));
+            await t.stack.preview({ expectNoChanges: true });
+        });
     });
 });
