@@ -5,11 +5,11 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { RolloutGate } from "./providers/gate";
-import { ChangeGuard } from "./providers/guard";
+import { RolloutGate } from "./resources/rolloutGate";
+import { ChangeGuard } from "./resources/changeGuard";
 import { containerDefinition, containerRevision } from "./containerSpec";
 import { NodeRevision } from "./planning/handover";
-import { ClusterBootstrap } from "./providers/bootstrap";
+import { ClusterBootstrap } from "./resources/clusterBootstrap";
 import { NodeRef, ShardView } from "./planning/topology";
 import { clusterLabels } from "./labels";
 import { RedisNode } from "./node";

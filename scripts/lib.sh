@@ -30,8 +30,6 @@ pulumi_env() {
   export PULUMI_SKIP_UPDATE_CHECK=true
   export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
   export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
-  # `npm test` type-checks with tsc; skipping ts-node's own check saves ~5 s per Pulumi run.
-  export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY-true}"
   mkdir -p "$PROJECT_ROOT/.pulumi-state"
 }
 

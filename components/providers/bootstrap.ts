@@ -1,6 +1,6 @@
 /**
- * ClusterBootstrap: a Pulumi dynamic resource that turns running Redis
- * containers into a Redis Cluster and reports its live slot map.
+ * The ClusterBootstrap's provider (resources/clusterBootstrap.ts declares the resource): turns
+ * running Redis containers into a Redis Cluster and reports its live slot map.
  *
  * Its inputs are the plan (addresses, shards, slots); its outputs add what
  * the cluster really looks like. Diffs compare inputs only, so a failover
@@ -14,17 +14,6 @@ export interface PlannedShard {
     master: string;
     replicas: string[];
     slots: string[];
-}
-
-export interface ClusterBootstrapArgs {
-    clusterName: pulumi.Input<string>;
-    plannedNodes: pulumi.Input<NodeAddress[]>;
-    plannedShards: pulumi.Input<PlannedShard[]>;
-    replicasPerShard: pulumi.Input<number>;
-    nodeTimeoutMs: pulumi.Input<number>;
-    password?: pulumi.Input<string>;
-    /** The nodes' container ids: a replaced container makes the next update re-attach it. */
-    containerIds: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** The inputs as the provider receives them (plain values). */
@@ -96,20 +85,3 @@ export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
         // Nothing to undo: the cluster lives in the containers and volumes, which Pulumi deletes itself.
     },
 };
-
-export class ClusterBootstrap extends pulumi.dynamic.Resource {
-    declare readonly clusterState: pulumi.Output<string>;
-    declare readonly shards: pulumi.Output<ShardView[]>;
-    declare readonly nodes: pulumi.Output<ClusterReport["nodes"]>;
-
-    constructor(name: string, args: ClusterBootstrapArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            bootstrapProvider,
-            name,
-            { ...args, clusterState: undefined, shards: undefined, nodes: undefined },
-            { ...opts, additionalSecretOutputs: ["password"] },
-            "redis-cluster",
-            "ClusterBootstrap",
-        );
-    }
-}

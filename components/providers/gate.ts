@@ -1,29 +1,13 @@
 /**
- * RolloutGate: a Pulumi dynamic resource placed before each node's
- * container. When a change recreates containers (image, redis.conf,
- * password), Pulumi updates the gate first and recreates the container only
- * after the gate has failed the node over if it is a master. Gates form a
- * chain: each hands the next a record of the node it let restart, and the
- * next waits until that node is back and synced. One node at a time.
- *
- * The chain runs through the gates, not the containers, so a new cluster's
+ * The RolloutGate's provider (resources/rolloutGate.ts declares the resource). On an update it makes
+ * way for its node's restart: waits for the node the previous gate let restart, then fails the node
+ * over if it is a master. The chain runs through the gates, not the containers, so a new cluster's
  * containers are still created side by side.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { NodeAddress } from "../engine/pool";
 import { makeWayForRestart } from "../engine/restart";
 import { NO_RESTART, NodeRevision, RestartRecord, restartingMembers } from "../planning/handover";
-
-export interface RolloutGateArgs {
-    clusterName: pulumi.Input<string>;
-    /** The node this gate guards, with the fingerprint of its container definition. */
-    node: pulumi.Input<NodeRevision>;
-    /** Every planned node, to find the replicas that take over. */
-    nodes: pulumi.Input<NodeAddress[]>;
-    /** The previous gate's `restart`: the node to wait for before this one may go. */
-    previous?: pulumi.Input<RestartRecord | undefined>;
-    password?: pulumi.Input<string>;
-}
 
 interface Inputs {
     clusterName: string;
@@ -79,11 +63,3 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
         // Holds nothing: it only orders and prepares restarts.
     },
 };
-
-export class RolloutGate extends pulumi.dynamic.Resource {
-    declare readonly restart: pulumi.Output<RestartRecord>;
-
-    constructor(name: string, args: RolloutGateArgs, opts?: pulumi.CustomResourceOptions) {
-        super(rolloutGateProvider, name, { ...args, restart: undefined }, { ...opts, additionalSecretOutputs: ["password"] }, "redis-cluster", "RolloutGate");
-    }
-}

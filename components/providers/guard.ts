@@ -1,18 +1,9 @@
 /**
- * ChangeGuard: a Pulumi dynamic resource that refuses, at preview and at up,
- * a config change that would lose the cluster's data or take every node down
- * at once. It holds the deployed identity (names, network, addresses, image);
- * every other resource of the stack depends on it, so a refused change stops
- * the run before anything is touched, also under `pulumi up --skip-preview`.
+ * The ChangeGuard's provider (resources/changeGuard.ts declares the resource): refuses, at preview
+ * and at up, a config change that would lose the cluster's data or take every node down at once.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterIdentity, refusedChanges } from "../planning/safety";
-
-export interface ChangeGuardArgs {
-    identity: pulumi.Input<ClusterIdentity>;
-    allowFullRestart: pulumi.Input<boolean>;
-    allowDowngrade: pulumi.Input<boolean>;
-}
 
 interface Inputs {
     identity: ClusterIdentity;
@@ -41,9 +32,3 @@ export const changeGuardProvider: pulumi.dynamic.ResourceProvider = {
         return { outs: news };
     },
 };
-
-export class ChangeGuard extends pulumi.dynamic.Resource {
-    constructor(name: string, args: ChangeGuardArgs, opts?: pulumi.CustomResourceOptions) {
-        super(changeGuardProvider, name, args, opts, "redis-cluster", "ChangeGuard");
-    }
-}

@@ -17,7 +17,8 @@ export function pulumiEnv(): Record<string, string> {
         PULUMI_CONFIG_PASSPHRASE: "",
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        // `npm test` type-checks with tsc first; ts-node need not check again on every run.
+        // The program runs compiled (program.js); only the previous release in the upgrade test runs
+        // TypeScript through ts-node, and `npm test` has type-checked everything already.
         PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     };
 }

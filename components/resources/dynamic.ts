@@ -1,0 +1,32 @@
+/**
+ * The base of the stack's dynamic resources. Pulumi's own dynamic.Resource serializes the provider
+ * object with everything it reaches (the whole engine, tens of kilobytes) into every resource's
+ * state, loading the TypeScript compiler to do it on every run. Here the serialized provider is one
+ * line that loads the provider from the project's compiled code when the provider process runs it.
+ *
+ * That line runs in Pulumi's dynamic provider process (cwd: the project directory), for resources
+ * created by this code. State written before it still carries the serialized engine of its day:
+ * Pulumi uses that for refresh and delete, and the new line for diff and update.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The provider's module source: a handler that loads `exportName` of `modulePath` (from the project root, no extension). */
+export function providerSource(modulePath: string, exportName: string): string {
+    return [
+        `exports.handler = () => {`,
+        `    const path = require("path");`,
+        // The project root: the provider process runs there; else the one whose node_modules holds @pulumi/pulumi.
+        `    const fs = require("fs");`,
+        `    const root = fs.existsSync(path.join(process.cwd(), "scripts", "compiled.js")) ? process.cwd() : path.resolve(require.resolve("@pulumi/pulumi/package.json"), "../../../..");`,
+        `    return require(path.join(root, "scripts", "compiled.js")).load(${JSON.stringify(modulePath)})[${JSON.stringify(exportName)}];`,
+        `};`,
+        ``,
+    ].join("\n");
+}
+
+export abstract class LoadedDynamicResource extends pulumi.CustomResource {
+    /** `type`: the resource type in this project's dynamic module, e.g. "RolloutGate". */
+    protected constructor(type: string, provider: { module: string; export: string }, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+        super(`pulumi-nodejs:dynamic/redis-cluster:${type}`, name, { ...props, __provider: providerSource(provider.module, provider.export) }, opts);
+    }
+}

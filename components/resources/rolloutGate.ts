@@ -1,0 +1,30 @@
+/**
+ * RolloutGate: a dynamic resource placed before each node's container (providers/gate.ts does the
+ * work). When a change recreates containers, Pulumi updates the gate first and recreates the
+ * container only after the gate has failed the node over if it is a master. Gates form a chain:
+ * each hands the next a record of the node it let restart, and the next waits until that node is
+ * back and synced. One node at a time.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { NodeAddress } from "../engine/pool";
+import { NodeRevision, RestartRecord } from "../planning/handover";
+import { LoadedDynamicResource } from "./dynamic";
+
+export interface RolloutGateArgs {
+    clusterName: pulumi.Input<string>;
+    /** The node this gate guards, with the fingerprint of its container definition. */
+    node: pulumi.Input<NodeRevision>;
+    /** Every planned node, to find the replicas that take over. */
+    nodes: pulumi.Input<NodeAddress[]>;
+    /** The previous gate's `restart`: the node to wait for before this one may go. */
+    previous?: pulumi.Input<RestartRecord | undefined>;
+    password?: pulumi.Input<string>;
+}
+
+export class RolloutGate extends LoadedDynamicResource {
+    declare readonly restart: pulumi.Output<RestartRecord>;
+
+    constructor(name: string, args: RolloutGateArgs, opts?: pulumi.CustomResourceOptions) {
+        super("RolloutGate", { module: "components/providers/gate", export: "rolloutGateProvider" }, name, { ...args, restart: undefined }, { ...opts, additionalSecretOutputs: ["password"] });
+    }
+}
