@@ -28,8 +28,11 @@ export function startBaselineContainers(s: ClusterSettings, stack: string): { no
     return { nodes: plan.nodes, confDir };
 }
 
-/** network create, docker run per node, redis-cli --cluster create, wait until healthy. */
-export async function baselineColdUp(s: ClusterSettings, stack: string): Promise<{ total: number; convergence: number }> {
+/**
+ * network create, docker run per node, redis-cli --cluster create, wait until healthy; then the
+ * seed's teardown, timed too: `docker rm -f` of every node and `docker network rm`.
+ */
+export async function baselineColdUp(s: ClusterSettings, stack: string): Promise<{ total: number; convergence: number; down: number }> {
     const t0 = Date.now();
     const { nodes, confDir } = startBaselineContainers(s, stack);
     try {
@@ -37,7 +40,11 @@ export async function baselineColdUp(s: ClusterSettings, stack: string): Promise
         const t1 = Date.now();
         docker("exec", nodes[0].name, "redis-cli", "--cluster", "create", ...nodes.map((n) => `${n.ip}:6379`), "--cluster-replicas", String(s.replicasPerShard), "--cluster-yes");
         await waitHealthy(nodes);
-        return { total: seconds(t0), convergence: seconds(t1) };
+        const up = { total: seconds(t0), convergence: seconds(t1) };
+        const t2 = Date.now();
+        docker("rm", "-f", ...nodes.map((n) => n.name));
+        docker("network", "rm", planCluster(s).networkName);
+        return { ...up, down: seconds(t2) };
     } finally {
         removeStackObjects(stack);
         fs.rmSync(confDir, { recursive: true, force: true });

@@ -10,12 +10,19 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { labelledTestStacks, removeStackObjects } from "../tests/support/docker";
+import { ClusterSettings } from "../components/planning/settings";
 import { FAILOVER_TRIALS, IMAGE, OUT, RESHARD_KEYS, SCALES, TRIALS, docker, log, settingsFor, timed } from "./common";
 import { baselineColdUp } from "./baseline";
 import { failoverTrial, oursConvergence, oursStack, removeOursStack } from "./ours";
 import { reshardTrial } from "./reshard";
 import { hostsBench } from "./hosts";
 import { Series, chart, fmt, report, stats } from "./report";
+import { Phase, breakdown, emptyProgram, oursCli } from "./cli";
+
+/** The stack's config for the CLI (redis-cluster keys without the namespace). */
+function cliConfig(s: ClusterSettings): Record<string, string> {
+    return { namePrefix: s.namePrefix, subnet: s.subnet, shards: String(s.shards), replicasPerShard: String(s.replicasPerShard), hostPortBase: "0", image: IMAGE };
+}
 
 async function main(): Promise<void> {
     for (const leftover of labelledTestStacks("bench-")) removeStackObjects(leftover);
@@ -27,30 +34,42 @@ async function main(): Promise<void> {
     const base3 = settingsFor("bench-base", "10.210.0.0/24", 3, 1);
     const ours3 = settingsFor("bench-ours", "10.211.0.0/24", 3, 1);
 
-    log(`image ${IMAGE}; ${TRIALS} trials of 3x1 cold up, each ours next to the baseline`);
-    for (let i = 0; i < TRIALS; i++) {
-        const b = await baselineColdUp(base3, "bench-base");
-        add("baseline cold up 3x1", b.total);
-        add("baseline convergence 3x1 (redis-cli create + wait)", b.convergence);
-        const stack = await oursStack("bench-ours", ours3);
-        let up = NaN;
-        try {
-            up = add("ours cold up 3x1", await timed(() => stack.up()));
-            ratio("cold up 3x1", up, b.total);
-            add("ours no-op up 3x1", await timed(() => stack.up()));
-            add("ours preview 3x1", await timed(() => stack.preview()));
-            if (i === 0) {
-                log(`failover: ${FAILOVER_TRIALS} trials, nodeTimeoutMs ${ours3.nodeTimeoutMs}`);
-                for (let f = 0; f < FAILOVER_TRIALS; f++) add("ours failover to key readable 3x1", await failoverTrial(ours3, f));
+    log(`image ${IMAGE}; ${TRIALS} trials of 3x1 through the pulumi CLI, each next to the baseline; each preview next to an empty program's`);
+    const floor = emptyProgram();
+    let phases: Phase[] = [];
+    try {
+        for (let i = 0; i < TRIALS; i++) {
+            const b = await baselineColdUp(base3, "bench-base");
+            add("baseline cold up 3x1", b.total);
+            add("baseline convergence 3x1 (redis-cli create + wait)", b.convergence);
+            add("baseline teardown 3x1 (docker rm -f, network rm)", b.down);
+            const stack = oursCli("bench-ours", cliConfig(ours3));
+            let up = NaN;
+            try {
+                up = add("ours cold up 3x1 (pulumi up --yes)", stack.time("up", "--yes"));
+                ratio("cold up 3x1", up, b.total);
+                const empty = add("floor: pulumi preview of an empty program", floor.time("preview"));
+                const preview = add("ours pulumi preview 3x1, unchanged", stack.time("preview"));
+                ratio("pulumi preview 3x1 / empty program", preview, empty);
+                add("ours no-op up 3x1 (pulumi up --yes)", stack.time("up", "--yes"));
+                if (i === 0) {
+                    // One more no-op up with the engine's log on, read for where the time goes.
+                    phases = breakdown(stack.stderr("up", "--yes", "--logtostderr", "-v=7"));
+                    log(`failover: ${FAILOVER_TRIALS} trials, nodeTimeoutMs ${ours3.nodeTimeoutMs}`);
+                    for (let f = 0; f < FAILOVER_TRIALS; f++) add("ours failover to key readable 3x1", await failoverTrial(ours3, f));
+                }
+                const destroy = add("ours destroy 3x1 (pulumi destroy --yes)", stack.time("destroy", "--yes"));
+                ratio("destroy 3x1 / baseline teardown", destroy, b.down);
+            } finally {
+                removeStackObjects("bench-ours");
+                stack.remove();
             }
-            add("ours destroy 3x1", await timed(() => stack.destroy()));
-        } finally {
-            removeStackObjects("bench-ours");
-            await removeOursStack(stack);
+            const conv = add("ours convergence 3x1 (bootstrap code)", await oursConvergence(settingsFor("bench-conv", "10.212.0.0/24", 3, 1), "bench-conv"));
+            ratio("convergence 3x1", conv, b.convergence);
+            log(`trial ${i + 1}: baseline ${fmt(b.total)} s, ours ${fmt(up)} s; convergence ${fmt(b.convergence)} vs ${fmt(conv)} s`);
         }
-        const conv = add("ours convergence 3x1 (bootstrap code)", await oursConvergence(settingsFor("bench-conv", "10.212.0.0/24", 3, 1), "bench-conv"));
-        ratio("convergence 3x1", conv, b.convergence);
-        log(`trial ${i + 1}: baseline ${fmt(b.total)} s, ours ${fmt(up)} s; convergence ${fmt(b.convergence)} vs ${fmt(conv)} s`);
+    } finally {
+        floor.remove();
     }
 
     for (const [shards, replicas] of SCALES) {
@@ -87,6 +106,7 @@ async function main(): Promise<void> {
         machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), docker: docker("version", "--format", "{{.Server.Version}}"), image: IMAGE },
         series: Object.values(series).map((s) => ({ ...s, ...stats(s.values) })),
         ratios: Object.entries(ratios).map(([name, v]) => ({ name, values: v, ...stats(v) })),
+        noopUpBreakdown: phases,
     };
     fs.writeFileSync(path.join(OUT, "results.json"), JSON.stringify(result, null, 2) + "\n");
     fs.writeFileSync(path.join(OUT, "chart.svg"), chart(result.series.filter((s) => s.name.includes("cold up"))));

@@ -84,6 +84,10 @@ export class RedisCluster extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // Waiting for the guard matters only where something changes. A preview changes nothing and fails
+        // on the guard's refusal all the same, without waiting for the guard's provider process to start.
+        const guarded: pulumi.Resource[] = pulumi.runtime.isDryRun() ? [] : [this.guard];
+
         // One engine, or one per host with its own provider: every resource of a node goes to its host.
         this.engines = (plan.hosts ?? [undefined]).map((host) => {
             const suffix = host === undefined ? "" : `-${host.name}`;
@@ -97,10 +101,10 @@ export class RedisCluster extends pulumi.ComponentResource {
                     labels,
                 },
                 // Labels name the stack; a stack rename must not replace the network under running nodes.
-                { parent: this, provider, deleteBeforeReplace: true, dependsOn: [this.guard], ignoreChanges: ["labels"] },
+                { parent: this, provider, deleteBeforeReplace: true, dependsOn: guarded, ignoreChanges: ["labels"] },
             );
             // Uses the local image when present and never deletes it: other stacks may run it too.
-            const image = new docker.RemoteImage(`${name}-image${suffix}`, { name: settings.image, keepLocally: true }, { parent: this, provider, dependsOn: [this.guard] });
+            const image = new docker.RemoteImage(`${name}-image${suffix}`, { name: settings.image, keepLocally: true }, { parent: this, provider, dependsOn: guarded });
             return { host, provider, network, image };
         });
         const engineOf = (node: NodePlan) => this.engines.find((e) => e.host?.name === node.host?.name)!;
@@ -139,15 +143,15 @@ export class RedisCluster extends pulumi.ComponentResource {
                     previous: previous?.restart,
                     password,
                 },
-                { parent: this, dependsOn: [this.guard] },
+                { parent: this, dependsOn: guarded },
             );
             nodesByName.set(
                 node.name,
                 new RedisNode(
                     node.name,
-                    { volumeName: node.volumeName, labels, definition, provider: engine.provider, guard: this.guard, after: [engine.image, gate] },
+                    { volumeName: node.volumeName, labels, definition, provider: engine.provider, guarded, after: [engine.image, gate] },
                     // Not even registered before the guard passed: a refused run leaves nothing in state.
-                    { parent: this, dependsOn: [this.guard] },
+                    { parent: this, dependsOn: guarded },
                 ),
             );
             previous = gate;

@@ -11,8 +11,8 @@ export interface RedisNodeArgs {
     definition: ContainerDefinition;
     /** The node's host's docker provider; undefined: the default (local) engine. */
     provider?: docker.Provider;
-    /** The change guard: nothing of the node is touched before it passed. */
-    guard: pulumi.Resource;
+    /** The change guard (none in a preview): nothing of the node is touched before it passed. */
+    guarded: pulumi.Resource[];
     /** Resources the container waits for: the image and the node's rollout gate. */
     after: pulumi.Resource[];
 }
@@ -30,7 +30,7 @@ export class RedisNode extends pulumi.ComponentResource {
             `${name}-data`,
             { name: args.volumeName, labels: args.labels },
             // Not behind the gate: volumes are never recreated, and a destroy may then remove them side by side.
-            { parent: this, provider: args.provider, dependsOn: [args.guard], ignoreChanges: ["labels"] },
+            { parent: this, provider: args.provider, dependsOn: args.guarded, ignoreChanges: ["labels"] },
         );
 
         const { recreating, inPlace } = args.definition;
@@ -40,7 +40,7 @@ export class RedisNode extends pulumi.ComponentResource {
             {
                 parent: this,
                 provider: args.provider,
-                dependsOn: [args.guard, ...args.after, this.volume],
+                dependsOn: [...args.guarded, ...args.after, this.volume],
                 // Fixed name, address and host port: the old container must go before its successor starts.
                 deleteBeforeReplace: true,
                 // Docker ignores healthcheck edits on an existing container.

@@ -27,6 +27,8 @@ export function providerSource(modulePath: string, exportName: string): string {
 export abstract class LoadedDynamicResource extends pulumi.CustomResource {
     /** `type`: the resource type in this project's dynamic module, e.g. "RolloutGate". */
     protected constructor(type: string, provider: { module: string; export: string }, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-        super(`pulumi-nodejs:dynamic/redis-cluster:${type}`, name, { ...props, __provider: providerSource(provider.module, provider.export) }, opts);
+        // Deleting one has nothing to do (the cluster dies with its containers): Pulumi then drops it from
+        // the state without starting the provider process, which a destroy would otherwise wait for.
+        super(`pulumi-nodejs:dynamic/redis-cluster:${type}`, name, { ...props, __provider: providerSource(provider.module, provider.export) }, { ...opts, retainOnDelete: true });
     }
 }
