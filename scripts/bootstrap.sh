@@ -93,26 +93,33 @@ step_pulumi() {
 }
 
 step_docker_plugin() {
-  local version
+  local version binary installed ours
   version="$(docker_plugin_version)"
-  if PATH="$TOOL_BIN:$PATH" pulumi plugin ls 2>/dev/null | awk '$1 == "docker" && $2 == "resource" {print $3}' | grep -qx "$version"; then
+  # Named by its build inputs: a change under tools/docker-provider builds and installs it again.
+  binary="$REDIS_CLUSTER_CACHE/plugins/pulumi-resource-docker-v$version-$(docker_plugin_build_id)"
+  installed="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-docker-v$version/pulumi-resource-docker"
+  if [ -x "$binary" ] && cmp -s "$binary" "$installed"; then
+    note "docker resource plugin ok ($version, built here)"
+    return
+  fi
+  [ "$(readlink -f "$(command -v pulumi)")" = "$(readlink -f "$TOOL_BIN/pulumi")" ] && ours=1 || ours=0
+  # With Pulumi's own CLI on a connected machine, the released plugin is installed or one download away.
+  if [ "$ours" = 0 ] && PATH="$TOOL_BIN:$PATH" pulumi plugin ls 2>/dev/null | awk '$1 == "docker" && $2 == "resource" {print $3}' | grep -qx "$version"; then
     note "docker resource plugin ok ($version)"
     return
   fi
-  # With Pulumi's own CLI on a connected machine, the released plugin is one download away.
-  if [ "$(readlink -f "$(command -v pulumi)")" != "$(readlink -f "$TOOL_BIN/pulumi")" ] \
+  if [ "$ours" = 0 ] \
      && PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION= timeout 120 pulumi plugin install resource docker "$version" >/dev/null 2>&1; then
     note "docker resource plugin ok ($version, downloaded)"
     return
   fi
-  local binary="$REDIS_CLUSTER_CACHE/plugins/pulumi-resource-docker-v$version"
   if [ ! -x "$binary" ]; then
     say "Building the docker resource plugin $version from the Go module proxy (fresh machine: about 19 minutes on 2 cores)"
     bash tools/docker-provider/build.sh "$binary" "$version" \
       || die "building the docker resource plugin failed (see above); check that the Go module proxy is reachable."
   fi
   say "Installing the docker resource plugin $version"
-  PATH="$TOOL_BIN:$PATH" pulumi plugin install resource docker "$version" --file "$binary" >/dev/null \
+  PATH="$TOOL_BIN:$PATH" pulumi plugin install resource docker "$version" --file "$binary" --reinstall >/dev/null \
     || die "pulumi could not install $binary as the docker plugin $version."
   note "docker resource plugin ok ($version)"
 }

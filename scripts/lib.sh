@@ -21,6 +21,13 @@ docker_plugin_version() {
   node -e 'console.log(require(process.argv[1]).pulumi.version)' "$PROJECT_ROOT/node_modules/@pulumi/docker/package.json"
 }
 
+# What the docker plugin we build is built from (tools/docker-provider), as a short hash.
+docker_plugin_build_id() {
+  (cd "$PROJECT_ROOT/tools/docker-provider" \
+    && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.sh' -o -name '*.json' \) -not -path './.build/*' -print0 \
+    | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+}
+
 # Environment every Pulumi command of this project runs with: our tools first
 # on PATH, no update checks, no plugin downloads. The state backend is the one
 # Pulumi.yaml names (.pulumi-state/) unless PULUMI_BACKEND_URL says otherwise.

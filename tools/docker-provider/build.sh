@@ -6,7 +6,9 @@
 # 1. builds pulumi-tfgen-docker and runs it to generate the Pulumi package
 #    schema and bridge metadata (into a temporary directory);
 # 2. builds pulumi-resource-docker with both files embedded (go build -overlay
-#    maps them in; nothing generated is written to the source tree);
+#    maps them in; nothing generated is written to the source tree), and the
+#    upstream's fixed 2 s waits for networks and volumes shortened (a patched
+#    copy of the upstream module, swapped in by a temporary go.work);
 # 3. checks that the binary reports VERSION.
 #
 # Set DOCKER_PROVIDER_SCHEMA_OUT=FILE to also keep a copy of the schema.
@@ -77,6 +79,32 @@ if [[ -n ${DOCKER_PROVIDER_SCHEMA_OUT:-} ]]; then
 fi
 echo "    schema.json: $(wc -c <"$work/gen/schema.json") bytes, sha256 $(sha256sum <"$work/gen/schema.json" | cut -c1-16)"
 
+step "Shortening the upstream's fixed waits (a patched copy of the upstream module)"
+# The upstream sleeps 2 s before it first looks at a network it created, and before it first tries to
+# remove a network or a volume: 2 s on every cold up and 4 s on every destroy, doing nothing. The
+# waits that follow (retries while a network still has endpoints or a volume is in use) stay as they are.
+# Go may not overlay files in the module cache, so the module is copied, patched, and swapped in for
+# this one build by a temporary go.work (go.mod and go.sum are untouched).
+patched=$work/upstream
+cp -r "$upstream_dir" "$patched"
+chmod -R u+w "$patched"
+shorten_waits() { # FILE: rewrites its `...RefreshDelay = 2 * time.Second` constants to 100 ms
+  local file=$patched/internal/provider/$1 count
+  sed -E -i 's/^([[:space:]]*[a-zA-Z]+RefreshDelay[[:space:]]*=[[:space:]]*)2 \* time\.Second/\1100 * time.Millisecond/' "$file"
+  count=$(grep -cE 'RefreshDelay[[:space:]]*=[[:space:]]*100 \* time\.Millisecond' "$file" || true)
+  [[ $count -ge 1 ]] || die "no fixed wait found to shorten in $1: the upstream changed; update build.sh."
+  echo "    $1: $count wait(s) of 2 s -> 100 ms"
+}
+shorten_waits resource_docker_network_funcs.go
+shorten_waits resource_docker_volume.go
+cat >"$work/go.work" <<EOF
+go $(go list -m -f '{{.GoVersion}}')
+
+use $here
+
+replace $upstream_module => $patched
+EOF
+
 step "Building pulumi-resource-docker $version"
 embed_dir=$here/cmd/pulumi-resource-docker/generated
 cat >"$work/overlay.json" <<EOF
@@ -86,7 +114,7 @@ cat >"$work/overlay.json" <<EOF
 }}
 EOF
 mkdir -p "$(dirname "$output")"
-go_build "$work/pulumi-resource-docker" ./cmd/pulumi-resource-docker -overlay "$work/overlay.json" ||
+GOWORK="$work/go.work" go_build "$work/pulumi-resource-docker" ./cmd/pulumi-resource-docker -overlay "$work/overlay.json" ||
   die "building pulumi-resource-docker failed (see the go output above)."
 
 step "Checking the reported version"
