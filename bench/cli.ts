@@ -3,7 +3,7 @@
  * the project's scripts (only where the state is, its passphrase, and the toolchain on PATH). Also
  * the floor every command pays: `pulumi preview` of an empty JavaScript program on the same engine.
  */
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -39,8 +39,9 @@ function cliIn(dir: string, backend: string, stack: string): Cli {
             return seconds(t0);
         },
         stderr(...args: string[]) {
-            const out = execFileSync("pulumi", [...args, "--stack", stack], { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 512 * 1024 * 1024 });
-            return out ?? "";
+            const run = spawnSync("pulumi", [...args, "--stack", stack], { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 512 * 1024 * 1024 });
+            if (run.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed:\n${run.stderr.slice(-4000)}`);
+            return run.stderr;
         },
     };
 }
@@ -117,8 +118,9 @@ export interface Phase {
 /**
  * Where a `pulumi up` spends its time, from the engine's log of that run. Each pass (the preview,
  * then the update) runs the program once: program start, program loaded (first component
- * registered), the change guard answered (its dynamic provider process started), every resource
- * registered, program done; the rest is the CLI before and after.
+ * registered), the change guard checked (its dynamic provider process started), every resource
+ * registered, program done; the rest is the CLI before and after. Phases follow each other in time;
+ * in the preview the other resources do not wait for the guard, so part of them overlaps it.
  */
 export function breakdown(log: string): Phase[] {
     const lines = parseLog(log);
@@ -138,8 +140,8 @@ export function breakdown(log: string): Phase[] {
         if (start === undefined || done === undefined) continue;
         add(`${pass}: CLI before the program (state, config, plugins)`, start);
         add(`${pass}: node and the Pulumi SDK start, program loads`, first(/RegisterResource received: t=redis-cluster:index:RedisCluster/, start));
-        add(`${pass}: change guard answers (dynamic provider process starts)`, first(/RegisterResource received: t=docker:/, start));
-        add(`${pass}: every other resource registered and diffed`, last(/RegisterResource received/, done));
+        add(`${pass}: change guard checked (the dynamic provider process starts first)`, first(/(Planner decided|applying step).*dynamic\/redis-cluster:ChangeGuard/, start));
+        add(`${pass}: the other resources registered and diffed (gate chain, containers, bootstrap)`, last(/RegisterResource received/, done));
         add(`${pass}: program finishes`, done);
     }
     add("CLI after the program (snapshot, summary)", lines[lines.length - 1]?.at);

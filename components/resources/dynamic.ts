@@ -28,7 +28,7 @@ export abstract class LoadedDynamicResource extends pulumi.CustomResource {
     /** `type`: the resource type in this project's dynamic module, e.g. "RolloutGate". */
     protected constructor(type: string, provider: { module: string; export: string }, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
         // Deleting one has nothing to do (the cluster dies with its containers): Pulumi then drops it from
-        // the state without starting the provider process, which a destroy would otherwise wait for.
+        // the state without calling its provider, so a destroy neither loads the engine nor waits for it.
         super(`pulumi-nodejs:dynamic/redis-cluster:${type}`, name, { ...props, __provider: providerSource(provider.module, provider.export) }, { ...opts, retainOnDelete: true });
     }
 }

@@ -198,6 +198,15 @@ describe("Docker hosts made on this machine", function () {
             assert.equal(added[0], "h4");
             assert.equal(new Set(added).size, 3, `the new shard's nodes share a host: ${added}`);
         });
+
+        it("shrinks back to 3x1: the extra shards and replicas leave every host, no node moves, every key stays", async () => {
+            const before: Record<string, string> = (await t.stack.outputs()).placement.value;
+            // Checks every key, anti-affinity, and that each host runs exactly the placed nodes (none on h4).
+            await reshapeAcrossHosts({ shards: "3", replicasPerShard: "1" }, 6, TEST_HOSTS);
+            const after: Record<string, string> = (await t.stack.outputs()).placement.value;
+            assert.deepEqual(after, Object.fromEntries(Object.keys(after).map((n) => [n, before[n]])), "a staying node moved");
+            assert.deepEqual(lines(engine(TEST_HOSTS[3], "volume", "ls", "-q")), [], "the departed nodes' volumes stay on h4");
+        });
     });
 
     describe("a new 4x2 cluster with a password over three Docker hosts, rolled by a password rotation", function () {
