@@ -35,7 +35,6 @@ if (problems.length > 0) {
     throw new pulumi.RunError(`Invalid configuration, nothing was created:\n - ${problems.join("\n - ")}`);
 }
 
-
 /** The stack: its outputs are what users and clients need. */
 async function main() {
     if (settings.hosts) {
