@@ -4,19 +4,18 @@
  * engine, and the time from a host's loss until every slot is served again.
  */
 import { execFileSync } from "child_process";
-import * as path from "path";
-import { Redis } from "ioredis";
 import { Stack } from "@pulumi/pulumi/automation";
 import { planCluster } from "../components/planning/plan";
 import { ClusterSettings, resolveSettings } from "../components/planning/settings";
 import { removeStackObjects } from "../tests/support/docker";
-import { IMAGE, ROOT, TRIALS, log, seconds, settingsFor, sleep, timed } from "./common";
+import { testHost, testHosts } from "../tests/support/testHosts";
+import { IMAGE, TRIALS, log, seconds, settingsFor, sleep, timed } from "./common";
 import { oursStack, removeOursStack } from "./ours";
+import { adminOf } from "./probes";
 
 const COUNT = 3;
-const HOSTS = Array.from({ length: COUNT }, (_, k) => ({ name: `h${k + 1}`, docker: `unix:///run/rch-${k + 1}.sock`, address: `10.77.0.${11 + k}` }));
+const HOSTS = Array.from({ length: COUNT }, (_, k) => testHost(k + 1));
 const PORT_BASE = 7301;
-const testHosts = (...args: string[]) => execFileSync("bash", [path.join(ROOT, "scripts/test-hosts.sh"), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /** Why this part cannot run here, or undefined when it can. */
 export function hostsUnavailable(): string | undefined {
@@ -35,16 +34,9 @@ function hostsSettings(prefix: string): ClusterSettings {
     return r.settings;
 }
 
-async function admin(endpoint: { ip: string; port: number }): Promise<Redis> {
-    const c = new Redis({ host: endpoint.ip, port: endpoint.port, lazyConnect: true, connectTimeout: 500, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-    c.on("error", () => undefined);
-    await c.connect();
-    return c;
-}
-
 /** Every slot owned by a master that is not failed and not on the lost host, as a surviving node sees it. */
 async function servedWithout(survivor: { ip: string; port: number }, lostAddress: string): Promise<boolean> {
-    const c = await admin(survivor).catch(() => undefined);
+    const c = await adminOf(survivor).catch(() => undefined);
     if (!c) return false;
     try {
         if (!String(await c.call("CLUSTER", "INFO")).includes("cluster_state:ok")) return false;

@@ -6,7 +6,8 @@ import { Redis } from "ioredis";
 import { NodePlan } from "../components/planning/plan";
 import { RESHARD_KEYS, sleep } from "./common";
 
-export async function adminOf(node: NodePlan): Promise<Redis> {
+/** A plain connection to one node, at its container address or (with hosts) its announced endpoint. */
+export async function adminOf(node: { ip: string; port: number }): Promise<Redis> {
     const c = new Redis({ host: node.ip, port: node.port, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     await c.connect();
     return c;

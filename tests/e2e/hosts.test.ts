@@ -3,18 +3,15 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as path from "path";
 import { Redis } from "ioredis";
-import { PROJECT_ROOT } from "../support/env";
 import { eventually } from "../support/redis";
+import { testHosts } from "../support/testHosts";
 import { preparedImage } from "../../scripts/preparedImage";
 
-const SCRIPT = path.join(PROJECT_ROOT, "scripts/test-hosts.sh");
 const hosts = [1, 2, 3];
 const address = (i: number) => `10.77.0.${10 + i}`;
 const engine = (i: number, ...args: string[]) =>
     execFileSync("docker", ["-H", `unix:///run/rch-${i}.sock`, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-const testHosts = (...args: string[]) => execFileSync("bash", [SCRIPT, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 async function ping(i: number): Promise<string> {
     const client = new Redis({ host: address(i), port: 7001, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });

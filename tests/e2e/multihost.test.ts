@@ -2,22 +2,20 @@
 // clients that know only the host addresses, a host lost and brought back, hosts added, a rotation rolled.
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
-import * as path from "path";
 import { Redis } from "ioredis";
-import { PROJECT_ROOT } from "../support/env";
 import { TestStack, createTestStack } from "../support/stack";
 import { clusterClient, countMissingKeys, eventually, withClusterClient, writeKeys } from "../support/redis";
 import { runStatus } from "../support/status";
+import { testHost, testHosts } from "../support/testHosts";
 import { ContinuousWriter, WriterReport } from "../support/writer";
 import { DownSampler } from "../support/sampler";
 
 const PREFIX = "e2e-h";
 const KEYS = 10000;
-const TEST_HOSTS = [1, 2, 3, 4].map((i) => ({ name: `h${i}`, docker: `unix:///run/rch-${i}.sock`, address: `10.77.0.${10 + i}` }));
+const TEST_HOSTS = [1, 2, 3, 4].map(testHost);
 // The cluster starts on three; the fourth is added to the list late in the suite.
 const HOSTS = TEST_HOSTS.slice(0, 3);
 const hostByAddress = new Map(TEST_HOSTS.map((h) => [h.address, h.name]));
-const testHosts = (...args: string[]) => execFileSync("bash", [path.join(PROJECT_ROOT, "scripts/test-hosts.sh"), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const engine = (host: { docker: string }, ...args: string[]) => execFileSync("docker", ["-H", host.docker, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 const lines = (text: string) => text.split("\n").filter(Boolean);
 

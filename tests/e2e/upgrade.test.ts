@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_ROOT, pulumiEnv } from "../support/env";
-import { removeStackObjects, stackObjects } from "../support/docker";
+import { docker, removeStackObjects, stackObjects } from "../support/docker";
 import { stateFile } from "../support/stack";
 import { countMissingKeys, redisCli, withClusterClient, writeKeys } from "../support/redis";
 import { preparedImage } from "../../scripts/preparedImage";
@@ -79,11 +79,12 @@ describe("upgrading a stack created by the previous release", function () {
         const refresh = await stack.refresh();
         assert.equal(refresh.summary.result, "succeeded");
         await stack.preview({ expectNoChanges: true });
-        const containers = stackObjects(NAME).containers.map((n) => execFileSync("docker", ["inspect", "-f", "{{.Id}}", n], { encoding: "utf8" }).trim());
+        const containerIds = () => stackObjects(NAME).containers.map((n) => docker("inspect", "-f", "{{.Id}}", n));
+        const containers = containerIds();
         // A no-op up records this release's providers: a line that loads them from the project.
         await stack.up();
         assert.ok(providerSizes().every((n) => n < 1000), `loaded providers: ${providerSizes()}`);
-        assert.deepEqual(stackObjects(NAME).containers.map((n) => execFileSync("docker", ["inspect", "-f", "{{.Id}}", n], { encoding: "utf8" }).trim()), containers);
+        assert.deepEqual(containerIds(), containers);
         // A change the gates and the bootstrap carry out: every container recreated one at a time.
         await stack.setConfig("redis-cluster:nodeTimeoutMs", { value: "6000" });
         const result = await stack.up();

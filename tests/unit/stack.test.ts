@@ -15,14 +15,14 @@ interface Created {
 }
 
 /** `deployed`: the outputs the stack's last run left (what a stack reference to itself reads). */
-async function runProgram(config: Record<string, string>, deployed: Record<string, unknown> = {}): Promise<{ resources: Created[]; outputs: Record<string, unknown> }> {
+async function runProgram(config: Record<string, string>, deployed: Record<string, unknown> = {}, deployedSecrets: string[] = []): Promise<{ resources: Created[]; outputs: Record<string, unknown> }> {
     const resources: Created[] = [];
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`redis-cluster:${k}`, v])), config.password ? ["redis-cluster:password"] : []);
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
                 if (args.type === "pulumi:pulumi:StackReference") {
-                    return { id: args.inputs.name, state: { name: args.inputs.name, outputs: deployed, secretOutputNames: [] } };
+                    return { id: args.inputs.name, state: { name: args.inputs.name, outputs: deployed, secretOutputNames: deployedSecrets } };
                 }
                 resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
                 const state = args.type === "docker:index/remoteImage:RemoteImage" ? { ...args.inputs, imageId: "sha256:feed" } : args.inputs;
@@ -188,13 +188,20 @@ describe("stack resource graph (mocks)", () => {
             assert.equal(outputs.connectCommand, "redis-cli -c -h 10.77.0.11 -p 7101");
         });
 
-        it("keeps deployed nodes on their hosts when a host is added, and puts a new shard on distinct hosts", async () => {
+        it("keeps deployed nodes on their hosts when a host is added, puts a new shard on distinct hosts and new replicas off their shard's hosts", async () => {
             const placement = { "redis-1": "h1", "redis-2": "h2", "redis-3": "h3", "redis-4": "h1", "redis-5": "h2", "redis-6": "h3" };
             const ref = (name: string) => ({ name, host: placement[name as keyof typeof placement] });
             // The live shards as the last run reported them: 1+5, 2+6, 3+4.
             const slotAssignments = [["redis-1", "redis-5"], ["redis-2", "redis-6"], ["redis-3", "redis-4"]].map(([m, r]) => ({ master: ref(m), replicas: [ref(r)] }));
-            const { outputs } = await runProgram({ image: "redis:7.2", hostPortBase: "7101", shards: "4", hosts: JSON.stringify(hosts) }, { placement, slotAssignments });
+            const config = { image: "redis:7.2", hostPortBase: "7101", shards: "4", hosts: JSON.stringify(hosts) };
+            const { outputs } = await runProgram(config, { placement, slotAssignments });
             assert.deepEqual(outputs.placement, { ...placement, "redis-7": "h4", "redis-8": "h1" });
+            // A second replica per shard: each new one avoids its own shard's hosts, which only the live
+            // shards tell (1+5 on h1,h2; 2+6 on h2,h3; 3+4 on h3,h1). With a password they are a secret output.
+            const grown = { ...config, shards: "3", replicasPerShard: "2" };
+            const expected = { ...placement, "redis-7": "h4", "redis-8": "h4", "redis-9": "h2" };
+            assert.deepEqual((await runProgram(grown, { placement, slotAssignments })).outputs.placement, expected);
+            assert.deepEqual((await runProgram(grown, { placement, slotAssignments }, ["slotAssignments"])).outputs.placement, expected);
         });
 
         it("refuses to run when a host's engine does not answer, naming the host, before declaring anything", async () => {
