@@ -23,6 +23,8 @@ const names = [1, 2, 3].map((i) => `${PREFIX}-${i}`);
 const IMAGE = `${PREFIX}/redis:7.2`;
 
 const containerIds = () => names.map((n) => docker("inspect", "-f", "{{.Id}}", n));
+/** Container id and start time: either changes when a node is recreated or restarted. */
+const containerStarts = () => names.map((n) => docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", n));
 
 describe("data safety on every change (3 shards, no replicas)", function () {
     this.timeout(20 * 60 * 1000);
@@ -116,9 +118,13 @@ describe("data safety on every change (3 shards, no replicas)", function () {
 
     it("turns appendonly off one node at a time; a graceful stop saves every acknowledged write", async () => {
         await configure({ appendonly: "false" });
+        const before = containerStarts();
         const down = await upWatched("aof-off");
         assert.ok(down.mostDown.length <= 1, `nodes down together: ${down.mostDown}`);
-        assert.deepEqual(down.everDown, names, "every node was restarted");
+        // Read from Docker, not from the sampler: a node that loads its RDB quickly can be down
+        // between two samples.
+        const after = containerStarts();
+        assert.deepEqual(names.filter((_, i) => before[i] === after[i]), [], "nodes not restarted");
         for (const n of names) assert.equal(redisCli(n, undefined, "config", "get", "appendonly").split("\n")[1], "no");
     });
 
