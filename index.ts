@@ -19,12 +19,15 @@ const keys = [
     "namePrefix",
     "allowFullRestart",
     "allowDowngrade",
+    "disableDefaultUser",
 ] as const;
 const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]));
 // Plain text here, for validation only: RedisCluster wraps it in pulumi.secret before any resource
 // sees it, so it is stored encrypted whether or not the config value was set with --secret.
 raw.password = config.get("password");
 raw.hosts = config.getObject<unknown>("hosts");
+// Passwords inside (set with --secret --path): RedisCluster keeps the whole list a secret.
+raw.users = config.getObject<unknown>("users");
 
 const { settings, problems, warnings } = resolveSettings(raw);
 for (const warning of warnings) {
@@ -67,7 +70,8 @@ async function main() {
             (plan.hosts
                 ? `redis-cli -c -h ${plan.nodes[0].announce.ip} -p ${plan.nodes[0].announce.port}`
                 : `docker run --rm -it --network ${plan.networkName} ${settings.image} redis-cli -c -h ${plan.nodes[0].name}`) +
-            (settings.password === undefined ? "" : " --askpass"),
+            // Without the default user, log in as the first named one.
+            (settings.disableDefaultUser ? ` --user ${settings.users![0].name} --askpass` : settings.password === undefined ? "" : " --askpass"),
     };
 }
 

@@ -17,7 +17,7 @@ export async function oursConvergence(s: ClusterSettings, stack: string): Promis
     try {
         await waitAllPing(nodes);
         const t1 = Date.now();
-        await ensureCluster({ ...clusterLayout(planCluster(s)), timeoutMs: 120000 }, () => undefined);
+        await ensureCluster({ ...clusterLayout(planCluster(s)), timeoutMs: 120000, access: {}, users: [] }, () => undefined);
         await waitHealthy(nodes);
         return seconds(t1);
     } finally {

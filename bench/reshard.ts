@@ -9,7 +9,7 @@ import { startBaselineContainers } from "./baseline";
 import { countKeys, loadKeys, waitAllPing, waitHealthy, waitKnown } from "./probes";
 
 export function specFor(s: ClusterSettings, leaving: string[] = []) {
-    return { ...clusterLayout(planCluster(s)), leaving, timeoutMs: 300000 };
+    return { ...clusterLayout(planCluster(s)), leaving, timeoutMs: 300000, access: {}, users: [] };
 }
 
 

@@ -17,7 +17,9 @@ import { HostSpec } from "./planning/hosts";
 import { ClusterPlan, NodePlan, clusterLayout, planCluster } from "./planning/plan";
 import { rolloutOrder } from "./planning/rollout";
 import { renderRedisConf } from "./planning/redisConf";
-import { ClusterSettings } from "./planning/settings";
+import { ClusterSettings, aclMode } from "./planning/settings";
+import { InternalUsers as InternalUsersValue, internalAclLines } from "./planning/access";
+import { InternalUsers } from "./resources/internalUsers";
 import { countSlots, formatRange } from "./planning/slots";
 
 export interface PlannedShardView {
@@ -56,6 +58,8 @@ export class RedisCluster extends pulumi.ComponentResource {
     readonly engines: DockerEngine[];
     readonly nodes: RedisNode[];
     readonly bootstrap: ClusterBootstrap;
+    /** In ACL mode: the passwords of the stack's own users. */
+    readonly internalUsers?: InternalUsers;
 
     readonly slotAssignments: pulumi.Output<ShardView[]>;
     readonly clusterState: pulumi.Output<string>;
@@ -110,6 +114,17 @@ export class RedisCluster extends pulumi.ComponentResource {
         const engineOf = (node: NodePlan) => this.engines.find((e) => e.host?.name === node.host?.name)!;
 
         const password = settings.password === undefined ? undefined : pulumi.secret(settings.password);
+        // ACL mode: nodes keep users in an aclfile and the cluster runs on the stack's own users.
+        this.internalUsers = aclMode(settings) ? new InternalUsers(`${name}-internal-users`, { clusterName: settings.namePrefix }, { parent: this, dependsOn: guarded }) : undefined;
+        const internal: pulumi.Output<InternalUsersValue> | undefined =
+            this.internalUsers &&
+            pulumi.secret(
+                pulumi
+                    .all([this.internalUsers.adminPassword, this.internalUsers.replicationPassword])
+                    .apply(([adminPassword, replicationPassword]) => ({ adminPassword, replicationPassword, defaultUser: !settings.disableDefaultUser })),
+            );
+        const internalAcl = internal?.apply((i) => internalAclLines({ password: settings.password, internal: i }).join("\n") + "\n");
+        const users = internal === undefined ? undefined : pulumi.secret(settings.users ?? []);
         const layout = clusterLayout(plan);
         const nodesByName = new Map<string, RedisNode>();
         // Each container waits for its rollout gate, and each gate for the node the previous gate let
@@ -117,9 +132,13 @@ export class RedisCluster extends pulumi.ComponentResource {
         // it was failed over. A new cluster's gates have nothing to wait for: its containers start together.
         let previous: RolloutGate | undefined;
         for (const node of rolloutOrder(plan)) {
-            const conf = renderRedisConf(node, settings);
             // The rendered file holds the password when there is one: keep it encrypted in state.
-            const redisConf = password === undefined ? pulumi.output(conf) : pulumi.secret(conf);
+            const redisConf =
+                internal !== undefined
+                    ? internal.apply((i) => renderRedisConf(node, settings, { password: settings.password, internal: i }))
+                    : password === undefined
+                      ? pulumi.output(renderRedisConf(node, settings))
+                      : pulumi.secret(renderRedisConf(node, settings));
             const engine = engineOf(node);
             const definition = containerDefinition({
                 node,
@@ -127,6 +146,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                 networkName: engine.network.name,
                 volumeName: node.volumeName,
                 redisConf,
+                internalUsers: internalAcl,
                 labels,
             });
             const gate: RolloutGate = new RolloutGate(
@@ -142,6 +162,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     nodes: layout.nodes,
                     previous: previous?.restart,
                     password,
+                    internal,
                 },
                 { parent: this, dependsOn: guarded },
             );
@@ -167,6 +188,8 @@ export class RedisCluster extends pulumi.ComponentResource {
                 replicasPerShard: layout.replicasPerShard,
                 nodeTimeoutMs: layout.nodeTimeoutMs,
                 password,
+                internal,
+                users,
                 containerIds: this.nodes.map((n) => n.container.id),
             },
             { parent: this, dependsOn: this.nodes.map((n) => n.container) },

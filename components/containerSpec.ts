@@ -11,6 +11,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { NodePlan } from "./planning/plan";
 import { CONFIG_PATH } from "./planning/redisConf";
+import { ACL_FILE } from "./planning/access";
+import { RESERVED_USERS } from "./planning/users";
 import { REDIS_PORT } from "./planning/settings";
 import { DockerLabel } from "./labels";
 
@@ -22,6 +24,8 @@ export interface ContainerInputs {
     volumeName: string;
     /** The node's redis.conf; a secret when it holds the password. */
     redisConf: pulumi.Input<string>;
+    /** In ACL mode: the stack's own users as aclfile lines (internalAclLines), a secret. */
+    internalUsers?: pulumi.Input<string>;
     labels: DockerLabel[];
 }
 
@@ -39,6 +43,27 @@ export const HEALTHCHECK = {
  */
 export const STOP_GRACE_SECONDS = 60;
 
+/** Where the stack's own users are uploaded; the start command puts them into the aclfile. */
+export const INTERNAL_USERS_PATH = "/usr/local/etc/redis/internal-users.acl";
+
+/**
+ * In ACL mode the node starts from its aclfile on the volume, which must exist (Redis aborts without
+ * it). The stack's own users always come from the container definition (a change rolls like any
+ * other); the named users the engine saved to the file stay, so a restarted or replaced node serves
+ * them from its first second. The official image's entrypoint then drops root; ours runs as redis.
+ */
+export function aclStartScript(): string {
+    const own = RESERVED_USERS.map((u) => `-e '^user ${u} '`).join(" ");
+    return [
+        "set -e",
+        `: >> ${ACL_FILE}`,
+        `grep -v ${own} ${ACL_FILE} > /tmp/named-users.acl || true`,
+        `cat ${INTERNAL_USERS_PATH} /tmp/named-users.acl > ${ACL_FILE}`,
+        `if command -v docker-entrypoint.sh >/dev/null; then exec docker-entrypoint.sh redis-server ${CONFIG_PATH}; fi`,
+        `exec redis-server ${CONFIG_PATH}`,
+    ].join("\n");
+}
+
 export interface ContainerDefinition {
     /** Inputs the docker provider can only apply by recreating the container. */
     recreating: docker.ContainerArgs;
@@ -53,8 +78,8 @@ export function containerDefinition(i: ContainerInputs): ContainerDefinition {
             name: node.name,
             hostname: node.name,
             image: i.image,
-            command: ["redis-server", CONFIG_PATH],
-            uploads: [{ file: CONFIG_PATH, content: i.redisConf }],
+            command: i.internalUsers === undefined ? ["redis-server", CONFIG_PATH] : ["sh", "-c", aclStartScript()],
+            uploads: [{ file: CONFIG_PATH, content: i.redisConf }, ...(i.internalUsers === undefined ? [] : [{ file: INTERNAL_USERS_PATH, content: i.internalUsers }])],
             volumes: [{ volumeName: i.volumeName, containerPath: "/data" }],
             networksAdvanced: [{ name: i.networkName, ipv4Address: node.ip, aliases: [node.name] }],
             ports: node.published.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip, protocol: "tcp" })),

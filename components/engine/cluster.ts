@@ -8,13 +8,13 @@
  * into the state: npm modules are required inside functions (a stable
  * `require("ioredis")`), and nothing secret is captured at module level.
  */
-import { onlyCurrent } from "../planning/passwords";
 import { NodeReport, assess } from "../planning/topology";
+import { UserSpec } from "../planning/users";
+import { applyCurrentAccess, checkRulesWithRedis } from "./access";
 import { createCluster } from "./create";
 import { waitClusterOk, waitHealthy } from "./health";
 import { assignSlots, finishOpenSlots, forgetGhosts, meetAll } from "./heal";
 import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./nodeTimeout";
-import { applyPasswordState } from "./passwords";
 import { Credentials, NodeAddress, NodePool } from "./pool";
 import { ClusterReport, summarize } from "./report";
 import { reshape } from "./reshape";
@@ -31,6 +31,8 @@ export interface ClusterSpec extends Credentials {
     shards: { master: string; replicas: string[]; slots: string[] }[];
     replicasPerShard: number;
     nodeTimeoutMs: number;
+    /** Named ACL users every node must have (ACL mode), exactly these. */
+    users: UserSpec[];
     /** Endpoints (ip:port) of nodes the previous plan had and this one drops: drained, then forgotten. */
     leaving?: string[];
     /** Upper bound for the waits of the whole operation (slot moves extend it by their own time). */
@@ -63,9 +65,11 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
         if (verdict.kind === "refuse") {
             throw new PermanentError(`refusing to change the cluster:\n - ${verdict.reasons.join("\n - ")}`);
         }
+        await checkRulesWithRedis(pool, spec.nodes[0].name, spec.users);
         if (verdict.kind === "fresh") {
             log(`creating a cluster of ${spec.shards.length} shards from ${spec.nodes.length} new nodes`);
             await createCluster(pool, spec, deadline, log);
+            await applyUsers(pool, spec, log);
         } else {
             await healCluster(pool, spec, verdict.joining, deadline, log);
             await waitHealthy(pool, spec.nodes.map((n) => n.name), deadline, log);
@@ -97,13 +101,21 @@ async function connectAll(pool: NodePool, deadline: Deadline, log: Log): Promise
     );
 }
 
+async function applyUsers(pool: NodePool, spec: ClusterSpec, log: Log): Promise<void> {
+    await applyCurrentAccess(pool, spec.nodes.map((n) => n.name), spec.access, spec.users);
+    if (spec.access.internal) {
+        log(`ACL users on every node: ${spec.users.map((u) => u.name).join(", ") || "none"}${spec.access.internal.defaultUser ? "" : " (the default user is off)"}`);
+    }
+}
+
 async function healCluster(pool: NodePool, spec: ClusterSpec, joining: string[], deadline: Deadline, log: Log): Promise<void> {
     if (joining.length > 0) {
         log(`joining ${joining.join(", ")} to the existing cluster`);
     }
     const names = spec.nodes.map((n) => n.name);
-    // Ends a password rotation: every node accepted the old password too until now.
-    await applyPasswordState(pool, names, onlyCurrent(spec.password));
+    // Ends a change of access (every node accepted the old logins too until now) and brings every
+    // node's named users to the list, a node that was replaced or healed included.
+    await applyUsers(pool, spec, log);
     // Applies a changed nodeTimeoutMs without a restart, and undoes the bootstrap's lowered value if an
     // earlier run was interrupted before restoring it. Joining nodes get the short bootstrap timeout
     // until they say cluster_state:ok (well under a second), while they own no slots and cast no votes.

@@ -34,8 +34,7 @@ export async function moveSlots(pool: NodePool, view: NodeLine[], move: SlotMove
     const to = await pool.at(dst.ip, dst.port);
     const masters = await Promise.all(view.filter((n) => isMaster(n) && !isFailed(n)).map((n) => pool.at(n.ip, n.port)));
     const slots = slotsOf(move.slots);
-    const password = pool.credentials.password;
-    const auth = password === undefined ? [] : ["AUTH", password];
+    const auth = pool.migrateAuth();
     // MIGRATE blocks until the target has stored the batch: the admin clients' 5 s bound would fail big keys.
     const migrator = await pool.migrationClient(src);
     const fromName = pool.label(src.ip, src.port);

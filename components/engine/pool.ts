@@ -2,12 +2,13 @@
  * NodePool: the one way the engine reaches nodes. One admin connection per
  * node address (ip:port), opened with the passwords that may be in force,
  * shared by every step of a bootstrap, a heal, a reshape or a rolling gate.
- * Later: TLS options and announced endpoints belong here too.
+ * Later: TLS options belong here too.
  *
  * Runs inside Pulumi's dynamic-provider host: ioredis is required inside
  * functions (a stable `require("ioredis")` in the serialized code).
  */
 import type { Redis as RedisClient } from "ioredis";
+import { Login, NodeAccess, loginCandidates } from "../planning/access";
 import { NodeLine, coverageGaps, parseClusterNodes, parseInfo } from "../planning/topology";
 import { PermanentError } from "./wait";
 
@@ -22,10 +23,10 @@ export interface NodeAddress {
     host?: string;
 }
 
-/** The password in force, and during a rotation the one before it. */
+/** How nodes are logged in to now, and during a change how they were before it. */
 export interface Credentials {
-    password?: string;
-    previousPassword?: string;
+    access: NodeAccess;
+    previousAccess?: NodeAccess;
 }
 
 /** Bounds every admin command but MIGRATE, which gets its own client (migrationClient). */
@@ -33,13 +34,14 @@ const ADMIN_COMMAND_TIMEOUT_MS = 5000;
 /** MIGRATE's own I/O timeout (ms of inactivity on the target); its client waits a little longer for the reply. */
 export const MIGRATE_TIMEOUT_MS = 60000;
 
-function adminClient(node: { ip: string; port: number }, password: string | undefined, commandTimeout: number): RedisClient {
+function adminClient(node: { ip: string; port: number }, login: Login, commandTimeout: number): RedisClient {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { Redis } = require("ioredis");
     return new Redis({
         host: node.ip,
         port: node.port,
-        password,
+        username: login.username,
+        password: login.password,
         lazyConnect: true,
         connectTimeout: 2000,
         commandTimeout,
@@ -50,16 +52,16 @@ function adminClient(node: { ip: string; port: number }, password: string | unde
     });
 }
 
-/** The passwords to try, new first; during a rotation a node may still accept only the old one. */
-export function passwordCandidates(c: Credentials): (string | undefined)[] {
-    return c.previousPassword === c.password ? [c.password] : [c.password, c.previousPassword];
+/** The logins to try, new first; during a change a node may still accept only the old ones. */
+export function passwordCandidates(c: Credentials): Login[] {
+    return loginCandidates(c.access, c.previousAccess);
 }
 
-/** A connection to `node`, or undefined when it does not answer; throws when it refuses every password. */
-export async function tryConnect(node: NodeAddress, passwords: (string | undefined)[], commandTimeout = ADMIN_COMMAND_TIMEOUT_MS): Promise<RedisClient | undefined> {
+/** A connection to `node`, or undefined when it does not answer; throws when it refuses every login. */
+export async function tryConnect(node: NodeAddress, logins: Login[], commandTimeout = ADMIN_COMMAND_TIMEOUT_MS): Promise<RedisClient | undefined> {
     let refusal = "";
-    for (const password of passwords) {
-        const client = adminClient(node, password, commandTimeout);
+    for (const login of logins) {
+        const client = adminClient(node, login, commandTimeout);
         // A refused AUTH arrives as an error event; connect() then only says "Connection is closed".
         let event = "";
         client.on("error", (err: Error) => {
@@ -84,7 +86,7 @@ export async function tryConnect(node: NodeAddress, passwords: (string | undefin
         }
     }
     // A wrong password will not fix itself: say so now rather than at the deadline.
-    throw new PermanentError(`${node.name} (${node.ip}:${node.port}) rejected the configured password: ${refusal}`);
+    throw new PermanentError(`${node.name} (${node.ip}:${node.port}) rejected the configured password${logins.some((l) => l.username) ? "s of the stack's own users" : ""}: ${refusal}`);
 }
 
 const keyOf = (n: { ip: string; port: number }) => `${n.ip}:${n.port}`;
@@ -93,6 +95,13 @@ export class NodePool {
     private readonly clients = new Map<string, RedisClient>();
 
     constructor(readonly planned: NodeAddress[], readonly credentials: Credentials) {}
+
+    /** MIGRATE's AUTH arguments: how the target accepts the engine once a change has ended. */
+    migrateAuth(): string[] {
+        const [login] = loginCandidates(this.credentials.access);
+        if (login?.username) return ["AUTH2", login.username, login.password ?? ""];
+        return login?.password === undefined ? [] : ["AUTH", login.password];
+    }
 
     /** Connects every planned node that answers now and is not connected yet; returns the connected ones. */
     async connectPlanned(): Promise<NodeAddress[]> {

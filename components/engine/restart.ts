@@ -7,14 +7,14 @@
  * the node comes back with AOF on. So the restart costs no acknowledged write.
  */
 import { ReplicaState, RestartRecord, chooseHeir, replicaInSync } from "../planning/handover";
-import { acceptBoth, isRotating } from "../planning/passwords";
+import { acceptBoth, isChanging } from "../planning/access";
 import { NodeLine, endpoint, isHandshake, isMaster, isMyself, parseInfo } from "../planning/topology";
 import { waitClusterOk, waitSlotAgreement } from "./health";
-import { applyPasswordState } from "./passwords";
-import { NodeAddress, NodePool, passwordCandidates, tryConnect } from "./pool";
+import { applyAccessCommands } from "./access";
+import { Credentials, NodeAddress, NodePool, passwordCandidates, tryConnect } from "./pool";
 import { Deadline, Log, waitUntil } from "./wait";
 
-export interface RestartSpec {
+export interface RestartSpec extends Credentials {
     /** Every planned node; whichever answer are the cluster as it is now. */
     nodes: NodeAddress[];
     /** The node whose container Pulumi recreates as soon as this returns, if any. */
@@ -23,8 +23,6 @@ export interface RestartSpec {
     after?: RestartRecord;
     /** Whether the restarting node comes back with the append-only file on. */
     appendonly?: boolean;
-    password?: string;
-    previousPassword?: string;
     timeoutMs: number;
 }
 
@@ -58,11 +56,12 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
             log(`${node.name}: no cluster to hand over from; restarting`);
             return undefined;
         }
-        if (isRotating(spec.password, spec.previousPassword)) {
-            // Also on the node restarted just before: its replication may need the rotation's masteruser.
+        const previous = spec.previousAccess ?? spec.access;
+        if (isChanging(spec.access, previous)) {
+            // Also on the node restarted just before: its replication may need the change's masteruser.
             const names = pool.connected().map((n) => n.name);
-            await applyPasswordState(pool, names, acceptBoth(spec.password, spec.previousPassword));
-            log(`password rotation: ${names.length} nodes accept the old and the new password`);
+            await applyAccessCommands(pool, names, acceptBoth(spec.access, previous));
+            log(`change of passwords or users: ${names.length} nodes accept the old and the new logins`);
         }
         if (after && pool.isConnected(after)) {
             await waitUntil(deadline, () => `${after.name} to sync with its master after its restart`, async () => {

@@ -1,11 +1,14 @@
 /** Renders one node's redis.conf. Pure. */
 import { ClusterSettings, REDIS_PORT } from "./settings";
 import { NodePlan } from "./plan";
+import { ACL_FILE, NodeAccess } from "./access";
+import { REPLICATION_USER } from "./users";
 
 /** Where the rendered file is placed inside the container. */
 export const CONFIG_PATH = "/usr/local/etc/redis/redis.conf";
 
-export function renderRedisConf(node: NodePlan, s: ClusterSettings): string {
+/** `access`: the settings' password, and in ACL mode the stack's own users. */
+export function renderRedisConf(node: NodePlan, s: ClusterSettings, access: NodeAccess = { password: s.password }): string {
     const lines = [
         `# ${node.name}: rendered by the redis-cluster Pulumi stack; edit the stack config, not this file.`,
         `port ${REDIS_PORT}`,
@@ -26,9 +29,14 @@ export function renderRedisConf(node: NodePlan, s: ClusterSettings): string {
         // A replica that never finished its first sync cannot be failed over; start that sync at once.
         `repl-diskless-sync-delay 0`,
     ];
-    if (s.password !== undefined) {
+    if (access.internal) {
+        // Users live in the aclfile on the volume (Redis refuses user lines here beside one); the default
+        // user's password is there too. Replicas log in as the replication user, masters included for
+        // after a failover.
+        lines.push(`aclfile ${ACL_FILE}`, `masteruser ${REPLICATION_USER}`, `masterauth "${access.internal.replicationPassword}"`);
+    } else if (access.password !== undefined) {
         // masterauth on masters too: after a failover they become replicas and must authenticate.
-        lines.push(`requirepass "${s.password}"`, `masterauth "${s.password}"`);
+        lines.push(`requirepass "${access.password}"`, `masterauth "${access.password}"`);
     }
     return lines.join("\n") + "\n";
 }

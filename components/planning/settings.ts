@@ -7,6 +7,7 @@ import { HostSpec, resolveHosts } from "./hosts";
 import { CONFIG_NAMESPACE } from "./keys";
 import { MIN_REDIS, formatVersion, isOlder, redisVersionOf } from "./image";
 import { SLOT_COUNT } from "./slots";
+import { UserSpec, resolveUsers } from "./users";
 
 export { CONFIG_NAMESPACE } from "./keys";
 
@@ -45,6 +46,15 @@ export interface ClusterSettings {
     };
     /** Undefined when the cluster runs without AUTH. */
     password?: string;
+    /** Named ACL users on every node; undefined when none are configured. */
+    users?: UserSpec[];
+    /** Only named users may log in (the default user is off); needs `users`. */
+    disableDefaultUser: boolean;
+}
+
+/** ACL mode: the nodes keep users in an aclfile and the stack's own users run the cluster. */
+export function aclMode(s: Pick<ClusterSettings, "users" | "disableDefaultUser">): boolean {
+    return (s.users !== undefined && s.users.length > 0) || s.disableDefaultUser;
 }
 
 /**
@@ -62,6 +72,7 @@ export const DEFAULTS = {
     namePrefix: "redis",
     allowFullRestart: false,
     allowDowngrade: false,
+    disableDefaultUser: false,
 } as const;
 
 /**
@@ -81,7 +92,7 @@ export const MAX_NODES = 1000;
 export const MIN_NODE_TIMEOUT_MS = 1000;
 
 /** Raw values as they come from config: strings, or absent; `hosts` as structured config. */
-export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts">, string | number | boolean | undefined>> & { hosts?: unknown };
+export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users">, string | number | boolean | undefined>> & { hosts?: unknown; users?: unknown };
 
 export interface SettingsResult {
     settings: ClusterSettings;
@@ -205,6 +216,17 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         problems.push(`${key("password")} may not contain quotes or backslashes (redis.conf cannot hold them safely)`);
     }
 
+    const access = resolveUsers(raw.users);
+    problems.push(...access.problems);
+    warnings.push(...access.warnings);
+    const disableDefaultUser = boolean("disableDefaultUser", DEFAULTS.disableDefaultUser);
+    if (disableDefaultUser && (access.users ?? []).length === 0) {
+        problems.push(`${key("disableDefaultUser")} is true but ${key("users")} lists nobody: no client could log in; add a user first`);
+    }
+    if (disableDefaultUser && password !== undefined) {
+        warnings.push(`${key("password")} is set but ${key("disableDefaultUser")} is true: the default user is off, so the password lets nobody in`);
+    }
+
     const placement = resolveHosts(raw.hosts, nodeCount, hostPortBase, replicasPerShard);
     problems.push(...placement.problems);
     warnings.push(...placement.warnings);
@@ -229,6 +251,8 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             allowDowngrade,
             hosts: placement.hosts,
             password,
+            users: access.users,
+            disableDefaultUser,
         },
         problems,
         warnings,

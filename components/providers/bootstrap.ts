@@ -8,7 +8,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterReport, ClusterSpec, NodeAddress, ensureCluster, readCluster } from "../engine/cluster";
+import { InternalUsers, NodeAccess } from "../planning/access";
 import { ShardView, endpoint } from "../planning/topology";
+import { UserSpec } from "../planning/users";
 
 export interface PlannedShard {
     master: string;
@@ -25,8 +27,13 @@ interface Inputs {
     replicasPerShard?: number;
     nodeTimeoutMs: number;
     password?: string;
+    /** ACL mode only: the stack's own users, and the named ones (absent otherwise). */
+    internal?: InternalUsers;
+    users?: UserSpec[];
     containerIds: string[];
 }
+
+const accessOf = (i: Inputs): NodeAccess => ({ password: i.password, internal: i.internal });
 
 /** Upper bound for the waits of one bootstrap, heal or reshape (slot moves extend it by their own time). */
 const TIMEOUT_MS = 180000;
@@ -38,7 +45,7 @@ interface Outputs extends Inputs {
 }
 
 /** Input keys whose change means the running cluster must be reconciled. */
-const RECONCILED_INPUTS: (keyof Inputs)[] = ["plannedNodes", "plannedShards", "nodeTimeoutMs", "password", "containerIds"];
+const RECONCILED_INPUTS: (keyof Inputs)[] = ["plannedNodes", "plannedShards", "nodeTimeoutMs", "password", "internal", "users", "containerIds"];
 
 function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
     const planned = new Set(inputs.plannedNodes.map(endpoint));
@@ -48,8 +55,9 @@ function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
         shards: inputs.plannedShards,
         replicasPerShard: inputs.replicasPerShard ?? inputs.plannedShards[0]?.replicas.length ?? 0,
         nodeTimeoutMs: inputs.nodeTimeoutMs,
-        password: inputs.password,
-        previousPassword: previous === undefined ? inputs.password : previous.password,
+        users: inputs.users ?? [],
+        access: accessOf(inputs),
+        previousAccess: previous === undefined ? undefined : accessOf(previous),
         timeoutMs: TIMEOUT_MS,
     };
 }
@@ -78,7 +86,7 @@ export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
         return { outs: await reconcile(news, olds) };
     },
     async read(id: string, props: Outputs): Promise<pulumi.dynamic.ReadResult> {
-        const report = await readCluster(props.plannedNodes, { password: props.password });
+        const report = await readCluster(props.plannedNodes, { access: accessOf(props) });
         return { id, props: report ? withReport(props, report) : { ...props, clusterState: "unreachable" } };
     },
     async delete(): Promise<void> {

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NodeAddress } from "../engine/pool";
 import { makeWayForRestart } from "../engine/restart";
+import { InternalUsers } from "../planning/access";
 import { NO_RESTART, NodeRevision, RestartRecord, restartingMembers } from "../planning/handover";
 
 interface Inputs {
@@ -15,6 +16,8 @@ interface Inputs {
     nodes: NodeAddress[];
     previous?: RestartRecord;
     password?: string;
+    /** In ACL mode only (absent otherwise, and in state written before it existed). */
+    internal?: InternalUsers;
 }
 
 /** Upper bound for one gate's waits: the previous node back and synced, a failover, an AOF rewrite. */
@@ -31,7 +34,7 @@ interface Outputs extends Inputs {
 
 export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
-        const keys: (keyof Inputs)[] = ["node", "nodes", "password", "previous"];
+        const keys: (keyof Inputs)[] = ["node", "nodes", "password", "internal", "previous"];
         const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
@@ -49,8 +52,8 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
                 restarting: restarting && { name: restarting.name, ip: restarting.ip, port: restarting.port },
                 appendonly: restarting?.appendonly,
                 after: news.previous,
-                password: news.password,
-                previousPassword: olds.password,
+                access: { password: news.password, internal: news.internal },
+                previousAccess: { password: olds.password, internal: olds.internal },
                 timeoutMs: TIMEOUT_MS,
             },
             log,

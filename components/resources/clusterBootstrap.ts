@@ -8,6 +8,8 @@ import type { ClusterReport, NodeAddress } from "../engine/cluster";
 import type { PlannedShard } from "../providers/bootstrap";
 import { ShardView } from "../planning/topology";
 import { LoadedDynamicResource } from "./dynamic";
+import type { InternalUsers } from "../planning/access";
+import type { UserSpec } from "../planning/users";
 
 export interface ClusterBootstrapArgs {
     clusterName: pulumi.Input<string>;
@@ -16,6 +18,9 @@ export interface ClusterBootstrapArgs {
     replicasPerShard: pulumi.Input<number>;
     nodeTimeoutMs: pulumi.Input<number>;
     password?: pulumi.Input<string>;
+    /** ACL mode only: the stack's own users and the named ones (secrets). */
+    internal?: pulumi.Input<InternalUsers>;
+    users?: pulumi.Input<UserSpec[]>;
     /** The nodes' container ids: a replaced container makes the next update re-attach it. */
     containerIds: pulumi.Input<pulumi.Input<string>[]>;
 }
@@ -31,7 +36,7 @@ export class ClusterBootstrap extends LoadedDynamicResource {
             { module: "components/providers/bootstrap", export: "bootstrapProvider" },
             name,
             { ...args, clusterState: undefined, shards: undefined, nodes: undefined },
-            { ...opts, additionalSecretOutputs: ["password"] },
+            { ...opts, additionalSecretOutputs: ["password", "internal", "users"] },
         );
     }
 }

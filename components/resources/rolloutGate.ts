@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeAddress } from "../engine/pool";
 import { NodeRevision, RestartRecord } from "../planning/handover";
 import { LoadedDynamicResource } from "./dynamic";
+import type { InternalUsers } from "../planning/access";
 
 export interface RolloutGateArgs {
     clusterName: pulumi.Input<string>;
@@ -19,12 +20,14 @@ export interface RolloutGateArgs {
     /** The previous gate's `restart`: the node to wait for before this one may go. */
     previous?: pulumi.Input<RestartRecord | undefined>;
     password?: pulumi.Input<string>;
+    /** ACL mode only: the stack's own users (secret). */
+    internal?: pulumi.Input<InternalUsers>;
 }
 
 export class RolloutGate extends LoadedDynamicResource {
     declare readonly restart: pulumi.Output<RestartRecord>;
 
     constructor(name: string, args: RolloutGateArgs, opts?: pulumi.CustomResourceOptions) {
-        super("RolloutGate", { module: "components/providers/gate", export: "rolloutGateProvider" }, name, { ...args, restart: undefined }, { ...opts, additionalSecretOutputs: ["password"] });
+        super("RolloutGate", { module: "components/providers/gate", export: "rolloutGateProvider" }, name, { ...args, restart: undefined }, { ...opts, additionalSecretOutputs: ["password", "internal"] });
     }
 }

@@ -6,6 +6,7 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { Redis } from "ioredis";
+import { Login, loginCandidates } from "../../components/planning/access";
 import { parseClusterNodes, parseInfo as info } from "../../components/planning/topology";
 import { NodeSample, judge, render } from "./health";
 
@@ -16,9 +17,9 @@ function pulumi(args: string[]): string {
     return execFileSync("pulumi", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 512 * 1024 * 1024 });
 }
 
-async function sample(name: string, address: string, password: string | undefined): Promise<NodeSample> {
+async function sample(name: string, address: string, login: Login): Promise<NodeSample> {
     const [host, port] = address.split(":");
-    const client = new Redis({ host, port: Number(port), password, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    const client = new Redis({ host, port: Number(port), username: login.username, password: login.password, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     try {
         await client.connect();
         const cluster = info(String(await client.call("CLUSTER", "INFO")));
@@ -49,14 +50,15 @@ function reveal(value: unknown): unknown {
     return value;
 }
 
-/** The password and replica count the cluster was last deployed with, from the bootstrap's state. */
-function deployedCluster(state: { deployment?: { resources?: { type: string; outputs?: Record<string, unknown> }[] } }): { password?: string; replicasPerShard: number } {
+/** How the engine logs in (the stack's admin user, or the password) and the replica count, from the bootstrap's state. */
+function deployedCluster(state: { deployment?: { resources?: { type: string; outputs?: Record<string, unknown> }[] } }): { login: Login; replicasPerShard: number } {
     const bootstrap = state.deployment?.resources?.find((r) => r.type === "pulumi-nodejs:dynamic/redis-cluster:ClusterBootstrap");
     const outputs = bootstrap?.outputs ?? {};
     const shards = reveal(outputs.plannedShards) as { replicas: string[] }[] | undefined;
     const password = reveal(outputs.password);
+    const internal = reveal(outputs.internal) as { adminPassword: string; replicationPassword: string; defaultUser: boolean } | undefined;
     return {
-        password: typeof password === "string" ? password : undefined,
+        login: loginCandidates({ password: typeof password === "string" ? password : undefined, internal: internal ?? undefined })[0],
         replicasPerShard: Number(reveal(outputs.replicasPerShard) ?? shards?.[0]?.replicas.length ?? 1),
     };
 }
@@ -65,14 +67,14 @@ async function main(): Promise<number> {
     const i = process.argv.indexOf("--stack");
     const stack = i > 0 ? process.argv[i + 1] : process.env.PULUMI_STACK ?? "dev";
     let outputs: { seedNodes?: string[]; nodes?: { name: string; ip: string; port?: number }[] };
-    let password: string | undefined;
+    let login: Login = {};
     let replicasPerShard = 1;
     try {
         outputs = JSON.parse(pulumi(["stack", "output", "--json", "--stack", stack]));
         // What is deployed, not what the config says now: right after `pulumi config set --secret
         // password ...` the nodes still run with the old one until the next up.
         const deployed = deployedCluster(JSON.parse(pulumi(["stack", "export", "--show-secrets", "--stack", stack])));
-        password = deployed.password;
+        login = deployed.login;
         replicasPerShard = deployed.replicasPerShard;
     } catch (err) {
         console.error(`Cannot read stack "${stack}": ${(err as { stderr?: string }).stderr?.trim() || err}`);
@@ -86,7 +88,7 @@ async function main(): Promise<number> {
     }
     // Nodes on several hosts share an address: match the port too (one engine: all on 6379).
     const nameOf = (address: string) => outputs.nodes?.find((n) => address === `${n.ip}:${n.port ?? 6379}`)?.name ?? address;
-    const samples = await Promise.all(seeds.map((a) => sample(nameOf(a), a, password)));
+    const samples = await Promise.all(seeds.map((a) => sample(nameOf(a), a, login)));
     const health = judge(samples, replicasPerShard);
     console.log(`stack ${stack}: ${seeds.length} nodes\n`);
     console.log(render(samples, health));

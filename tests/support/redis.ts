@@ -2,11 +2,17 @@
 import { Cluster } from "ioredis";
 import { docker } from "./docker";
 
-export function clusterClient(seeds: string[], password?: string, natMap?: Record<string, { host: string; port: number }>): Cluster {
+/** A password for the default user, or a named user's login. */
+export type Auth = string | { username: string; password: string } | undefined;
+
+const authOptions = (auth: Auth) => (typeof auth === "object" ? auth : { password: auth });
+
+export function clusterClient(seeds: string[], auth?: Auth, natMap?: Record<string, { host: string; port: number }>): Cluster {
     return new Cluster(
         seeds.map((s) => ({ host: s.split(":")[0], port: Number(s.split(":")[1]) })),
         {
-            redisOptions: { password, connectTimeout: 2000 },
+            // A named user may lack INFO, which the ready check sends: ioredis would warn on every connection.
+            redisOptions: { ...authOptions(auth), connectTimeout: 2000, enableReadyCheck: typeof auth !== "object" },
             natMap,
             enableAutoPipelining: true,
             // Keep retrying through a failover (node timeout + election) instead of failing fast.
@@ -19,8 +25,8 @@ export function clusterClient(seeds: string[], password?: string, natMap?: Recor
 }
 
 /** Runs `use` with a cluster client that is disconnected afterwards, whatever happens. */
-export async function withClusterClient<T>(seeds: string[], password: string | undefined, use: (client: Cluster) => Promise<T>): Promise<T> {
-    const client = clusterClient(seeds, password);
+export async function withClusterClient<T>(seeds: string[], auth: Auth, use: (client: Cluster) => Promise<T>): Promise<T> {
+    const client = clusterClient(seeds, auth);
     try {
         return await use(client);
     } finally {
@@ -28,10 +34,11 @@ export async function withClusterClient<T>(seeds: string[], password: string | u
     }
 }
 
-/** redis-cli run inside `container`, as a person would use it. */
-export function redisCli(container: string, password: string | undefined, ...args: string[]): string {
-    const auth = password === undefined ? [] : ["-e", `REDISCLI_AUTH=${password}`];
-    return docker("exec", ...auth, container, "redis-cli", ...args);
+/** redis-cli run inside `container`, as a person would use it (the password through REDISCLI_AUTH, never argv). */
+export function redisCli(container: string, auth: Auth, ...args: string[]): string {
+    const { username, password } = authOptions(auth) as { username?: string; password?: string };
+    const env = password === undefined ? [] : ["-e", `REDISCLI_AUTH=${password}`];
+    return docker("exec", ...env, container, "redis-cli", ...(username === undefined ? [] : ["--user", username]), ...args);
 }
 
 export interface LiveNode {

@@ -1,0 +1,50 @@
+/** Puts nodes in an access state decided by planning/access, and lets Redis judge the users' rules first. */
+import { NodeAccess, onlyCurrent } from "../planning/access";
+import { UserSpec, ruleTokens } from "../planning/users";
+import { NodePool } from "./pool";
+import { PermanentError } from "./wait";
+
+/** Runs the commands, in order, on each named node (nodes in parallel). */
+export async function applyAccessCommands(pool: NodePool, names: string[], commands: string[][]): Promise<void> {
+    await Promise.all(
+        names.map(async (name) => {
+            for (const [command, ...args] of commands) {
+                await pool.client(name).call(command, ...args);
+            }
+        }),
+    );
+}
+
+/** Ends a change of access: each node accepts only what the config says, with exactly the listed users. */
+export async function applyCurrentAccess(pool: NodePool, names: string[], access: NodeAccess, users: UserSpec[]): Promise<void> {
+    await Promise.all(
+        names.map(async (name) => {
+            const existing = (await pool.client(name).call("ACL", "USERS")) as string[];
+            for (const [command, ...args] of onlyCurrent(access, users, existing)) {
+                await pool.client(name).call(command, ...args);
+            }
+        }),
+    );
+}
+
+/** A user name no configuration can take ("/" is refused in configured names). */
+const PROBE_USER = "redis-cluster/rules-check";
+
+/**
+ * Redis judges what the stack cannot (a command it does not know): each user's rules are tried on a
+ * disabled probe user of one node, removed again, before any node's users change.
+ */
+export async function checkRulesWithRedis(pool: NodePool, name: string, users: UserSpec[]): Promise<void> {
+    const client = pool.client(name);
+    try {
+        for (const u of users) {
+            try {
+                await client.call("ACL", "SETUSER", PROBE_USER, "reset", "off", ...ruleTokens(u.rules));
+            } catch (err) {
+                throw new PermanentError(`redis-cluster:users: Redis refused the rules of user "${u.name}", nothing was changed: ${String((err as Error)?.message ?? err)}`);
+            }
+        }
+    } finally {
+        await client.call("ACL", "DELUSER", PROBE_USER).catch(() => undefined);
+    }
+}
