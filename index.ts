@@ -4,6 +4,8 @@ import { RedisCluster, plannedLayout } from "./components/cluster";
 import { deployedPlacement } from "./components/hosts/deployed";
 import { unreachableHosts } from "./components/hosts/reachable";
 import { CONFIG_NAMESPACE, ClusterSettings, RawSettings, resolveSettings } from "./components/planning/settings";
+import { ClusterPlan } from "./components/planning/plan";
+import { REDIS_CLI_TLS_ARGS } from "./components/planning/tls";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 const keys = [
@@ -20,11 +22,17 @@ const keys = [
     "allowFullRestart",
     "allowDowngrade",
     "disableDefaultUser",
+    "tls",
+    "tlsCaCert",
+    "tlsCertValidityDays",
+    "tlsRenewBeforeDays",
 ] as const;
 const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]));
 // Plain text here, for validation only: RedisCluster wraps it in pulumi.secret before any resource
 // sees it, so it is stored encrypted whether or not the config value was set with --secret.
 raw.password = config.get("password");
+// The user's CA key, if any: only NodeCertificate resources see it, as a secret.
+raw.tlsCaKey = config.get("tlsCaKey");
 raw.hosts = config.getObject<unknown>("hosts");
 // Passwords inside (set with --secret --path): RedisCluster keeps the whole list a secret.
 raw.users = config.getObject<unknown>("users");
@@ -66,13 +74,24 @@ async function main() {
         ...(plan.hosts ? { placement: Object.fromEntries(plan.nodes.map((n) => [n.name, n.host!.name])) } : {}),
         // For clients on the host: container address -> published loopback port (ioredis natMap).
         hostPorts: Object.fromEntries(plan.nodes.filter((n) => n.hostPort !== undefined).map((n) => [`${n.ip}:${n.port}`, `127.0.0.1:${n.hostPort}`])),
-        connectCommand:
-            (plan.hosts
-                ? `redis-cli -c -h ${plan.nodes[0].announce.ip} -p ${plan.nodes[0].announce.port}`
-                : `docker run --rm -it --network ${plan.networkName} ${settings.image} redis-cli -c -h ${plan.nodes[0].name}`) +
-            // Without the default user, log in as the first named one.
-            (settings.disableDefaultUser ? ` --user ${settings.users![0].name} --askpass` : settings.password === undefined ? "" : " --askpass"),
+        // With TLS: the CA certificate clients verify the nodes with (public).
+        ...(cluster.caCertificate ? { caCertificate: cluster.caCertificate } : {}),
+        connectCommand: connectCommand(settings, plan),
     };
+}
+
+/** A redis-cli command line that reaches the cluster as pasted (on the host that runs `pulumi`). */
+function connectCommand(settings: ClusterSettings, plan: ClusterPlan): string {
+    // Without the default user, log in as the first named one.
+    const login = settings.disableDefaultUser ? ` --user ${settings.users![0].name} --askpass` : settings.password === undefined ? "" : " --askpass";
+    const first = plan.nodes[0];
+    if (settings.tls) {
+        // The CA file: inside a node's container, or saved from the caCertificate output.
+        return plan.hosts
+            ? `pulumi stack output caCertificate > redis-ca.crt && redis-cli -c --tls --cacert redis-ca.crt -h ${first.announce.ip} -p ${first.announce.port}${login}`
+            : `docker exec -it ${first.name} redis-cli -c ${REDIS_CLI_TLS_ARGS.join(" ")}${login}`;
+    }
+    return (plan.hosts ? `redis-cli -c -h ${first.announce.ip} -p ${first.announce.port}` : `docker run --rm -it --network ${plan.networkName} ${settings.image} redis-cli -c -h ${first.name}`) + login;
 }
 
 export = main();

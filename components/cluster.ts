@@ -20,6 +20,9 @@ import { renderRedisConf } from "./planning/redisConf";
 import { ClusterSettings, aclMode } from "./planning/settings";
 import { InternalUsers as InternalUsersValue, internalAclLines } from "./planning/access";
 import { InternalUsers } from "./resources/internalUsers";
+import { NodeCertificate, TlsAuthority } from "./resources/tls";
+import { certificateNames } from "./planning/tls";
+import { tlsMode } from "./planning/safety";
 import { countSlots, formatRange } from "./planning/slots";
 
 export interface PlannedShardView {
@@ -60,6 +63,8 @@ export class RedisCluster extends pulumi.ComponentResource {
     readonly bootstrap: ClusterBootstrap;
     /** In ACL mode: the passwords of the stack's own users. */
     readonly internalUsers?: InternalUsers;
+    /** With TLS: the CA certificate clients trust (PEM, public). */
+    readonly caCertificate?: pulumi.Output<string>;
 
     readonly slotAssignments: pulumi.Output<ShardView[]>;
     readonly clusterState: pulumi.Output<string>;
@@ -81,6 +86,8 @@ export class RedisCluster extends pulumi.ComponentResource {
                     firstNodeIp: settings.firstNodeIp,
                     image: settings.image,
                     hosts: hostsIdentity(plan.hosts),
+                    // Present only with TLS, so that state written before TLS existed compares equal.
+                    ...(settings.tls ? { tls: tlsMode(settings.tls) } : {}),
                 },
                 allowFullRestart: settings.allowFullRestart,
                 allowDowngrade: settings.allowDowngrade,
@@ -125,6 +132,16 @@ export class RedisCluster extends pulumi.ComponentResource {
             );
         const internalAcl = internal?.apply((i) => internalAclLines({ password: settings.password, internal: i }).join("\n") + "\n");
         const users = internal === undefined ? undefined : pulumi.secret(settings.users ?? []);
+        // TLS: the user's CA, or one the stack makes once; each node gets its own certificate.
+        const tls = settings.tls;
+        const authority =
+            tls === undefined
+                ? undefined
+                : tls.caCert !== undefined
+                  ? { certPem: pulumi.output(tls.caCert), keyPem: pulumi.secret(tls.caKey!) }
+                  : new TlsAuthority(`${name}-ca`, { clusterName: settings.namePrefix }, { parent: this, dependsOn: guarded });
+        this.caCertificate = authority?.certPem;
+        const mode = tlsMode(tls);
         const layout = clusterLayout(plan);
         const nodesByName = new Map<string, RedisNode>();
         // Each container waits for its rollout gate, and each gate for the node the previous gate let
@@ -140,6 +157,14 @@ export class RedisCluster extends pulumi.ComponentResource {
                       ? pulumi.output(renderRedisConf(node, settings))
                       : pulumi.secret(renderRedisConf(node, settings));
             const engine = engineOf(node);
+            const certificate =
+                tls &&
+                authority &&
+                new NodeCertificate(
+                    `${node.name}-certificate`,
+                    { caCertPem: authority.certPem, caKeyPem: authority.keyPem, ...certificateNames(node), validityDays: tls.validityDays, renewBeforeDays: tls.renewBeforeDays },
+                    { parent: this, dependsOn: guarded },
+                );
             const definition = containerDefinition({
                 node,
                 image: settings.image,
@@ -147,6 +172,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                 volumeName: node.volumeName,
                 redisConf,
                 internalUsers: internalAcl,
+                tls: authority && certificate ? { caCert: authority.certPem, cert: certificate.certPem, key: certificate.keyPem } : undefined,
                 labels,
             });
             const gate: RolloutGate = new RolloutGate(
@@ -163,6 +189,8 @@ export class RedisCluster extends pulumi.ComponentResource {
                     previous: previous?.restart,
                     password,
                     internal,
+                    tlsCa: authority?.certPem,
+                    tlsMode: mode,
                 },
                 { parent: this, dependsOn: guarded },
             );
@@ -190,6 +218,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                 password,
                 internal,
                 users,
+                tlsCa: authority?.certPem,
                 containerIds: this.nodes.map((n) => n.container.id),
             },
             { parent: this, dependsOn: this.nodes.map((n) => n.container) },

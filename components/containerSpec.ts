@@ -13,6 +13,7 @@ import { NodePlan } from "./planning/plan";
 import { CONFIG_PATH } from "./planning/redisConf";
 import { ACL_FILE } from "./planning/access";
 import { RESERVED_USERS } from "./planning/users";
+import { CA_CERT_PATH, NODE_CERT_PATH, NODE_KEY_PATH, REDIS_CLI_TLS_ARGS } from "./planning/tls";
 import { REDIS_PORT } from "./planning/settings";
 import { DockerLabel } from "./labels";
 
@@ -26,16 +27,21 @@ export interface ContainerInputs {
     redisConf: pulumi.Input<string>;
     /** In ACL mode: the stack's own users as aclfile lines (internalAclLines), a secret. */
     internalUsers?: pulumi.Input<string>;
+    /** With TLS: the CA certificate, the node's certificate and its key (a secret), PEM. */
+    tls?: { caCert: pulumi.Input<string>; cert: pulumi.Input<string>; key: pulumi.Input<string> };
     labels: DockerLabel[];
 }
 
 // Alive also while loading its data set from a large AOF, or when a password is set.
-export const HEALTHCHECK = {
-    tests: ["CMD-SHELL", `redis-cli -p ${REDIS_PORT} ping | grep -qE 'PONG|NOAUTH|LOADING'`],
-    interval: "1s",
-    timeout: "3s",
-    retries: 30,
-};
+export function healthcheck(tls: boolean) {
+    const cli = ["redis-cli", ...(tls ? REDIS_CLI_TLS_ARGS : []), "-p", String(REDIS_PORT)].join(" ");
+    return {
+        tests: ["CMD-SHELL", `${cli} ping | grep -qE 'PONG|NOAUTH|LOADING'`],
+        interval: "1s",
+        timeout: "3s",
+        retries: 30,
+    };
+}
 
 /**
  * Docker's stop timeout before it kills the container. Redis needs it to finish its shutdown:
@@ -79,11 +85,22 @@ export function containerDefinition(i: ContainerInputs): ContainerDefinition {
             hostname: node.name,
             image: i.image,
             command: i.internalUsers === undefined ? ["redis-server", CONFIG_PATH] : ["sh", "-c", aclStartScript()],
-            uploads: [{ file: CONFIG_PATH, content: i.redisConf }, ...(i.internalUsers === undefined ? [] : [{ file: INTERNAL_USERS_PATH, content: i.internalUsers }])],
+            uploads: [
+                { file: CONFIG_PATH, content: i.redisConf },
+                ...(i.internalUsers === undefined ? [] : [{ file: INTERNAL_USERS_PATH, content: i.internalUsers }]),
+                // Uploaded, not on the volume: a renewed certificate comes with the container that uses it.
+                ...(i.tls === undefined
+                    ? []
+                    : [
+                          { file: CA_CERT_PATH, content: i.tls.caCert },
+                          { file: NODE_CERT_PATH, content: i.tls.cert },
+                          { file: NODE_KEY_PATH, content: i.tls.key },
+                      ]),
+            ],
             volumes: [{ volumeName: i.volumeName, containerPath: "/data" }],
             networksAdvanced: [{ name: i.networkName, ipv4Address: node.ip, aliases: [node.name] }],
             ports: node.published.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip, protocol: "tcp" })),
-            healthcheck: HEALTHCHECK,
+            healthcheck: healthcheck(i.tls !== undefined),
         },
         inPlace: {
             restart: "unless-stopped",

@@ -2,7 +2,7 @@
  * NodePool: the one way the engine reaches nodes. One admin connection per
  * node address (ip:port), opened with the passwords that may be in force,
  * shared by every step of a bootstrap, a heal, a reshape or a rolling gate.
- * Later: TLS options belong here too.
+ * With TLS, every connection verifies the node's certificate against the cluster's CA.
  *
  * Runs inside Pulumi's dynamic-provider host: ioredis is required inside
  * functions (a stable `require("ioredis")` in the serialized code).
@@ -27,6 +27,8 @@ export interface NodeAddress {
 export interface Credentials {
     access: NodeAccess;
     previousAccess?: NodeAccess;
+    /** The CA certificate (PEM) when the nodes serve TLS only; undefined: plain TCP. */
+    tlsCa?: string;
 }
 
 /** Bounds every admin command but MIGRATE, which gets its own client (migrationClient). */
@@ -34,7 +36,7 @@ const ADMIN_COMMAND_TIMEOUT_MS = 5000;
 /** MIGRATE's own I/O timeout (ms of inactivity on the target); its client waits a little longer for the reply. */
 export const MIGRATE_TIMEOUT_MS = 60000;
 
-function adminClient(node: { ip: string; port: number }, login: Login, commandTimeout: number): RedisClient {
+function adminClient(node: { ip: string; port: number }, login: Login, tlsCa: string | undefined, commandTimeout: number): RedisClient {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { Redis } = require("ioredis");
     return new Redis({
@@ -42,6 +44,8 @@ function adminClient(node: { ip: string; port: number }, login: Login, commandTi
         port: node.port,
         username: login.username,
         password: login.password,
+        // Node certificates name every address a node is reached at (planning/tls: certificateNames).
+        tls: tlsCa === undefined ? undefined : { ca: tlsCa },
         lazyConnect: true,
         connectTimeout: 2000,
         commandTimeout,
@@ -52,16 +56,15 @@ function adminClient(node: { ip: string; port: number }, login: Login, commandTi
     });
 }
 
-/** The logins to try, new first; during a change a node may still accept only the old ones. */
-export function passwordCandidates(c: Credentials): Login[] {
-    return loginCandidates(c.access, c.previousAccess);
-}
-
-/** A connection to `node`, or undefined when it does not answer; throws when it refuses every login. */
-export async function tryConnect(node: NodeAddress, logins: Login[], commandTimeout = ADMIN_COMMAND_TIMEOUT_MS): Promise<RedisClient | undefined> {
+/**
+ * A connection to `node`, or undefined when it does not answer; throws when it refuses every login
+ * (tried new first: during a change a node may still accept only the old ones).
+ */
+export async function tryConnect(node: NodeAddress, credentials: Credentials, commandTimeout = ADMIN_COMMAND_TIMEOUT_MS): Promise<RedisClient | undefined> {
     let refusal = "";
+    const logins = loginCandidates(credentials.access, credentials.previousAccess);
     for (const login of logins) {
-        const client = adminClient(node, login, commandTimeout);
+        const client = adminClient(node, login, credentials.tlsCa, commandTimeout);
         // A refused AUTH arrives as an error event; connect() then only says "Connection is closed".
         let event = "";
         client.on("error", (err: Error) => {
@@ -109,7 +112,7 @@ export class NodePool {
             this.planned
                 .filter((n) => !this.clients.has(keyOf(n)))
                 .map(async (n) => {
-                    const c = await tryConnect(n, passwordCandidates(this.credentials));
+                    const c = await tryConnect(n, this.credentials);
                     if (c) this.clients.set(keyOf(n), c);
                 }),
         );
@@ -138,7 +141,7 @@ export class NodePool {
     async at(ip: string, port: number): Promise<RedisClient> {
         let c = this.clients.get(keyOf({ ip, port }));
         if (!c) {
-            c = await tryConnect({ name: this.label(ip, port), ip, port }, passwordCandidates(this.credentials));
+            c = await tryConnect({ name: this.label(ip, port), ip, port }, this.credentials);
             if (!c) {
                 throw new Error(`${this.label(ip, port)} (${ip}:${port}) does not answer`);
             }
@@ -150,7 +153,7 @@ export class NodePool {
     /** A separate connection for MIGRATE, whose replies wait on the data moved; the caller closes it. */
     async migrationClient(node: { ip: string; port: number }): Promise<RedisClient> {
         const address = { name: this.label(node.ip, node.port), ip: node.ip, port: node.port };
-        const c = await tryConnect(address, passwordCandidates(this.credentials), MIGRATE_TIMEOUT_MS + 10000);
+        const c = await tryConnect(address, this.credentials, MIGRATE_TIMEOUT_MS + 10000);
         if (!c) {
             throw new Error(`${address.name} (${node.ip}:${node.port}) does not answer for the slot migration`);
         }

@@ -1,6 +1,6 @@
 /** The live cluster as the stack's outputs show it. */
 import { NodeLine, ShardView, describeShards, isFailed, isMaster, parseClusterNodes, parseInfo } from "../planning/topology";
-import { NodeAddress, passwordCandidates, tryConnect, Credentials } from "./pool";
+import { NodeAddress, tryConnect, Credentials } from "./pool";
 
 export interface ClusterReport {
     clusterState: string;
@@ -32,7 +32,7 @@ export function summarize(view: NodeLine[], clusterState: string, nameOf: (ip: s
 export async function readCluster(nodes: NodeAddress[], credentials: Credentials): Promise<ClusterReport | undefined> {
     const nameOf = (ip: string, port: number) => nodes.find((n) => n.ip === ip && n.port === port)?.name;
     for (const node of nodes) {
-        const client = await tryConnect(node, passwordCandidates(credentials)).catch(() => undefined);
+        const client = await tryConnect(node, credentials).catch(() => undefined);
         if (!client) {
             continue;
         }

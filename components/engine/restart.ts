@@ -11,7 +11,7 @@ import { acceptBoth, isChanging } from "../planning/access";
 import { NodeLine, endpoint, isHandshake, isMaster, isMyself, parseInfo } from "../planning/topology";
 import { waitClusterOk, waitSlotAgreement } from "./health";
 import { applyAccessCommands } from "./access";
-import { Credentials, NodeAddress, NodePool, passwordCandidates, tryConnect } from "./pool";
+import { Credentials, NodeAddress, NodePool, tryConnect } from "./pool";
 import { Deadline, Log, waitUntil } from "./wait";
 
 export interface RestartSpec extends Credentials {
@@ -95,7 +95,7 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
 /** Waits until `node` answers with a new run id and has loaded its data. */
 async function waitUntilBack(spec: RestartSpec, node: RestartRecord, deadline: Deadline): Promise<void> {
     await waitUntil(deadline, () => `${node.name} to be back after its restart`, async () => {
-        const client = await tryConnect(node, passwordCandidates(spec));
+        const client = await tryConnect(node, spec);
         if (!client) return undefined;
         try {
             const info = parseInfo(String(await client.call("INFO")));

@@ -3,6 +3,7 @@ import { ClusterSettings, REDIS_PORT } from "./settings";
 import { NodePlan } from "./plan";
 import { ACL_FILE, NodeAccess } from "./access";
 import { REPLICATION_USER } from "./users";
+import { tlsConfLines } from "./tls";
 
 /** Where the rendered file is placed inside the container. */
 export const CONFIG_PATH = "/usr/local/etc/redis/redis.conf";
@@ -11,7 +12,7 @@ export const CONFIG_PATH = "/usr/local/etc/redis/redis.conf";
 export function renderRedisConf(node: NodePlan, s: ClusterSettings, access: NodeAccess = { password: s.password }): string {
     const lines = [
         `# ${node.name}: rendered by the redis-cluster Pulumi stack; edit the stack config, not this file.`,
-        `port ${REDIS_PORT}`,
+        ...(s.tls ? tlsConfLines(REDIS_PORT) : [`port ${REDIS_PORT}`]),
         `bind 0.0.0.0`,
         // Access is governed by the password (if any) and the private network, not by protected mode,
         // which would also refuse replication and MIGRATE between nodes without a password.

@@ -3,6 +3,7 @@
  * deployed values and the new ones. Pure; the ChangeGuard resource applies it
  * before any other resource of the stack may change.
  */
+import { createHash } from "crypto";
 import { formatVersion, isDowngrade, redisVersionOf } from "./image";
 import { CONFIG_NAMESPACE } from "./keys";
 
@@ -15,6 +16,14 @@ export interface ClusterIdentity {
     image: string;
     /** The hosts, in order ("" without any); absent in state written before hosts existed. */
     hosts?: string;
+    /** With TLS: which CA signs the node certificates (tlsMode); absent: plain TCP. */
+    tls?: string;
+}
+
+/** How a cluster's nodes speak TLS, as the guard and the gates compare it: the CA's identity, or undefined for plain TCP. */
+export function tlsMode(tls: { caCert?: string } | undefined): string | undefined {
+    if (tls === undefined) return undefined;
+    return tls.caCert === undefined ? "the stack's own CA" : `the CA ${createHash("sha256").update(tls.caCert.trim()).digest("hex").slice(0, 16)}`;
 }
 
 /** Settings that change the network or every node's address: all nodes go down together. */
@@ -46,6 +55,18 @@ export function refusedChanges(deployed: ClusterIdentity | undefined, next: Clus
                 (moved.includes("firstNodeIp") && moved.length === 1 ? "every node's address" : "the network") +
                 `, so every node stops at the same time (the data stays on the volumes). ` +
                 `Set it back, or allow the outage for this change with pulumi config set ${key("allowFullRestart")} true`,
+        );
+    }
+    if ((deployed.tls ?? "off") !== (next.tls ?? "off") && !allowFullRestart) {
+        const toggled = deployed.tls === undefined || next.tls === undefined;
+        refused.push(
+            (toggled
+                ? `${key("tls")} changed from ${deployed.tls === undefined ? "false" : "true"} to ${next.tls === undefined ? "false" : "true"}: ` +
+                  `a node with TLS on its cluster bus and one without cannot talk to each other, so TLS cannot be turned on or off one node at a time`
+                : `${key("tlsCaCert")} changed from ${deployed.tls} to ${next.tls}: nodes that trust only the old CA refuse certificates the new one signed, ` +
+                  `so the certificates cannot be replaced one node at a time`) +
+                `. Set it back, or allow every node to restart at once for this change (the data stays on the volumes; clients must switch ` +
+                `with it) with pulumi config set ${key("allowFullRestart")} true`,
         );
     }
     const before = (deployed.hosts ?? "").split(",").filter(Boolean);

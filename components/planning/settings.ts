@@ -8,6 +8,7 @@ import { CONFIG_NAMESPACE } from "./keys";
 import { MIN_REDIS, formatVersion, isOlder, redisVersionOf } from "./image";
 import { SLOT_COUNT } from "./slots";
 import { UserSpec, resolveUsers } from "./users";
+import { TLS_DEFAULTS, TlsSettings, resolveTls } from "./tls";
 
 export { CONFIG_NAMESPACE } from "./keys";
 
@@ -50,6 +51,8 @@ export interface ClusterSettings {
     users?: UserSpec[];
     /** Only named users may log in (the default user is off); needs `users`. */
     disableDefaultUser: boolean;
+    /** TLS for clients, replication and the bus; undefined: plain TCP. */
+    tls?: TlsSettings;
 }
 
 /** ACL mode: the nodes keep users in an aclfile and the stack's own users run the cluster. */
@@ -73,6 +76,9 @@ export const DEFAULTS = {
     allowFullRestart: false,
     allowDowngrade: false,
     disableDefaultUser: false,
+    tls: false,
+    tlsCertValidityDays: TLS_DEFAULTS.validityDays,
+    tlsRenewBeforeDays: TLS_DEFAULTS.renewBeforeDays,
 } as const;
 
 /**
@@ -92,7 +98,16 @@ export const MAX_NODES = 1000;
 export const MIN_NODE_TIMEOUT_MS = 1000;
 
 /** Raw values as they come from config: strings, or absent; `hosts` as structured config. */
-export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users">, string | number | boolean | undefined>> & { hosts?: unknown; users?: unknown };
+/** The TLS keys as they come from config (ClusterSettings holds them resolved, in `tls`). */
+export interface RawTlsKeys {
+    tlsCaCert?: string;
+    tlsCaKey?: string;
+    tlsCertValidityDays?: string | number;
+    tlsRenewBeforeDays?: string | number;
+}
+
+export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users" | "tls">, string | number | boolean | undefined>> &
+    RawTlsKeys & { hosts?: unknown; users?: unknown; tls?: string | boolean };
 
 export interface SettingsResult {
     settings: ClusterSettings;
@@ -115,7 +130,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
     const problems: string[] = [];
     const warnings: string[] = [];
 
-    const integer = (name: keyof ClusterSettings, fallback: number, min: number, why: string): number => {
+    const integer = (name: keyof ClusterSettings | keyof RawTlsKeys, fallback: number, min: number, why: string): number => {
         const value = raw[name];
         if (value === undefined || value === "") {
             return fallback;
@@ -130,7 +145,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
         return n;
     };
-    const boolean = (name: keyof ClusterSettings, fallback: boolean): boolean => {
+    const boolean = (name: keyof ClusterSettings | "tls", fallback: boolean): boolean => {
         const value = raw[name];
         if (value === undefined || value === "") {
             return fallback;
@@ -145,7 +160,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
         return text === "true";
     };
-    const text = (name: keyof ClusterSettings): string | undefined => {
+    const text = (name: keyof ClusterSettings | keyof RawTlsKeys): string | undefined => {
         const value = raw[name];
         return value === undefined || value === "" ? undefined : String(value).trim();
     };
@@ -227,6 +242,17 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         warnings.push(`${key("password")} is set but ${key("disableDefaultUser")} is true: the default user is off, so the password lets nobody in`);
     }
 
+    let tls: TlsSettings | undefined;
+    if (boolean("tls", DEFAULTS.tls)) {
+        const validityDays = integer("tlsCertValidityDays", DEFAULTS.tlsCertValidityDays, 1, "a node certificate must be valid for at least a day");
+        const renewBeforeDays = integer("tlsRenewBeforeDays", DEFAULTS.tlsRenewBeforeDays, 0, "use 0 to renew only expired certificates");
+        const resolved = resolveTls({ caCert: text("tlsCaCert"), caKey: raw.tlsCaKey === undefined || raw.tlsCaKey === "" ? undefined : String(raw.tlsCaKey), validityDays, renewBeforeDays });
+        problems.push(...resolved.problems);
+        tls = resolved.tls;
+    } else if (text("tlsCaCert") !== undefined) {
+        warnings.push(`${key("tlsCaCert")} is set but ${key("tls")} is not true: the nodes serve plain TCP`);
+    }
+
     const placement = resolveHosts(raw.hosts, nodeCount, hostPortBase, replicasPerShard);
     problems.push(...placement.problems);
     warnings.push(...placement.warnings);
@@ -253,6 +279,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             password,
             users: access.users,
             disableDefaultUser,
+            tls,
         },
         problems,
         warnings,

@@ -30,6 +30,8 @@ interface Inputs {
     /** ACL mode only: the stack's own users, and the named ones (absent otherwise). */
     internal?: InternalUsers;
     users?: UserSpec[];
+    /** With TLS only: the CA certificate the nodes' certificates are checked against. */
+    tlsCa?: string;
     containerIds: string[];
 }
 
@@ -45,7 +47,7 @@ interface Outputs extends Inputs {
 }
 
 /** Input keys whose change means the running cluster must be reconciled. */
-const RECONCILED_INPUTS: (keyof Inputs)[] = ["plannedNodes", "plannedShards", "nodeTimeoutMs", "password", "internal", "users", "containerIds"];
+const RECONCILED_INPUTS: (keyof Inputs)[] = ["plannedNodes", "plannedShards", "nodeTimeoutMs", "password", "internal", "users", "tlsCa", "containerIds"];
 
 function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
     const planned = new Set(inputs.plannedNodes.map(endpoint));
@@ -58,6 +60,7 @@ function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
         users: inputs.users ?? [],
         access: accessOf(inputs),
         previousAccess: previous === undefined ? undefined : accessOf(previous),
+        tlsCa: inputs.tlsCa,
         timeoutMs: TIMEOUT_MS,
     };
 }
@@ -86,7 +89,7 @@ export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
         return { outs: await reconcile(news, olds) };
     },
     async read(id: string, props: Outputs): Promise<pulumi.dynamic.ReadResult> {
-        const report = await readCluster(props.plannedNodes, { access: accessOf(props) });
+        const report = await readCluster(props.plannedNodes, { access: accessOf(props), tlsCa: props.tlsCa });
         return { id, props: report ? withReport(props, report) : { ...props, clusterState: "unreachable" } };
     },
     async delete(): Promise<void> {

@@ -18,6 +18,10 @@ interface Inputs {
     password?: string;
     /** In ACL mode only (absent otherwise, and in state written before it existed). */
     internal?: InternalUsers;
+    /** With TLS only: the CA certificate the nodes' certificates are checked against. */
+    tlsCa?: string;
+    /** With TLS only: which CA (planning/safety: tlsMode). */
+    tlsMode?: string;
 }
 
 /** Upper bound for one gate's waits: the previous node back and synced, a failover, an AOF rewrite. */
@@ -34,7 +38,7 @@ interface Outputs extends Inputs {
 
 export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
-        const keys: (keyof Inputs)[] = ["node", "nodes", "password", "internal", "previous"];
+        const keys: (keyof Inputs)[] = ["node", "nodes", "password", "internal", "tlsCa", "tlsMode", "previous"];
         const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
@@ -46,6 +50,13 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
         const [restarting] = restartingMembers([olds.node], [news.node]);
         const log = (message: string) => console.error(`[${news.clusterName}] ${message}`);
+        if (olds.tlsMode !== news.tlsMode) {
+            // TLS turned on or off, or another CA: old and new nodes cannot talk, so there is nothing to hand
+            // over to. The guard let this through only with allowFullRestart: every node restarts at once,
+            // stopped gracefully (its data saved), and the bootstrap waits for the cluster to form again.
+            log(`${news.node.name}: TLS changes on every node at once (allowFullRestart); restarting without a handover`);
+            return { outs: { ...news, restart: NO_RESTART } };
+        }
         const runId = await makeWayForRestart(
             {
                 nodes: news.nodes,
@@ -54,6 +65,7 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
                 after: news.previous,
                 access: { password: news.password, internal: news.internal },
                 previousAccess: { password: olds.password, internal: olds.internal },
+                tlsCa: news.tlsCa,
                 timeoutMs: TIMEOUT_MS,
             },
             log,

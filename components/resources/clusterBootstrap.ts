@@ -20,6 +20,8 @@ export interface ClusterBootstrapArgs {
     password?: pulumi.Input<string>;
     /** ACL mode only: the stack's own users and the named ones (secrets). */
     internal?: pulumi.Input<InternalUsers>;
+    /** With TLS only: the CA certificate (public). */
+    tlsCa?: pulumi.Input<string>;
     users?: pulumi.Input<UserSpec[]>;
     /** The nodes' container ids: a replaced container makes the next update re-attach it. */
     containerIds: pulumi.Input<pulumi.Input<string>[]>;

@@ -7,12 +7,13 @@ export type Auth = string | { username: string; password: string } | undefined;
 
 const authOptions = (auth: Auth) => (typeof auth === "object" ? auth : { password: auth });
 
-export function clusterClient(seeds: string[], auth?: Auth, natMap?: Record<string, { host: string; port: number }>): Cluster {
+/** `tlsCa`: the nodes serve TLS only; their certificates are checked against this CA (PEM). */
+export function clusterClient(seeds: string[], auth?: Auth, natMap?: Record<string, { host: string; port: number }>, tlsCa?: string): Cluster {
     return new Cluster(
         seeds.map((s) => ({ host: s.split(":")[0], port: Number(s.split(":")[1]) })),
         {
             // A named user may lack INFO, which the ready check sends: ioredis would warn on every connection.
-            redisOptions: { ...authOptions(auth), connectTimeout: 2000, enableReadyCheck: typeof auth !== "object" },
+            redisOptions: { ...authOptions(auth), connectTimeout: 2000, enableReadyCheck: typeof auth !== "object", tls: tlsCa === undefined ? undefined : { ca: tlsCa } },
             natMap,
             enableAutoPipelining: true,
             // Keep retrying through a failover (node timeout + election) instead of failing fast.
@@ -25,8 +26,8 @@ export function clusterClient(seeds: string[], auth?: Auth, natMap?: Record<stri
 }
 
 /** Runs `use` with a cluster client that is disconnected afterwards, whatever happens. */
-export async function withClusterClient<T>(seeds: string[], auth: Auth, use: (client: Cluster) => Promise<T>): Promise<T> {
-    const client = clusterClient(seeds, auth);
+export async function withClusterClient<T>(seeds: string[], auth: Auth, use: (client: Cluster) => Promise<T>, tlsCa?: string): Promise<T> {
+    const client = clusterClient(seeds, auth, undefined, tlsCa);
     try {
         return await use(client);
     } finally {

@@ -14,10 +14,10 @@ export interface DownReport {
 }
 
 /** PONG, or a refusal for want of a password: the server is up and serving. LOADING or silence: down. */
-async function answers(address: string): Promise<boolean> {
+async function answers(address: string, tlsCa?: string): Promise<boolean> {
     const [host, port] = address.split(":");
     // No ready check: it would wait on INFO, which a node with a password refuses to a client without one.
-    const client = new Redis({ host, port: Number(port), lazyConnect: true, enableReadyCheck: false, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    const client = new Redis({ host, port: Number(port), tls: tlsCa === undefined ? undefined : { ca: tlsCa }, lazyConnect: true, enableReadyCheck: false, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     client.on("error", () => undefined);
     try {
         await client.connect();
@@ -36,14 +36,14 @@ export class DownSampler {
     private mostDown: string[] = [];
     private readonly everDown = new Set<string>();
 
-    /** `nodes`: name -> "ip:port". Needs no password: a refusal for want of one counts as up. */
-    constructor(private readonly nodes: Record<string, string>, private readonly everyMs = 200) {}
+    /** `nodes`: name -> "ip:port". Needs no password: a refusal for want of one counts as up. `tlsCa`: the nodes serve TLS only. */
+    constructor(private readonly nodes: Record<string, string>, private readonly everyMs = 200, private readonly tlsCa?: string) {}
 
     start(): this {
         this.loop = (async () => {
             while (!this.stopped) {
                 const names = Object.keys(this.nodes);
-                const up = await Promise.all(names.map((n) => answers(this.nodes[n])));
+                const up = await Promise.all(names.map((n) => answers(this.nodes[n], this.tlsCa)));
                 const down = names.filter((_, i) => !up[i]);
                 this.samples++;
                 down.forEach((n) => this.everDown.add(n));
