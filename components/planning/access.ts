@@ -38,9 +38,14 @@ export const ACL_FILE = "/data/users.acl";
 
 const defaultEnabled = (a: NodeAccess) => a.internal === undefined || a.internal.defaultUser;
 
-/** Whether going from `previous` to `next` changes how nodes log in or replicate. */
+/** Whether going from `previous` to `next` changes how nodes log in or replicate (field by field: state may reorder keys). */
 export function isChanging(next: NodeAccess, previous: NodeAccess): boolean {
-    return JSON.stringify(next) !== JSON.stringify(previous);
+    const a = next.internal;
+    const b = previous.internal;
+    const internalDiffers =
+        (a === undefined) !== (b === undefined) ||
+        (a !== undefined && b !== undefined && (a.adminPassword !== b.adminPassword || a.replicationPassword !== b.replicationPassword || a.defaultUser !== b.defaultUser));
+    return next.password !== previous.password || internalDiffers;
 }
 
 /** The logins that may work on a node during a change, newest first, each once. */

@@ -30,11 +30,6 @@ export const REPLICATION_RULES = ["+psync", "+replconf", "+ping"];
  */
 export const CLUSTER_CLIENT_RULES = ["+cluster|slots", "+cluster|shards", "+cluster|nodes", "+cluster|info", "+cluster|myid", "+asking", "+readonly", "+readwrite", "+ping"];
 
-/** Redis 7.0's command categories (ACL CAT). */
-const CATEGORIES = new Set([
-    "all", "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog", "geo",
-    "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting",
-]);
 const KEYWORDS = new Set(["allkeys", "resetkeys", "allchannels", "resetchannels", "allcommands", "nocommands", "clearselectors", "sanitize-payload", "skip-sanitize-payload"]);
 /** Rules the stack sets itself: a user is on while listed, and its password comes from `password`. */
 const MANAGED = /^(on|off|nopass|resetpass|reset|[<>#!].*)$/;
@@ -59,14 +54,13 @@ export function ruleProblem(rule: string, inSelector = false): string | undefine
     if (KEYWORDS.has(rule.toLowerCase())) {
         return undefined;
     }
-    if (/^(~|%R~|%W~|%RW~|&)\S+$/.test(rule)) {
+    // Key patterns with R and W in any order and case, as Redis reads them.
+    if (/^(~|%[RW]{1,2}~|&)\S+$/i.test(rule)) {
         return undefined;
     }
-    const category = /^[+-]@(.*)$/.exec(rule);
-    if (category) {
-        return CATEGORIES.has(category[1].toLowerCase()) ? undefined : `"${rule}": "${category[1]}" is not a Redis command category (${[...CATEGORIES].join(", ")})`;
-    }
-    if (/^[+-][a-z][a-z0-9_-]*(\|[a-z0-9_-]+)?$/i.test(rule)) {
+    // Whether a command or category exists depends on the image (modules add both, e.g. +json.get,
+    // +@search): Redis judges that on one node before any node changes (engine/access.ts).
+    if (/^[+-]@[a-z][a-z0-9_.-]*$/i.test(rule) || /^[+-][a-z][a-z0-9_.-]*(\|[a-z0-9_.-]+)?$/i.test(rule)) {
         return undefined;
     }
     return `"${rule}" is not an ACL rule (use ~pattern, %R~pattern, &channel, +command, -command, +@category, -@category, allkeys, ...)`;
@@ -98,19 +92,20 @@ export function resolveUsers(raw: unknown): UsersResult {
             problems.push(`${at} must be an object with name, password and rules`);
             return;
         }
-        const { name, password, rules, ...rest } = entry as Record<string, unknown>;
-        for (const extra of Object.keys(rest)) problems.push(`${at}.${extra} is not a user setting (name, password, rules)`);
-        if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}$/.test(name)) {
-            problems.push(`${at}.name ${JSON.stringify(name)} is not a user name: use 1-64 letters, digits, "_", ".", "@", ":" or "-", starting with a letter or digit`);
-            return;
-        }
-        const label = `${at} (${name})`;
-        if (RESERVED_USERS.includes(name)) {
+        const { name: rawName, password, rules, ...rest } = entry as Record<string, unknown>;
+        const name = typeof rawName === "string" ? rawName : "";
+        const validName = /^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}$/.test(name);
+        // Every problem of the entry at once, named by the user where it has a name.
+        const label = name !== "" ? `${at} (${name})` : at;
+        for (const extra of Object.keys(rest)) problems.push(`${label}.${extra} is not a user setting (name, password, rules)`);
+        if (!validName) {
+            problems.push(`${at}.name ${JSON.stringify(rawName)} is not a user name: use 1-64 letters, digits, "_", ".", "@", ":" or "-", starting with a letter or digit`);
+        } else if (RESERVED_USERS.includes(name)) {
             problems.push(`${label}: "${name}" is managed by the stack (${name === "default" ? "see redis-cluster:password and redis-cluster:disableDefaultUser" : "the engine's and replication's own user"}); choose another name`);
         } else if (seen.has(name)) {
             problems.push(`${label}: the name is listed twice`);
         }
-        seen.add(name);
+        if (validName) seen.add(name);
         if (typeof password !== "string" || password === "") {
             problems.push(`${label}.password is missing: every user needs one (pulumi config set --secret --path '${key}[${i}].password' ...)`);
         } else if (!/^[\x21-\x7e]+$/.test(password)) {
@@ -128,7 +123,7 @@ export function resolveUsers(raw: unknown): UsersResult {
         if (tokens.length === 0) {
             warnings.push(`${label} has no rules: it can log in but run no command and reach no key`);
         }
-        users.push({ name, password: typeof password === "string" ? password : "", rules: rules ?? "" });
+        if (validName) users.push({ name, password: typeof password === "string" ? password : "", rules: rules ?? "" });
     });
     return { users, problems, warnings };
 }

@@ -17,9 +17,9 @@ function pulumi(args: string[]): string {
     return execFileSync("pulumi", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 512 * 1024 * 1024 });
 }
 
-async function sample(name: string, address: string, login: Login): Promise<NodeSample> {
+async function sample(name: string, address: string, login: Login, tlsCa: string | undefined): Promise<NodeSample> {
     const [host, port] = address.split(":");
-    const client = new Redis({ host, port: Number(port), username: login.username, password: login.password, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    const client = new Redis({ host, port: Number(port), username: login.username, password: login.password, tls: tlsCa === undefined ? undefined : { ca: tlsCa }, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     try {
         await client.connect();
         const cluster = info(String(await client.call("CLUSTER", "INFO")));
@@ -51,7 +51,7 @@ function reveal(value: unknown): unknown {
 }
 
 /** How the engine logs in (the stack's admin user, or the password) and the replica count, from the bootstrap's state. */
-function deployedCluster(state: { deployment?: { resources?: { type: string; outputs?: Record<string, unknown> }[] } }): { login: Login; replicasPerShard: number } {
+function deployedCluster(state: { deployment?: { resources?: { type: string; outputs?: Record<string, unknown> }[] } }): { login: Login; tlsCa?: string; replicasPerShard: number } {
     const bootstrap = state.deployment?.resources?.find((r) => r.type === "pulumi-nodejs:dynamic/redis-cluster:ClusterBootstrap");
     const outputs = bootstrap?.outputs ?? {};
     const shards = reveal(outputs.plannedShards) as { replicas: string[] }[] | undefined;
@@ -59,6 +59,7 @@ function deployedCluster(state: { deployment?: { resources?: { type: string; out
     const internal = reveal(outputs.internal) as { adminPassword: string; replicationPassword: string; defaultUser: boolean } | undefined;
     return {
         login: loginCandidates({ password: typeof password === "string" ? password : undefined, internal: internal ?? undefined })[0],
+        tlsCa: typeof reveal(outputs.tlsCa) === "string" ? (reveal(outputs.tlsCa) as string) : undefined,
         replicasPerShard: Number(reveal(outputs.replicasPerShard) ?? shards?.[0]?.replicas.length ?? 1),
     };
 }
@@ -68,6 +69,7 @@ async function main(): Promise<number> {
     const stack = i > 0 ? process.argv[i + 1] : process.env.PULUMI_STACK ?? "dev";
     let outputs: { seedNodes?: string[]; nodes?: { name: string; ip: string; port?: number }[] };
     let login: Login = {};
+    let tlsCa: string | undefined;
     let replicasPerShard = 1;
     try {
         outputs = JSON.parse(pulumi(["stack", "output", "--json", "--stack", stack]));
@@ -75,6 +77,7 @@ async function main(): Promise<number> {
         // password ...` the nodes still run with the old one until the next up.
         const deployed = deployedCluster(JSON.parse(pulumi(["stack", "export", "--show-secrets", "--stack", stack])));
         login = deployed.login;
+        tlsCa = deployed.tlsCa;
         replicasPerShard = deployed.replicasPerShard;
     } catch (err) {
         console.error(`Cannot read stack "${stack}": ${(err as { stderr?: string }).stderr?.trim() || err}`);
@@ -88,7 +91,7 @@ async function main(): Promise<number> {
     }
     // Nodes on several hosts share an address: match the port too (one engine: all on 6379).
     const nameOf = (address: string) => outputs.nodes?.find((n) => address === `${n.ip}:${n.port ?? 6379}`)?.name ?? address;
-    const samples = await Promise.all(seeds.map((a) => sample(nameOf(a), a, login)));
+    const samples = await Promise.all(seeds.map((a) => sample(nameOf(a), a, login, tlsCa)));
     const health = judge(samples, replicasPerShard);
     console.log(`stack ${stack}: ${seeds.length} nodes\n`);
     console.log(render(samples, health));
