@@ -80,7 +80,8 @@ export async function issueNodeCertificate(r: NodeCertificateRequest): Promise<I
     const cert = await x509.X509CertificateGenerator.create({
         serialNumber: serial(),
         subject: `CN=${r.commonName}`,
-        issuer: ca.subject,
+        // The CA's subject as encoded, byte for byte: clients that compare names exactly (Go, rustls) need it.
+        issuer: ca.subjectName,
         notBefore: notBefore(),
         notAfter,
         publicKey: keys.publicKey,

@@ -83,13 +83,16 @@ export function resolveTls(raw: { caCert?: string; caKey?: string; validityDays:
         return { tls, problems };
     }
     if (raw.caCert !== undefined && raw.caKey !== undefined) {
-        problems.push(...caProblems(raw.caCert, raw.caKey));
+        problems.push(...caProblems(raw.caCert, raw.caKey, raw.renewBeforeDays));
     }
     return { tls, problems };
 }
 
-/** Why a user's CA cannot sign node certificates, if it cannot. */
-export function caProblems(certPem: string, keyPem: string): string[] {
+/**
+ * Why a user's CA cannot sign node certificates, if it cannot. Node certificates end with their CA:
+ * one that ends within `renewBeforeDays` would make every up renew every certificate.
+ */
+export function caProblems(certPem: string, keyPem: string, renewBeforeDays = 0): string[] {
     let cert: X509Certificate;
     try {
         cert = new X509Certificate(certPem);
@@ -102,6 +105,11 @@ export function caProblems(certPem: string, keyPem: string): string[] {
     }
     if (new Date(cert.validTo).getTime() < Date.now()) {
         problems.push(`${key("tlsCaCert")} expired on ${cert.validTo}`);
+    } else if (needsRenewal(cert.validTo, new Date(), renewBeforeDays)) {
+        problems.push(
+            `${key("tlsCaCert")} ends on ${cert.validTo}, within ${key("tlsRenewBeforeDays")} ${renewBeforeDays} days: node certificates end ` +
+                `with their CA, so every up would renew them all; use a CA valid for longer, or a smaller ${key("tlsRenewBeforeDays")}`,
+        );
     }
     try {
         const privateKey = createPrivateKey(keyPem);
@@ -110,8 +118,10 @@ export function caProblems(certPem: string, keyPem: string): string[] {
         if (fromKey.toString("base64") !== fromCert.toString("base64")) {
             problems.push(`${key("tlsCaKey")} is not the private key of ${key("tlsCaCert")}`);
         }
-        if (!["ec", "rsa"].includes(privateKey.asymmetricKeyType ?? "")) {
-            problems.push(`${key("tlsCaKey")} is a ${privateKey.asymmetricKeyType} key; use an EC (P-256, P-384) or RSA key`);
+        // What WebCrypto signs with (engine/certificates.ts): RSA, and EC on the NIST curves.
+        const curve = String(privateKey.asymmetricKeyDetails?.namedCurve ?? "");
+        if (privateKey.asymmetricKeyType === "ec" ? !["prime256v1", "secp384r1", "secp521r1"].includes(curve) : privateKey.asymmetricKeyType !== "rsa") {
+            problems.push(`${key("tlsCaKey")} is a ${privateKey.asymmetricKeyType}${curve ? ` (${curve})` : ""} key; use an EC (P-256, P-384, P-521) or RSA key`);
         }
     } catch (err) {
         problems.push(`${key("tlsCaKey")} is not a PEM private key: ${(err as Error).message}`);

@@ -30,9 +30,9 @@ interface LiveLine {
 }
 
 /** CLUSTER NODES from the node at `endpoint`, parsed here, independently of the project's parser. */
-async function clusterNodes(endpoint: string, password?: string): Promise<LiveLine[]> {
+async function clusterNodes(endpoint: string, password?: string, tlsCa?: string): Promise<LiveLine[]> {
     const [host, port] = endpoint.split(":");
-    const c = new Redis({ host, port: Number(port), password, lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const c = new Redis({ host, port: Number(port), password, tls: tlsCa === undefined ? undefined : { ca: tlsCa }, lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
     c.on("error", () => undefined);
     try {
         await c.connect();
@@ -207,15 +207,17 @@ describe("Docker hosts made on this machine", function () {
         });
     });
 
-    describe("a new 4x2 cluster with a password over three Docker hosts, rolled by a password rotation", function () {
+    describe("a new 4x2 cluster with TLS and a password over three Docker hosts, rolled by a password rotation", function () {
         const prefix = "e2e-hr";
         const OLD_PASSWORD = "e2e-H0sts-old-7pXw";
         const NEW_PASSWORD = "e2e-H0sts-new-2mVd";
         let t: TestStack;
         let seeds: string[];
+        // Clients, replication and the bus over TLS between the hosts: each certificate names its host's address.
+        let ca: string;
 
         before(async () => {
-            t = await createTestStack(prefix, { namePrefix: prefix, subnet: "10.214.0.0/24", hostPortBase: "7201", shards: "4", replicasPerShard: "2", hosts: JSON.stringify(HOSTS) }, { password: OLD_PASSWORD });
+            t = await createTestStack(prefix, { namePrefix: prefix, subnet: "10.214.0.0/24", hostPortBase: "7201", shards: "4", replicasPerShard: "2", hosts: JSON.stringify(HOSTS), tls: "true" }, { password: OLD_PASSWORD });
         });
         after(async () => {
             await t?.destroyAndRemove();
@@ -228,24 +230,30 @@ describe("Docker hosts made on this machine", function () {
             const placement: Record<string, string> = result.outputs.placement.value;
             assertPlacedOnHosts(placement);
             seeds = result.outputs.seedNodes.value;
-            const view = await clusterNodes(seeds[0], OLD_PASSWORD);
+            ca = result.outputs.caCertificate.value;
+            const [firstHost, firstPort] = seeds[0].split(":");
+            assert.equal(
+                result.outputs.connectCommand.value,
+                `pulumi stack output caCertificate > redis-ca.crt && redis-cli -c --tls --cacert redis-ca.crt -h ${firstHost} -p ${firstPort} --askpass`,
+            );
+            const view = await clusterNodes(seeds[0], OLD_PASSWORD, ca);
             assert.equal(view.length, 12);
             assertAntiAffine(view);
             const masters = view.filter((n) => n.master && n.slots.length > 0);
             assert.equal(masters.length, 4);
             const perHost = HOSTS.map((h) => masters.filter((m) => m.host === h.name).length).sort();
             assert.deepEqual(perHost, [1, 1, 2], "masters spread evenly");
-            await withClusterClient(seeds, OLD_PASSWORD, (c) => writeKeys(c, KEYS, "hr"));
+            await withClusterClient(seeds, OLD_PASSWORD, (c) => writeKeys(c, KEYS, "hr"), ca);
         });
 
         it("rotates the password node by node across the hosts while a client writes: no shard down, no write lost", async () => {
             await t.stack.setConfig("redis-cluster:password", { value: NEW_PASSWORD, secret: true });
             const endpoints = Object.fromEntries(seeds.map((s, i) => [`${prefix}-${i + 1}`, s]));
             const before = HOSTS.flatMap((h) => lines(engine(h, "ps", "-q", "--no-trunc")));
-            const client = clusterClient(seeds, OLD_PASSWORD);
+            const client = clusterClient(seeds, OLD_PASSWORD, undefined, ca);
             const writer = new ContinuousWriter(client, "rotate").start();
             let report: WriterReport;
-            const sampler = new DownSampler(endpoints).start();
+            const sampler = new DownSampler(endpoints, 200, ca).start();
             try {
                 const result = await t.up();
                 assert.equal(result.outputs.clusterState.value, "ok");
@@ -259,14 +267,19 @@ describe("Docker hosts made on this machine", function () {
             assert.equal(after.length, 12);
             assert.deepEqual(after.filter((id) => before.includes(id)), [], "a container was not recreated");
             assert.ok(report.acknowledged > 0, JSON.stringify(report));
-            await withClusterClient(seeds, NEW_PASSWORD, async (reader) => {
-                assert.deepEqual(await writer.lost(reader), [], "acknowledged writes lost");
-                assert.equal(await countMissingKeys(reader, KEYS, "hr"), 0);
-            });
+            await withClusterClient(
+                seeds,
+                NEW_PASSWORD,
+                async (reader) => {
+                    assert.deepEqual(await writer.lost(reader), [], "acknowledged writes lost");
+                    assert.equal(await countMissingKeys(reader, KEYS, "hr"), 0);
+                },
+                ca,
+            );
             for (const s of seeds) {
                 const [host, port] = s.split(":");
                 // No ready check: its INFO would be refused before AUTH.
-                const c = new Redis({ host, port: Number(port), lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+                const c = new Redis({ host, port: Number(port), tls: { ca }, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
                 c.on("error", () => undefined);
                 try {
                     await c.connect();
@@ -276,7 +289,7 @@ describe("Docker hosts made on this machine", function () {
                     c.disconnect();
                 }
             }
-            assertAntiAffine(await clusterNodes(seeds[0], NEW_PASSWORD));
+            assertAntiAffine(await clusterNodes(seeds[0], NEW_PASSWORD, ca));
             await t.stack.preview({ expectNoChanges: true });
         });
     });

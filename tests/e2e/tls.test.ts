@@ -12,6 +12,8 @@ import { Auth, DataSet, clusterClient, missingFromDataSet, redisCli, withCluster
 import { ContinuousWriter } from "../support/writer";
 import { DownSampler } from "../support/sampler";
 import { REDIS_CLI_TLS_ARGS } from "../../components/planning/tls";
+import { createAuthority } from "../../components/engine/certificates";
+import { runStatus } from "../support/status";
 
 const PREFIX = "e2e-t";
 const SUBNET = "10.217.0.0/24";
@@ -103,6 +105,10 @@ describe("TLS for clients, replication and the cluster bus (3 shards x 1 replica
             const daysLeft = (new Date(cert.valid_to).getTime() - Date.now()) / DAY_MS;
             assert.ok(daysLeft > 29 && daysLeft <= 30, `${names[i]}: ${daysLeft} days left`);
         }
+        // npm run status reaches every node over TLS.
+        const status = runStatus(t.name);
+        assert.equal(status.code, 0, status.output);
+        assert.match(status.output, /HEALTHY/);
         const outputs = await t.stack.outputs();
         assert.equal(outputs.connectCommand.value, `docker exec -it ${names[0]} redis-cli -c --tls --cacert /usr/local/etc/redis/tls/ca.crt --askpass`);
         await t.stack.preview({ expectNoChanges: true });
@@ -180,6 +186,28 @@ describe("TLS for clients, replication and the cluster bus (3 shards x 1 replica
         const ids = names.map((n) => docker("inspect", "-f", "{{.Id}}", n));
         await t.up();
         assert.deepEqual(names.map((n) => docker("inspect", "-f", "{{.Id}}", n)), ids);
+        await t.stack.preview({ expectNoChanges: true });
+    });
+
+    it("signs the node certificates with the user's own CA; changing the CA is refused, then done as a full restart", async () => {
+        const userCa = await createAuthority("e2e user CA", 400);
+        const ids = names.map((n) => docker("inspect", "-f", "{{.Id}}", n));
+        await t.stack.setAllConfig({ "redis-cluster:tlsCaCert": { value: userCa.certPem }, "redis-cluster:tlsCaKey": { value: userCa.keyPem, secret: true } });
+        await assert.rejects(t.stack.preview(), /redis-cluster:tlsCaCert changed from the stack's own CA to the CA [0-9a-f]{16}: .*redis-cluster:allowFullRestart true/s);
+        assert.deepEqual(names.map((n) => docker("inspect", "-f", "{{.Id}}", n)), ids);
+
+        await t.stack.setConfig("redis-cluster:allowFullRestart", { value: "true" });
+        const result = await t.up();
+        assert.equal(result.outputs.clusterState.value, "ok");
+        assert.equal(result.outputs.caCertificate.value.trim(), userCa.certPem.trim());
+        ca = userCa.certPem;
+        for (const ip of ips) assert.match((await servedCertificate(ip, ca)).issuer.CN, /e2e user CA/);
+        await assertData(APP, ca);
+        assertReplicationUp(REDIS_CLI_TLS_ARGS);
+        const state = fs.readFileSync(stateFile(t.name), "utf8");
+        assert.ok(!state.includes(userCa.keyPem.split("\n")[1]), "the state holds the user's CA key in plaintext");
+        await t.stack.removeConfig("redis-cluster:allowFullRestart");
+        await t.up();
         await t.stack.preview({ expectNoChanges: true });
     });
 });

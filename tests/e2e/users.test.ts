@@ -9,6 +9,7 @@ import { TestStack, createTestStack, stateFile } from "../support/stack";
 import { Auth, DataSet, clusterClient, eventually, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
 import { ContinuousWriter } from "../support/writer";
 import { DownSampler } from "../support/sampler";
+import { runStatus } from "../support/status";
 
 const PREFIX = "e2e-u";
 const SUBNET = "10.215.0.0/24";
@@ -194,6 +195,9 @@ describe("ACL users on every node (3 shards x 1 replica)", function () {
         await assertData(as(READER_ROTATED));
         const outputs = await t.stack.outputs();
         assert.match(outputs.connectCommand.value, /redis-cli -c -h e2e-u-1 --user reader --askpass$/);
+        // npm run status logs in as the stack's admin user, the default user being off.
+        const status = runStatus(t.name);
+        assert.equal(status.code, 0, status.output);
         await t.stack.preview({ expectNoChanges: true });
     });
 
