@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CA_VALIDITY_DAYS, needsRenewal } from "../planning/tls";
-import { createAuthority, issueNodeCertificate } from "../engine/certificates";
+import { NodeCertificateRequest, createAuthority, issueNodeCertificate } from "../engine/certificates";
 
 interface AuthorityInputs {
     clusterName: string;
@@ -22,13 +22,7 @@ export const tlsAuthorityProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-interface NodeCertificateInputs {
-    caCertPem: string;
-    caKeyPem: string;
-    commonName: string;
-    dnsNames: string[];
-    ips: string[];
-    validityDays: number;
+export interface NodeCertificateInputs extends NodeCertificateRequest {
     renewBeforeDays: number;
 }
 

@@ -21,7 +21,7 @@ import {
     resolveTls,
     tlsConfLines,
 } from "../../components/planning/tls";
-import { nodeCertificateProvider, tlsAuthorityProvider } from "../../components/providers/tls";
+import { NodeCertificateInputs, nodeCertificateProvider, tlsAuthorityProvider } from "../../components/providers/tls";
 
 const IMAGE = "redis:7.2";
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -471,15 +471,7 @@ describe("TLS", () => {
         type Outs = Awaited<ReturnType<NonNullable<typeof nodeCertificateProvider.create>>>["outs"];
         let ca: Issued;
         let other: Issued;
-        let inputs: {
-            caCertPem: string;
-            caKeyPem: string;
-            commonName: string;
-            dnsNames: string[];
-            ips: string[];
-            validityDays: number;
-            renewBeforeDays: number;
-        };
+        let inputs: NodeCertificateInputs;
         let outs: Outs;
         /** The deployed certificate, as if it expired `leftMs` from now. */
         const expiringIn = (leftMs: number) => ({ ...outs, notAfter: new Date(Date.now() + leftMs).toISOString() });
