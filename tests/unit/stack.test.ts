@@ -126,6 +126,45 @@ describe("stack resource graph (mocks)", () => {
         assert.ok(containers.every((c) => c.inputs.ports.length === 0));
     });
 
+    it("declares no TLS or ACL resource unless asked, so existing stacks see no change", async () => {
+        const { resources } = await runProgram({ image: "redis:7.2", password: "pw-Plain-1" });
+        for (const t of ["TlsAuthority", "NodeCertificate", "InternalUsers"]) assert.equal(resources.filter((r) => r.type.endsWith(`:${t}`)).length, 0, t);
+        for (const r of resources.filter((x) => /:(RolloutGate|ClusterBootstrap)$/.test(x.type))) {
+            for (const k of ["internal", "users", "tlsCa", "tlsMode"]) assert.equal(r.inputs[k], undefined, `${r.name}.${k}`);
+        }
+        const guard = resources.find((r) => r.type.endsWith(":ChangeGuard"))!;
+        assert.equal("tls" in guard.inputs.identity, false);
+        const container = resources.find((r) => r.type === "docker:index/container:Container")!;
+        assert.deepEqual(container.inputs.command, ["redis-server", "/usr/local/etc/redis/redis.conf"]);
+    });
+
+    it("with tls and users: one CA, a certificate per node naming its addresses, the stack's own users, and TLS everywhere", async () => {
+        const users = JSON.stringify([{ name: "app", password: "pw-App-1", rules: "~app:* +@read" }]);
+        const { resources, outputs } = await runProgram({ image: "redis:7.2", tls: "true", users });
+        const ofType = (t: string) => resources.filter((r) => r.type.endsWith(`:${t}`));
+        assert.equal(ofType("TlsAuthority").length, 1);
+        assert.equal(ofType("InternalUsers").length, 1);
+        const certificates = ofType("NodeCertificate");
+        assert.deepEqual(certificates.map((c) => c.inputs.commonName), [1, 2, 3, 4, 5, 6].map((i) => `redis-${i}`).sort());
+        for (const c of certificates) {
+            const i = Number(c.inputs.commonName.split("-")[1]);
+            assert.deepEqual(c.inputs.ips, [`10.38.0.${10 + i}`, "127.0.0.1"]);
+            assert.deepEqual(c.inputs.dnsNames, [`redis-${i}`]);
+            assert.equal(c.inputs.validityDays, 365);
+            assert.equal(c.inputs.renewBeforeDays, 30);
+        }
+        for (const c of resources.filter((r) => r.type === "docker:index/container:Container")) {
+            assert.equal(c.inputs.command[0], "sh");
+            const files = c.inputs.uploads.map((u: { file: string }) => u.file).sort();
+            assert.deepEqual(files, ["/usr/local/etc/redis/internal-users.acl", "/usr/local/etc/redis/redis.conf", "/usr/local/etc/redis/tls/ca.crt", "/usr/local/etc/redis/tls/node.crt", "/usr/local/etc/redis/tls/node.key"]);
+            assert.match(c.inputs.healthcheck.tests[1], /redis-cli --tls --cacert \/usr\/local\/etc\/redis\/tls\/ca\.crt -p 6379 ping/);
+        }
+        const guard = ofType("ChangeGuard")[0];
+        assert.equal(guard.inputs.identity.tls, "the stack's own CA");
+        for (const g of ofType("RolloutGate")) assert.equal(g.inputs.tlsMode, "the stack's own CA");
+        assert.equal(outputs.connectCommand, "docker exec -it redis-1 redis-cli -c --tls --cacert /usr/local/etc/redis/tls/ca.crt");
+    });
+
     it("fails before declaring anything when the config is invalid", async () => {
         await assert.rejects(runProgram({ shards: "2", subnet: "10.0.0.0/30" }), (err: Error) => {
             assert.match(err.message, /redis-cluster:shards must be at least 3/);
