@@ -27,7 +27,7 @@ export async function oursConvergence(s: ClusterSettings, stack: string): Promis
 }
 
 /** `extra`: more config, e.g. the hosts of a spread cluster. */
-export async function oursStack(name: string, s: ClusterSettings, extra: Record<string, { value: string }> = {}): Promise<Stack> {
+export async function oursStack(name: string, s: ClusterSettings, extra: Record<string, { value: string; secret?: boolean }> = {}): Promise<Stack> {
     const ws = await LocalWorkspace.create({ workDir: ROOT, envVars: { PULUMI_BACKEND_URL: `file://${ROOT}/.pulumi-state/bench` } });
     fs.mkdirSync(path.join(ROOT, ".pulumi-state/bench"), { recursive: true });
     await ws.removeStack(name, { force: true }).catch(() => undefined);

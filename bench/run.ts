@@ -16,6 +16,7 @@ import { baselineColdUp } from "./baseline";
 import { failoverTrial, oursConvergence, oursStack, removeOursStack } from "./ours";
 import { reshardTrial } from "./reshard";
 import { hostsBench } from "./hosts";
+import { securityBench } from "./security";
 import { Series, chart, fmt, report, stats } from "./report";
 import { Phase, breakdown, emptyProgram, oursCli } from "./cli";
 
@@ -99,6 +100,10 @@ async function main(): Promise<void> {
 
     if (process.env.BENCH_HOSTS !== "0") {
         await hostsBench(add, ratio);
+    }
+
+    if (process.env.BENCH_SECURITY !== "0") {
+        await securityBench(add, ratio);
     }
 
     const result = {

@@ -210,4 +210,17 @@ describe("TLS for clients, replication and the cluster bus (3 shards x 1 replica
         await t.up();
         await t.stack.preview({ expectNoChanges: true });
     });
+
+    it("moves slots over TLS: 3 -> 4 shards, MIGRATE between nodes on the TLS bus, every key kept", async () => {
+        await t.stack.setConfig("redis-cluster:shards", { value: "4" });
+        const result = await t.up();
+        assert.equal(result.outputs.clusterState.value, "ok");
+        assert.deepEqual(
+            result.outputs.slotAssignments.value.map((s: { slotCount: number }) => s.slotCount),
+            [4096, 4096, 4096, 4096],
+        );
+        await assertData(APP, ca);
+        assert.match(redisCli(`${PREFIX}-8`, PASSWORD, ...REDIS_CLI_TLS_ARGS, "cluster", "info"), /cluster_state:ok/);
+        await t.stack.preview({ expectNoChanges: true });
+    });
 });

@@ -1,0 +1,59 @@
+/**
+ * What TLS and ACL users cost: a cold `up` of a 3x1 cluster with both on next to one without, and
+ * the same writes through a cluster client over TLS as a named user next to plain TCP with no AUTH,
+ * on the same engine in the same run.
+ */
+import { Cluster } from "ioredis";
+import { removeStackObjects } from "../tests/support/docker";
+import { ClusterSettings } from "../components/planning/settings";
+import { RESHARD_KEYS, TRIALS, log, seconds, settingsFor, timed } from "./common";
+import { oursStack, removeOursStack } from "./ours";
+import { fmt } from "./report";
+
+const USER = { username: "bench", password: "bench-Secur1ty-pw" };
+/** The bench's own user, its password a secret in the bench stack's config like a user's would be. */
+const SECURE_CONFIG = {
+    "redis-cluster:tls": { value: "true" },
+    "redis-cluster:users": { value: JSON.stringify([{ name: USER.username, password: USER.password, rules: "~* +@all" }]), secret: true },
+};
+
+/** Seconds to SET `count` keys through a cluster client, 1000 in flight at a time. */
+async function writes(s: ClusterSettings, count: number, options: { tls?: { ca: string }; username?: string; password?: string }): Promise<number> {
+    const client = new Cluster([{ host: s.firstNodeIp, port: 6379 }], { redisOptions: { ...options, enableReadyCheck: false } });
+    try {
+        await client.set("warm-up", "1");
+        const t0 = Date.now();
+        for (let i = 0; i < count; i += 1000) {
+            await Promise.all(Array.from({ length: Math.min(1000, count - i) }, (_, k) => client.set(`k:${i + k}`, "v".repeat(100))));
+        }
+        return seconds(t0);
+    } finally {
+        client.disconnect();
+    }
+}
+
+/** One cold up and the writes, with TLS and a user or without either; the stack is destroyed after. */
+async function trial(s: ClusterSettings, secure: boolean, add: (name: string, value: number) => number): Promise<{ up: number; writes: number }> {
+    const stack = await oursStack("bench-sec", s, secure ? SECURE_CONFIG : {});
+    try {
+        let ca = "";
+        const up = add(`ours cold up 3x1${secure ? " with TLS and a user" : ""}`, await timed(async () => (ca = (await stack.up()).outputs.caCertificate?.value ?? "")));
+        const w = add(`${RESHARD_KEYS} SETs${secure ? " over TLS as a named user" : " over plain TCP"}`, await writes(s, RESHARD_KEYS, secure ? { tls: { ca }, ...USER } : {}));
+        await stack.destroy();
+        return { up, writes: w };
+    } finally {
+        removeStackObjects("bench-sec");
+        await removeOursStack(stack);
+    }
+}
+
+export async function securityBench(add: (name: string, value: number) => number, ratio: (name: string, ours: number, base: number) => void): Promise<void> {
+    const s = settingsFor("bench-sec", "10.218.0.0/24", 3, 1);
+    for (let i = 0; i < Math.min(TRIALS, 2); i++) {
+        const plain = await trial(s, false, add);
+        const secure = await trial(s, true, add);
+        ratio("cold up 3x1 with TLS and a user / without", secure.up, plain.up);
+        ratio(`${RESHARD_KEYS} SETs over TLS as a user / plain TCP`, secure.writes, plain.writes);
+        log(`security trial ${i + 1}: up ${fmt(plain.up)} s plain, ${fmt(secure.up)} s with TLS and a user; SETs ${fmt(plain.writes)} s vs ${fmt(secure.writes)} s`);
+    }
+}
