@@ -16,13 +16,9 @@ import { RedisNode } from "./node";
 import { HostSpec } from "./planning/hosts";
 import { ClusterPlan, NodePlan, clusterLayout, planCluster } from "./planning/plan";
 import { rolloutOrder } from "./planning/rollout";
-import { renderRedisConf } from "./planning/redisConf";
-import { ClusterSettings, aclMode } from "./planning/settings";
-import { InternalUsers as InternalUsersValue, internalAclLines } from "./planning/access";
-import { InternalUsers } from "./resources/internalUsers";
-import { NodeCertificate, TlsAuthority } from "./resources/tls";
-import { certificateNames } from "./planning/tls";
+import { ClusterSettings } from "./planning/settings";
 import { tlsMode } from "./planning/safety";
+import { ClusterSecurity } from "./security";
 import { countSlots, formatRange } from "./planning/slots";
 
 export interface PlannedShardView {
@@ -61,8 +57,6 @@ export class RedisCluster extends pulumi.ComponentResource {
     readonly engines: DockerEngine[];
     readonly nodes: RedisNode[];
     readonly bootstrap: ClusterBootstrap;
-    /** In ACL mode: the passwords of the stack's own users. */
-    readonly internalUsers?: InternalUsers;
     /** With TLS: the CA certificate clients trust (PEM, public). */
     readonly caCertificate?: pulumi.Output<string>;
 
@@ -120,28 +114,10 @@ export class RedisCluster extends pulumi.ComponentResource {
         });
         const engineOf = (node: NodePlan) => this.engines.find((e) => e.host?.name === node.host?.name)!;
 
-        const password = settings.password === undefined ? undefined : pulumi.secret(settings.password);
-        // ACL mode: nodes keep users in an aclfile and the cluster runs on the stack's own users.
-        this.internalUsers = aclMode(settings) ? new InternalUsers(`${name}-internal-users`, { clusterName: settings.namePrefix }, { parent: this, dependsOn: guarded }) : undefined;
-        const internal: pulumi.Output<InternalUsersValue> | undefined =
-            this.internalUsers &&
-            pulumi.secret(
-                pulumi
-                    .all([this.internalUsers.adminPassword, this.internalUsers.replicationPassword])
-                    .apply(([adminPassword, replicationPassword]) => ({ adminPassword, replicationPassword, defaultUser: !settings.disableDefaultUser })),
-            );
-        const internalAcl = internal?.apply((i) => internalAclLines({ password: settings.password, internal: i }).join("\n") + "\n");
-        const users = internal === undefined ? undefined : pulumi.secret(settings.users ?? []);
-        // TLS: the user's CA, or one the stack makes once; each node gets its own certificate.
-        const tls = settings.tls;
-        const authority =
-            tls === undefined
-                ? undefined
-                : tls.caCert !== undefined
-                  ? { certPem: pulumi.output(tls.caCert), keyPem: pulumi.secret(tls.caKey!) }
-                  : new TlsAuthority(`${name}-ca`, { clusterName: settings.namePrefix }, { parent: this, dependsOn: guarded });
+        // Passwords, users and TLS: the resources that hold the secrets, and what nodes and engine need of them.
+        const security = new ClusterSecurity(name, settings, { parent: this, dependsOn: guarded });
+        const { password, internal, users, authority } = security;
         this.caCertificate = authority?.certPem;
-        const mode = tlsMode(tls);
         const layout = clusterLayout(plan);
         const nodesByName = new Map<string, RedisNode>();
         // Each container waits for its rollout gate, and each gate for the node the previous gate let
@@ -149,30 +125,15 @@ export class RedisCluster extends pulumi.ComponentResource {
         // it was failed over. A new cluster's gates have nothing to wait for: its containers start together.
         let previous: RolloutGate | undefined;
         for (const node of rolloutOrder(plan)) {
-            // The rendered file holds the password when there is one: keep it encrypted in state.
-            const redisConf =
-                internal !== undefined
-                    ? internal.apply((i) => renderRedisConf(node, settings, { password: settings.password, internal: i }))
-                    : password === undefined
-                      ? pulumi.output(renderRedisConf(node, settings))
-                      : pulumi.secret(renderRedisConf(node, settings));
             const engine = engineOf(node);
-            const certificate =
-                tls &&
-                authority &&
-                new NodeCertificate(
-                    `${node.name}-certificate`,
-                    { caCertPem: authority.certPem, caKeyPem: authority.keyPem, ...certificateNames(node), validityDays: tls.validityDays, renewBeforeDays: tls.renewBeforeDays },
-                    { parent: this, dependsOn: guarded },
-                );
             const definition = containerDefinition({
                 node,
                 image: settings.image,
                 networkName: engine.network.name,
                 volumeName: node.volumeName,
-                redisConf,
-                internalUsers: internalAcl,
-                tls: authority && certificate ? { caCert: authority.certPem, cert: certificate.certPem, key: certificate.keyPem } : undefined,
+                redisConf: security.redisConf(node),
+                internalUsers: security.internalAcl,
+                tls: security.nodeTls(node),
                 labels,
             });
             const gate: RolloutGate = new RolloutGate(
@@ -190,7 +151,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     password,
                     internal,
                     tlsCa: authority?.certPem,
-                    tlsMode: mode,
+                    tlsMode: security.tlsMode,
                 },
                 { parent: this, dependsOn: guarded },
             );

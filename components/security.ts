@@ -1,0 +1,86 @@
+/**
+ * ClusterSecurity: who may log in and how nodes are reached, for RedisCluster. It declares the
+ * resources that hold the secrets (the stack's own users, the CA, one certificate per node) and
+ * hands each node its redis.conf and files, and the engine what it logs in with.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { InternalUsers as InternalUsersValue, internalAclLines } from "./planning/access";
+import { NodePlan } from "./planning/plan";
+import { renderRedisConf } from "./planning/redisConf";
+import { tlsMode } from "./planning/safety";
+import { ClusterSettings, aclMode } from "./planning/settings";
+import { certificateNames } from "./planning/tls";
+import { UserSpec } from "./planning/users";
+import { InternalUsers } from "./resources/internalUsers";
+import { NodeCertificate, TlsAuthority } from "./resources/tls";
+
+export interface NodeTlsFiles {
+    caCert: pulumi.Input<string>;
+    cert: pulumi.Input<string>;
+    key: pulumi.Input<string>;
+}
+
+export class ClusterSecurity {
+    /** The default user's password (secret); undefined: no AUTH. */
+    readonly password?: pulumi.Output<string>;
+    /** ACL mode only: the stack's own users (secret), and the named users (secret). */
+    readonly internal?: pulumi.Output<InternalUsersValue>;
+    readonly users?: pulumi.Output<UserSpec[]>;
+    /** ACL mode only: the stack's own users as aclfile lines, for every node's container (secret). */
+    readonly internalAcl?: pulumi.Output<string>;
+    /** TLS only: the CA (certificate public, key secret), and which CA it is (planning/safety: tlsMode). */
+    readonly authority?: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> };
+    readonly tlsMode?: string;
+
+    /** `opts`: where the resources go (the cluster), and what they wait for (the change guard). */
+    constructor(
+        name: string,
+        private readonly settings: ClusterSettings,
+        private readonly opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[] },
+    ) {
+        this.password = settings.password === undefined ? undefined : pulumi.secret(settings.password);
+        if (aclMode(settings)) {
+            const made = new InternalUsers(`${name}-internal-users`, { clusterName: settings.namePrefix }, opts);
+            this.internal = pulumi.secret(
+                pulumi
+                    .all([made.adminPassword, made.replicationPassword])
+                    .apply(([adminPassword, replicationPassword]) => ({ adminPassword, replicationPassword, defaultUser: !settings.disableDefaultUser })),
+            );
+            this.internalAcl = this.internal.apply((i) => internalAclLines({ password: settings.password, internal: i }).join("\n") + "\n");
+            this.users = pulumi.secret(settings.users ?? []);
+        }
+        const tls = settings.tls;
+        if (tls) {
+            // The user's CA, or one the stack makes once.
+            this.authority =
+                tls.caCert !== undefined
+                    ? { certPem: pulumi.output(tls.caCert), keyPem: pulumi.secret(tls.caKey!) }
+                    : new TlsAuthority(`${name}-ca`, { clusterName: settings.namePrefix }, opts);
+            this.tlsMode = tlsMode(tls);
+        }
+    }
+
+    /** The node's redis.conf: a secret when it holds a password. */
+    redisConf(node: NodePlan): pulumi.Output<string> {
+        const s = this.settings;
+        if (this.internal) {
+            return this.internal.apply((internal) => renderRedisConf(node, s, { password: s.password, internal }));
+        }
+        const conf = renderRedisConf(node, s);
+        return s.password === undefined ? pulumi.output(conf) : pulumi.secret(conf);
+    }
+
+    /** With TLS, the node's own certificate (declared here, once per node) and the CA's. */
+    nodeTls(node: NodePlan): NodeTlsFiles | undefined {
+        const tls = this.settings.tls;
+        if (!tls || !this.authority) {
+            return undefined;
+        }
+        const certificate = new NodeCertificate(
+            `${node.name}-certificate`,
+            { caCertPem: this.authority.certPem, caKeyPem: this.authority.keyPem, ...certificateNames(node), validityDays: tls.validityDays, renewBeforeDays: tls.renewBeforeDays },
+            this.opts,
+        );
+        return { caCert: this.authority.certPem, cert: certificate.certPem, key: certificate.keyPem };
+    }
+}
