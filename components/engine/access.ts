@@ -35,6 +35,9 @@ const PROBE_USER = "redis-cluster/rules-check";
  * disabled probe user of one node, removed again, before any node's users change.
  */
 export async function checkRulesWithRedis(pool: NodePool, name: string, users: UserSpec[]): Promise<void> {
+    if (users.length === 0) {
+        return;
+    }
     const client = pool.client(name);
     try {
         for (const u of users) {
