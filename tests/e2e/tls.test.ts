@@ -97,6 +97,9 @@ describe("TLS for clients, replication and the cluster bus (3 shards x 1 replica
         for (const n of names) assert.match(redisCli(n, PASSWORD, ...REDIS_CLI_TLS_ARGS, "cluster", "info"), /cluster_state:ok/);
         assertReplicationUp(REDIS_CLI_TLS_ARGS);
         assert.match(redisCli(names[0], APP, ...REDIS_CLI_TLS_ARGS, "-c", "get", `${DATA.prefix}:7`), /value-7/);
+        // The user's limits hold over TLS as over TCP.
+        await withClusterClient(seeds, APP, (c) => assert.rejects(c.set("other:x", "1"), /NOPERM/), ca);
+        assert.match(redisCli(names[0], APP, ...REDIS_CLI_TLS_ARGS, "-c", "set", "other:x", "1"), /NOPERM/);
         for (const ip of ips) assert.doesNotMatch(await plainPing(ip), /PONG/, `${ip} answers plain TCP`);
         for (const [i, ip] of ips.entries()) {
             const cert = await servedCertificate(ip, ca);
