@@ -104,7 +104,7 @@ step_docker_plugin() {
   fi
   [ "$(readlink -f "$(command -v pulumi)")" = "$(readlink -f "$TOOL_BIN/pulumi")" ] && ours=1 || ours=0
   # With Pulumi's own CLI on a connected machine, the released plugin is installed or one download away.
-  if [ "$ours" = 0 ] && PATH="$TOOL_BIN:$PATH" pulumi plugin ls 2>/dev/null | awk '$1 == "docker" && $2 == "resource" {print $3}' | grep -qx "$version"; then
+  if [ "$ours" = 0 ] && grep -qx "$version" <<<"$(PATH="$TOOL_BIN:$PATH" pulumi plugin ls 2>/dev/null | awk '$1 == "docker" && $2 == "resource" {print $3}')"; then
     note "docker resource plugin ok ($version)"
     return
   fi

@@ -41,7 +41,8 @@ require_root() {
 
 bridge_up() {
   ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge
-  ip addr show dev "$BRIDGE" | grep -q "$NET.1/$PREFIX_LEN" || ip addr add "$NET.1/$PREFIX_LEN" dev "$BRIDGE"
+  # Output captured first: under pipefail, `... | grep -q` fails when grep exits before the writer (SIGPIPE).
+  grep -q "$NET.1/$PREFIX_LEN" <<<"$(ip addr show dev "$BRIDGE")" || ip addr add "$NET.1/$PREFIX_LEN" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   # The machine's own dockerd sets FORWARD to DROP, and bridged frames pass through it
   # (br_netfilter): let the hosts reach each other over the bridge.
@@ -52,7 +53,7 @@ namespace_up() {
   local i="$1" n veth
   n="$(ns "$i")"
   veth="rchv$i"
-  ip netns list | grep -qw "$n" || ip netns add "$n"
+  grep -qw "$n" <<<"$(ip netns list)" || ip netns add "$n"
   if ! ip link show "$veth" >/dev/null 2>&1; then
     ip link add "$veth" type veth peer name "rchp$i"
     ip link set "rchp$i" netns "$n"
@@ -89,7 +90,7 @@ image_load() {
 # containers with a restart policy start again with the host; its data root stays for `start`.
 daemon_stop() {
   local i="$1" containers="" pids
-  ip netns list | grep -qw "$(ns "$i")" || return 0
+  grep -qw "$(ns "$i")" <<<"$(ip netns list)" || return 0
   running "$i" && containers="$(dockerh "$i" ps -q 2>/dev/null | xargs -r docker -H "unix://$(sock "$i")" inspect -f '{{.State.Pid}}' 2>/dev/null || true)"
   pids="$(ip netns pids "$(ns "$i")" 2>/dev/null || true)"
   [ -z "$pids" ] || kill -STOP $pids 2>/dev/null || true
