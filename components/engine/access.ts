@@ -4,26 +4,21 @@ import { UserSpec, ruleTokens } from "../planning/users";
 import { NodePool } from "./pool";
 import { PermanentError } from "./wait";
 
+async function runOn(pool: NodePool, name: string, commands: string[][]): Promise<void> {
+    for (const [command, ...args] of commands) {
+        await pool.client(name).call(command, ...args);
+    }
+}
+
 /** Runs the commands, in order, on each named node (nodes in parallel). */
 export async function applyAccessCommands(pool: NodePool, names: string[], commands: string[][]): Promise<void> {
-    await Promise.all(
-        names.map(async (name) => {
-            for (const [command, ...args] of commands) {
-                await pool.client(name).call(command, ...args);
-            }
-        }),
-    );
+    await Promise.all(names.map((name) => runOn(pool, name, commands)));
 }
 
 /** Ends a change of access: each node accepts only what the config says, with exactly the listed users. */
 export async function applyCurrentAccess(pool: NodePool, names: string[], access: NodeAccess, users: UserSpec[]): Promise<void> {
     await Promise.all(
-        names.map(async (name) => {
-            const existing = (await pool.client(name).call("ACL", "USERS")) as string[];
-            for (const [command, ...args] of onlyCurrent(access, users, existing)) {
-                await pool.client(name).call(command, ...args);
-            }
-        }),
+        names.map(async (name) => runOn(pool, name, onlyCurrent(access, users, (await pool.client(name).call("ACL", "USERS")) as string[]))),
     );
 }
 
