@@ -8,9 +8,8 @@ import * as tls from "tls";
 import "../support/env";
 import { docker } from "../support/docker";
 import { TestStack, createTestStack, stateFile } from "../support/stack";
-import { Auth, DataSet, clusterClient, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
-import { ContinuousWriter } from "../support/writer";
-import { DownSampler } from "../support/sampler";
+import { Auth, DataSet, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
+import { upUnderWrites } from "../support/rollout";
 import { REDIS_CLI_TLS_ARGS } from "../../components/planning/tls";
 import { createAuthority } from "../../components/engine/certificates";
 import { runStatus } from "../support/status";
@@ -73,7 +72,6 @@ describe("TLS for clients, replication and the cluster bus (3 shards x 1 replica
         await t?.destroyAndRemove();
     });
 
-    const tlsCluster = (auth: Auth) => clusterClient(seeds, auth, undefined, ca);
 
     async function assertData(auth: Auth, tlsCa: string | undefined) {
         await withClusterClient(seeds, auth, async (c) => assert.deepEqual(await missingFromDataSet(c, DATA), { plain: 0, groups: 0 }), tlsCa);
@@ -138,20 +136,7 @@ describe("TLS for clients, replication and the cluster bus (3 shards x 1 replica
         await t.stack.setAllConfig({ "redis-cluster:tlsCertValidityDays": { value: "60" }, "redis-cluster:tlsRenewBeforeDays": { value: "45" } });
         const preview = await t.stack.preview({ diff: true });
         assert.equal(preview.changeSummary.update !== undefined && preview.changeSummary.update >= names.length, true, JSON.stringify(preview.changeSummary));
-        const writerClient = tlsCluster(APP);
-        const writer = new ContinuousWriter(writerClient, "app:renew").start();
-        const sampler = new DownSampler(addresses, 200, ca).start();
-        try {
-            const result = await t.up();
-            assert.equal(result.outputs.clusterState.value, "ok");
-        } finally {
-            const down = await sampler.stop();
-            const report = await writer.stop();
-            writerClient.disconnect();
-            console.log(`      renew: ${report.acknowledged}/${report.attempts} writes acknowledged; most nodes down at once: ${down.mostDown.length}`);
-            assert.ok(down.mostDown.length <= 1, `nodes down together: ${down.mostDown}`);
-        }
-        await withClusterClient(seeds, APP, async (reader) => assert.deepEqual(await writer.lost(reader), [], "acknowledged writes lost"), ca);
+        await upUnderWrites({ up: () => t.up(), seeds, addresses, auth: APP, tlsCa: ca, keyPrefix: "app:renew" });
         const after = await Promise.all(ips.map((ip) => servedCertificate(ip, ca)));
         after.forEach((cert, i) => {
             assert.notEqual(cert.serialNumber, before[i].serialNumber, `${names[i]} still serves its old certificate`);

@@ -7,8 +7,7 @@ import { PROJECT_ROOT } from "../support/env";
 import { docker } from "../support/docker";
 import { TestStack, createTestStack, stateFile } from "../support/stack";
 import { Auth, DataSet, clusterClient, eventually, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
-import { ContinuousWriter } from "../support/writer";
-import { DownSampler } from "../support/sampler";
+import { upUnderWrites } from "../support/rollout";
 import { runStatus } from "../support/status";
 
 const PREFIX = "e2e-u";
@@ -71,23 +70,7 @@ describe("ACL users on every node (3 shards x 1 replica)", function () {
     }
 
     /** `up` while `auth` writes app:* keys and a sampler watches; nothing acknowledged may be lost. */
-    async function upUnderWrites(what: string, auth: Auth) {
-        const writerClient = clusterClient(seeds, auth);
-        const writer = new ContinuousWriter(writerClient, `app:${what}`).start();
-        const sampler = new DownSampler(addresses).start();
-        try {
-            const result = await t.up();
-            assert.equal(result.outputs.clusterState.value, "ok");
-        } finally {
-            const down = await sampler.stop();
-            const report = await writer.stop();
-            writerClient.disconnect();
-            console.log(`      ${what}: ${report.acknowledged}/${report.attempts} writes acknowledged; most nodes down at once: ${down.mostDown.length}`);
-            assert.ok(down.mostDown.length <= 1, `nodes down together: ${down.mostDown}`);
-            assert.ok(report.acknowledged > 100, `${what}: too few writes went through: ${JSON.stringify(report)}`);
-        }
-        await withClusterClient(seeds, auth, async (reader) => assert.deepEqual(await writer.lost(reader), [], `${what}: acknowledged writes lost`));
-    }
+    const upWhileWriting = (what: string, auth: Auth) => upUnderWrites({ up: () => t.up(), seeds, addresses, auth, keyPrefix: `app:${what}` });
 
     /** Every replica's link to its master is up: replication logs in as the stack's replication user. */
     function assertReplicationUp(auth: Auth) {
@@ -99,7 +82,7 @@ describe("ACL users on every node (3 shards x 1 replica)", function () {
     it("turns ACL users on with a rolling restart, under writes, keeping every key", async () => {
         const before = containerIds();
         await setUsers([APP, READER]);
-        await upUnderWrites("acl-on", PASSWORD);
+        await upWhileWriting("acl-on", PASSWORD);
         const after = containerIds();
         assert.ok(after.every((id, i) => id !== before[i]), "every node restarted with its aclfile");
         await assertData(PASSWORD);
@@ -186,7 +169,7 @@ describe("ACL users on every node (3 shards x 1 replica)", function () {
 
     it("turns the default user off with a rolling restart; named users write throughout and keep working", async () => {
         await t.stack.setConfig("redis-cluster:disableDefaultUser", { value: "true" });
-        await upUnderWrites("default-off", as(OPS));
+        await upWhileWriting("default-off", as(OPS));
         for (const n of names) {
             assert.match(redisCli(n, PASSWORD, "ping"), /WRONGPASS|NOAUTH/, `${n} still lets the default user in`);
             assert.match(redisCli(n, undefined, "ping"), /NOAUTH/);
@@ -222,7 +205,7 @@ describe("ACL users on every node (3 shards x 1 replica)", function () {
     it("turns ACL users off again with a rolling restart: the default user's password is back, no key lost", async () => {
         await t.stack.setConfig("redis-cluster:disableDefaultUser", { value: "false" });
         await setUsers([]);
-        await upUnderWrites("acl-off", PASSWORD);
+        await upWhileWriting("acl-off", PASSWORD);
         for (const n of names) assert.deepEqual(usersOn(n, PASSWORD), ["default"]);
         assertReplicationUp(PASSWORD);
         await assertData(PASSWORD);

@@ -9,8 +9,6 @@ export interface DownReport {
     samples: number;
     /** The most nodes down in one sample, and which they were. */
     mostDown: string[];
-    /** Every node seen down at least once. */
-    everDown: string[];
 }
 
 /** PONG, or a refusal for want of a password: the server is up and serving. LOADING or silence: down. */
@@ -34,7 +32,6 @@ export class DownSampler {
     private loop: Promise<void> = Promise.resolve();
     private samples = 0;
     private mostDown: string[] = [];
-    private readonly everDown = new Set<string>();
 
     /** `nodes`: name -> "ip:port". Needs no password: a refusal for want of one counts as up. `tlsCa`: the nodes serve TLS only. */
     constructor(private readonly nodes: Record<string, string>, private readonly everyMs = 200, private readonly tlsCa?: string) {}
@@ -46,7 +43,6 @@ export class DownSampler {
                 const up = await Promise.all(names.map((n) => answers(this.nodes[n], this.tlsCa)));
                 const down = names.filter((_, i) => !up[i]);
                 this.samples++;
-                down.forEach((n) => this.everDown.add(n));
                 if (down.length > this.mostDown.length) this.mostDown = down;
                 await new Promise((r) => setTimeout(r, this.everyMs));
             }
@@ -57,6 +53,6 @@ export class DownSampler {
     async stop(): Promise<DownReport> {
         this.stopped = true;
         await this.loop;
-        return { samples: this.samples, mostDown: this.mostDown, everDown: [...this.everDown].sort() };
+        return { samples: this.samples, mostDown: this.mostDown };
     }
 }
