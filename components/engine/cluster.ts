@@ -51,13 +51,20 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
     const pool = new NodePool(spec.nodes, spec);
     try {
         await connectAll(pool, deadline, log);
-        // A replica that just restarted may fall back to a full sync and load again (LOADING): ask until all answer.
+        // A replica that just restarted may fall back to a full sync and load again (LOADING): ask until all
+        // answer, and until no replica is receiving a full sync, which it loads next and would then refuse
+        // the steps below with LOADING (a replica whose master is gone is not receiving one: no wait).
         const reports: NodeReport[] = await waitUntil(
             deadline,
-            () => "every node to report its keys and its view of the cluster",
+            () => "every node to report its keys and its view of the cluster, with no full sync under way",
             () =>
                 Promise.all(
-                    spec.nodes.map(async (n) => ({ name: n.name, ip: n.ip, port: n.port, keys: Number(await pool.client(n.name).call("DBSIZE")), view: await pool.view(n.name) })),
+                    spec.nodes.map(async (n) => {
+                        if ((await pool.info(n.name, "replication")).master_sync_in_progress === "1") {
+                            throw new Error(`${n.name} is receiving a full sync from its master`);
+                        }
+                        return { name: n.name, ip: n.ip, port: n.port, keys: Number(await pool.client(n.name).call("DBSIZE")), view: await pool.view(n.name) };
+                    }),
                 ),
             200,
         );
