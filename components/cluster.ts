@@ -82,6 +82,8 @@ export class RedisCluster extends pulumi.ComponentResource {
                     hosts: hostsIdentity(plan.hosts),
                     // Present only with TLS, so that state written before TLS existed compares equal.
                     ...(settings.tls ? { tls: tlsMode(settings.tls) } : {}),
+                    // Present only where ports are published: node i at hostPortBase + i - 1 (a shift must not collide).
+                    ...(settings.hostPortBase > 0 ? { ports: `${settings.hostPortBase}x${plan.nodes.length}` } : {}),
                 },
                 allowFullRestart: settings.allowFullRestart,
                 allowDowngrade: settings.allowDowngrade,
@@ -152,6 +154,8 @@ export class RedisCluster extends pulumi.ComponentResource {
                     internal,
                     tlsCa: authority?.certPem,
                     tlsMode: security.tlsMode,
+                    // Absent unless set, so existing state compares equal.
+                    ...(settings.allowFullRestart ? { allowFullRestart: true } : {}),
                 },
                 { parent: this, dependsOn: guarded },
             );

@@ -5,7 +5,7 @@
  */
 import { OpenSlotPlan, planOpenSlots } from "../planning/reshard";
 import { SlotRange, formatRange, intersectRanges, parseRange } from "../planning/slots";
-import { NodeLine, coverageGaps, isFailed, isMaster, isMyself, missingLinks } from "../planning/topology";
+import { NodeLine, coverageGaps, endpoint, isFailed, isMaster, isMyself, missingLinks, parseClusterNodes } from "../planning/topology";
 import type { ClusterSpec } from "./cluster";
 import { moveSlots } from "./migrate";
 import { NodeAddress, NodePool } from "./pool";
@@ -78,7 +78,17 @@ export async function forgetGhosts(pool: NodePool, spec: ClusterSpec, log: Log):
  * the importing node, so keys already copied stay valid; slots whose partner is gone are closed.
  */
 export async function finishOpenSlots(pool: NodePool, spec: ClusterSpec, view: NodeLine[], deadline: Deadline, log: Log): Promise<void> {
-    const selves = (await Promise.all(names(spec).map((n) => pool.view(n)))).map((v) => v.find(isMyself)!).filter(Boolean);
+    const plannedSelves = (await Promise.all(names(spec).map((n) => pool.view(n)))).map((v) => v.find(isMyself)!).filter(Boolean);
+    // Members outside the plan carry their own markers (a new master importing when a run was killed).
+    const planned = new Set(spec.nodes.map(endpoint));
+    const outside = view.filter((n) => !planned.has(endpoint(n)) && !isFailed(n));
+    const outsideSelves = await Promise.all(
+        outside.map(async (n) => {
+            const client = await pool.at(n.ip, n.port).catch(() => undefined);
+            return client && parseClusterNodes(String(await client.call("CLUSTER", "NODES"))).find(isMyself);
+        }),
+    );
+    const selves = [...plannedSelves, ...outsideSelves.filter((l): l is NodeLine => l !== undefined)];
     const plan: OpenSlotPlan = planOpenSlots(selves, view);
     for (const { node, slots } of plan.stabilize) {
         const line = view.find((n) => n.id === node) ?? selves.find((n) => n.id === node)!;

@@ -60,7 +60,13 @@ function adminClient(node: { ip: string; port: number }, login: Login, tlsCa: st
  * A connection to `node`, or undefined when it does not answer; throws when it refuses every login
  * (tried new first: during a change a node may still accept only the old ones).
  */
-export async function tryConnect(node: NodeAddress, credentials: Credentials, commandTimeout = ADMIN_COMMAND_TIMEOUT_MS): Promise<RedisClient | undefined> {
+export async function tryConnect(
+    node: NodeAddress,
+    credentials: Credentials,
+    commandTimeout = ADMIN_COMMAND_TIMEOUT_MS,
+    /** Told why the node counts as not answering (refused connection, timeout, LOADING). */
+    onUnreachable: (reason: string) => void = () => undefined,
+): Promise<RedisClient | undefined> {
     let refusal = "";
     const logins = loginCandidates(credentials.access, credentials.previousAccess);
     for (const login of logins) {
@@ -76,6 +82,7 @@ export async function tryConnect(node: NodeAddress, credentials: Credentials, co
             // A node still loading its data set answers LOADING to nearly every command: not reachable yet.
             if (parseInfo(String(await client.call("INFO", "persistence"))).loading !== "0") {
                 client.disconnect();
+                onUnreachable("loading its data set");
                 return undefined;
             }
             return client;
@@ -83,6 +90,7 @@ export async function tryConnect(node: NodeAddress, credentials: Credentials, co
             client.disconnect();
             const message = `${String((err as Error)?.message ?? err)} ${event}`;
             if (!/WRONGPASS|NOAUTH|invalid password/i.test(message)) {
+                onUnreachable(message.trim());
                 return undefined;
             }
             refusal = event || message;
@@ -96,6 +104,8 @@ const keyOf = (n: { ip: string; port: number }) => `${n.ip}:${n.port}`;
 
 export class NodePool {
     private readonly clients = new Map<string, RedisClient>();
+    /** Why each planned node that is not connected did not answer the last time it was tried. */
+    private readonly unreachable = new Map<string, string>();
 
     constructor(readonly planned: NodeAddress[], readonly credentials: Credentials) {}
 
@@ -112,11 +122,19 @@ export class NodePool {
             this.planned
                 .filter((n) => !this.clients.has(keyOf(n)))
                 .map(async (n) => {
-                    const c = await tryConnect(n, this.credentials);
-                    if (c) this.clients.set(keyOf(n), c);
+                    const c = await tryConnect(n, this.credentials, undefined, (reason) => this.unreachable.set(keyOf(n), reason));
+                    if (c) {
+                        this.clients.set(keyOf(n), c);
+                        this.unreachable.delete(keyOf(n));
+                    }
                 }),
         );
         return this.connected();
+    }
+
+    /** Planned nodes that are not connected, each with its address and why it did not answer: for messages. */
+    describeUnreachable(): string[] {
+        return this.planned.filter((n) => !this.clients.has(keyOf(n))).map((n) => `${n.name} (${keyOf(n)}): ${this.unreachable.get(keyOf(n)) ?? "not tried"}`);
     }
 
     /** Planned nodes with an open connection. */

@@ -12,7 +12,8 @@ import { waitSlotAgreement } from "./health";
 import { meetAll } from "./heal";
 import { moveSlots } from "./migrate";
 import { NodePool } from "./pool";
-import { Deadline, Log, waitUntil } from "./wait";
+import { bestHeir, failOver } from "./failover";
+import { Deadline, Log, PermanentError, waitUntil } from "./wait";
 
 export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
     const names = spec.nodes.map((n) => n.name);
@@ -85,20 +86,13 @@ async function copyFunctions(pool: NodePool, view: NodeLine[], leaders: string[]
 /** A master that leaves with a synced staying replica hands over by failover: no keys move. */
 async function failOverLeavingMasters(pool: NodePool, view: NodeLine[], staying: Set<string>, deadline: Deadline, log: Log): Promise<void> {
     for (const master of view.filter((n) => isMaster(n) && n.slots.length > 0 && !staying.has(endpoint(n)))) {
-        const heir = view.find((r) => r.masterId === master.id && staying.has(endpoint(r)) && !isFailed(r));
+        const leavingPeers = new Set(view.filter((r) => !staying.has(endpoint(r))).map(endpoint));
+        const heir = await bestHeir(pool, view, master, leavingPeers);
         if (!heir) {
             continue;
         }
-        const client = await pool.at(heir.ip, heir.port);
-        if (parseInfo(String(await client.call("INFO", "replication"))).master_link_status !== "up") {
-            continue;
-        }
-        log(`failing ${endpoint(master)} over to ${pool.label(heir.ip, heir.port)} before it leaves`);
-        await client.call("CLUSTER", "FAILOVER");
-        // OK only means scheduled: wait for the role to change.
-        await waitUntil(deadline, () => `${pool.label(heir.ip, heir.port)} to take over from ${endpoint(master)}`, async () =>
-            parseInfo(String(await client.call("INFO", "replication"))).role === "master" ? true : undefined,
-        );
+        log(`failing ${pool.label(master.ip, master.port)} over to ${pool.label(heir.ip, heir.port)} before it leaves`);
+        await failOver(pool, heir, master, deadline);
     }
 }
 
@@ -128,24 +122,42 @@ async function forgetLeavingNodes(pool: NodePool, spec: ClusterSpec, leaving: No
             throw new Error(`${endpoint(n)} still owns slots ${n.slots.map(formatRange).join(",")}; refusing to forget it`);
         }
     }
-    log(`forgetting ${leaving.length} node(s) leaving the cluster: ${leaving.map(endpoint).join(", ")}`);
+    // A node that gave up all its slots holds no keys; one that still does (keys stranded in a slot whose
+    // migration partner died) keeps them: it is neither reset nor forgotten, and its volume stays.
+    const clients = await Promise.all(leaving.map((n) => pool.at(n.ip, n.port).catch(() => undefined)));
+    const holding: string[] = [];
     await Promise.all(
-        leaving.map(async (n) => {
-            const c = await pool.at(n.ip, n.port).catch(() => undefined);
-            // A replica of a leaving node must not follow it out: it is reassigned before this point.
-            await c?.call("CLUSTER", "RESET", "HARD").catch(() => undefined);
+        leaving.map(async (n, i) => {
+            const keys = clients[i] ? Number(await clients[i]!.call("DBSIZE")) : 0;
+            if (keys > 0) holding.push(`${pool.label(n.ip, n.port)} (${endpoint(n)}) holds ${keys} key(s) in slots it does not own`);
         }),
     );
-    for (const staying of spec.nodes) {
-        for (const n of leaving) {
-            await pool.client(staying.name).call("CLUSTER", "FORGET", n.id).catch(() => undefined);
-        }
+    if (holding.length > 0) {
+        throw new PermanentError(
+            `refusing to remove nodes that still hold keys, nothing of them was reset or forgotten:\n - ${holding.join("\n - ")}\n` +
+                `Keep them in the plan (set shards/replicasPerShard back) and move the keys out (e.g. redis-cli --cluster fix), then run up again`,
+        );
     }
-    await waitUntil(deadline, () => "the leaving nodes to be forgotten everywhere", async () => {
-        const ids = new Set(leaving.map((n) => n.id));
+    log(`forgetting ${leaving.length} node(s) leaving the cluster: ${leaving.map(endpoint).join(", ")}`);
+    await Promise.all(
+        leaving.map(async (n, i) => {
+            // A replica of a leaving node must not follow it out: it is reassigned before this point.
+            await clients[i]?.call("CLUSTER", "RESET", "HARD").catch(() => undefined);
+        }),
+    );
+    // Every staying node must forget every leaving id (within 60 s, or gossip teaches it back): ask
+    // again until none knows one, and say which node refused what if the deadline passes (a loading
+    // replica answers LOADING to FORGET).
+    const ids = new Set(leaving.map((n) => n.id));
+    await waitUntil(deadline, () => "the leaving nodes to be forgotten by every staying node", async () => {
+        let remaining = 0;
         for (const staying of spec.nodes) {
-            if ((await pool.view(staying.name)).some((l) => ids.has(l.id))) return undefined;
+            const known = (await pool.view(staying.name)).filter((l) => ids.has(l.id));
+            for (const l of known) {
+                remaining++;
+                await pool.client(staying.name).call("CLUSTER", "FORGET", l.id);
+            }
         }
-        return true;
-    });
+        return remaining === 0 ? true : undefined;
+    }, 200);
 }

@@ -6,13 +6,14 @@
  * master over to a synced replica; and writes an append-only file first when
  * the node comes back with AOF on. So the restart costs no acknowledged write.
  */
-import { ReplicaState, RestartRecord, chooseHeir, replicaInSync } from "../planning/handover";
+import { RestartRecord, replicaInSync } from "../planning/handover";
 import { acceptBoth, isChanging } from "../planning/access";
 import { NodeLine, endpoint, isHandshake, isMaster, isMyself, parseInfo } from "../planning/topology";
 import { waitClusterOk, waitSlotAgreement } from "./health";
 import { applyAccessCommands } from "./access";
+import { bestHeir, failOver } from "./failover";
 import { Credentials, NodeAddress, NodePool, tryConnect } from "./pool";
-import { Deadline, Log, waitUntil } from "./wait";
+import { Deadline, Log, PermanentError, waitUntil } from "./wait";
 
 export interface RestartSpec extends Credentials {
     /** Every planned node; whichever answer are the cluster as it is now. */
@@ -23,11 +24,13 @@ export interface RestartSpec extends Credentials {
     after?: RestartRecord;
     /** Whether the restarting node comes back with the append-only file on. */
     appendonly?: boolean;
+    /**
+     * The user allowed every node to restart at once (allowFullRestart): when no node answers, restart
+     * without a handover instead of stopping. Without it, a cluster that does not answer stops the run.
+     */
+    allowFullRestart?: boolean;
     timeoutMs: number;
 }
-
-/** How long one CLUSTER FAILOVER may take before it is asked for again (Redis gives up on its own after 5 s). */
-const FAILOVER_RETRY_MS = 6000;
 
 /** Connected planned nodes that belong to a cluster: they know another node, or own slots. */
 async function members(pool: NodePool): Promise<string[]> {
@@ -49,8 +52,13 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
     }
     const pool = new NodePool(spec.nodes, spec);
     try {
-        // A node further down the rollout may not exist yet: whichever answer now are the cluster.
-        await pool.connectPlanned();
+        // A node further down the rollout may not exist yet: whichever answer now are the cluster. But a
+        // cluster none of whose nodes answers is unreachable, not absent: restarting every node because
+        // of that would take all of them down at once.
+        await connectSome(pool, node, spec.allowFullRestart === true, log);
+        if (pool.connected().length === 0) {
+            return undefined;
+        }
         const cluster = await members(pool);
         if (cluster.length === 0) {
             log(`${node.name}: no cluster to hand over from; restarting`);
@@ -89,6 +97,31 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
         return runId;
     } finally {
         pool.close();
+    }
+}
+
+/** How long a gate waits for any node to answer before it calls the cluster unreachable. */
+const UNREACHABLE_AFTER_MS = 30000;
+
+/**
+ * Connects the planned nodes that answer; when none does within UNREACHABLE_AFTER_MS, stops the run
+ * with every endpoint and why it did not answer, or, with allowFullRestart, lets the node restart
+ * without a handover (a cluster whose nodes all changed address, or never formed).
+ */
+async function connectSome(pool: NodePool, node: NodeAddress, allowFullRestart: boolean, log: Log): Promise<void> {
+    const deadline = new Deadline(UNREACHABLE_AFTER_MS, `finding the cluster before ${node.name} restarts`);
+    try {
+        await waitUntil(deadline, () => `any node of the cluster to answer`, async () => ((await pool.connectPlanned()).length > 0 ? true : undefined), 500);
+    } catch {
+        if (allowFullRestart) {
+            log(`${node.name}: no node of the cluster answers; restarting without a handover (allowFullRestart)`);
+            return;
+        }
+        throw new PermanentError(
+            `${node.name} cannot be handed over: no node of the cluster answers, so nothing was restarted:\n - ${pool.describeUnreachable().join("\n - ")}\n` +
+                `Make the nodes reachable from this machine and run up again. Only if they hold nothing worth a careful restart (a first up ` +
+                `that never formed the cluster) may they all restart at once: pulumi config set redis-cluster:allowFullRestart true`,
+        );
     }
 }
 
@@ -132,43 +165,22 @@ async function handOver(pool: NodePool, node: NodeAddress, deadline: Deadline, l
     if (!self || !isMaster(self) || self.slots.length === 0) {
         return;
     }
-    const replicasOf = async (): Promise<{ view: NodeLine[]; states: Map<string, ReplicaState> }> => {
-        await pool.connectPlanned();
-        const view = await pool.view(node.name);
-        const states = new Map<string, ReplicaState>();
-        for (const r of view.filter((l) => l.masterId === self.id && pool.isConnected(l))) {
-            const name = pool.nameOf(r.ip, r.port)!;
-            const info = await pool.info(name, "replication").catch(() => ({}) as Record<string, string>);
-            states.set(endpoint(r), { linked: replicaInSync(info), offset: Number(info.slave_repl_offset ?? -1) });
-        }
-        return { view, states };
-    };
-    const first = await replicasOf();
-    if (first.view.every((l) => l.masterId !== self.id)) {
+    const first = await pool.connectPlanned().then(() => pool.view(node.name));
+    if (first.every((l) => l.masterId !== self.id)) {
         log(`${node.name} has no replica: its slots are unavailable while it restarts (its data is kept)`);
         return;
     }
     // A replica that answers nobody (stopped, or its container gone) cannot take over; this very
     // up recreates it later. One the previous gate restarted answers again by now.
-    if (first.view.every((l) => l.masterId !== self.id || !pool.isConnected(l))) {
+    if (first.every((l) => l.masterId !== self.id || !pool.isConnected(l))) {
         log(`${node.name}: none of its replicas answers: its slots are unavailable while it restarts (its data is kept)`);
         return;
     }
     // A replica restarted just before may still be loading or syncing: wait for it.
     const heir = await waitUntil(deadline, () => `a synced replica of ${node.name} to take over from it`, async () => {
-        const { view, states } = await replicasOf();
-        return chooseHeir(view, self, new Set([endpoint(node)]), states);
+        await pool.connectPlanned();
+        return bestHeir(pool, await pool.view(node.name), self, new Set([endpoint(node)]));
     }, 200);
-    const heirName = pool.nameOf(heir.ip, heir.port)!;
-    log(`failing ${node.name} over to ${heirName} before it restarts`);
-    let asked = 0;
-    await waitUntil(deadline, () => `${heirName} to take over from ${node.name}`, async () => {
-        if (Date.now() - asked > FAILOVER_RETRY_MS) {
-            asked = Date.now();
-            // Without FORCE: the master stops writes until the replica has caught up, so nothing acknowledged is lost.
-            await pool.client(heirName).call("CLUSTER", "FAILOVER");
-        }
-        const [heirRole, oldRole] = await Promise.all([pool.info(heirName, "replication"), pool.info(node.name, "replication")]);
-        return heirRole.role === "master" && oldRole.role === "slave" ? true : undefined;
-    }, 100);
+    log(`failing ${node.name} over to ${pool.label(heir.ip, heir.port)} before it restarts`);
+    await failOver(pool, heir, node, deadline);
 }

@@ -18,6 +18,28 @@ export interface ClusterIdentity {
     hosts?: string;
     /** With TLS: which CA signs the node certificates (tlsMode); absent: plain TCP. */
     tls?: string;
+    /** Published ports: "<hostPortBase>x<node count>"; absent when nothing is published (and in older state). */
+    ports?: string;
+}
+
+/** The published ports an identity describes (node i: base + i - 1), or undefined. */
+function portsOf(identity: ClusterIdentity): { base: number; count: number } | undefined {
+    const m = /^(\d+)x(\d+)$/.exec(identity.ports ?? "");
+    return m ? { base: Number(m[1]), count: Number(m[2]) } : undefined;
+}
+
+/**
+ * Nodes whose new port is the old port of another node that still runs while they restart (one at a
+ * time): `[node, its new port, the node holding it]`, 1-based. Empty when the ranges do not overlap.
+ */
+export function portCollisions(before: { base: number; count: number }, after: { base: number; count: number }): [number, number, number][] {
+    const out: [number, number, number][] = [];
+    for (let i = 1; i <= Math.min(before.count, after.count); i++) {
+        const port = after.base + i - 1;
+        const holder = port - before.base + 1;
+        if (holder !== i && holder >= 1 && holder <= before.count) out.push([i, port, holder]);
+    }
+    return out;
 }
 
 /** How a cluster's nodes speak TLS, as the guard and the gates compare it: the CA's identity, or undefined for plain TCP. */
@@ -80,6 +102,27 @@ export function refusedChanges(deployed: ClusterIdentity | undefined, next: Clus
                 `Set the existing entries back; new hosts may be added after them. To spread the cluster ` +
                 `differently, run pulumi destroy and up (it deletes the data)`,
         );
+    }
+    const portsBefore = portsOf(deployed);
+    const portsAfter = portsOf(next);
+    if (portsBefore && portsAfter && portsBefore.base !== portsAfter.base) {
+        const collisions = portCollisions(portsBefore, portsAfter);
+        const clear = portsBefore.base + Math.max(portsBefore.count, portsAfter.count);
+        if (collisions.length > 0) {
+            const [node, port, holder] = collisions[0];
+            refused.push(
+                `${key("hostPortBase")} changed from ${portsBefore.base} to ${portsAfter.base}: the ranges overlap, so node ${node}'s new port ${port} ` +
+                    `is held by node ${holder}, which keeps running while node ${node} restarts (${collisions.length} node(s) collide), and node ${node} could not start. ` +
+                    `Set it back, or move to a range clear of the current one (${key("hostPortBase")} ${clear} or above, or ` +
+                    `${Math.max(1, portsBefore.base - Math.max(portsBefore.count, portsAfter.count))} or below) in one up and from there to ${portsAfter.base} in another`,
+            );
+        } else if ((next.hosts ?? "") !== "" && !allowFullRestart) {
+            refused.push(
+                `${key("hostPortBase")} changed from ${portsBefore.base} to ${portsAfter.base}: with hosts, nodes announce and are reached at their ` +
+                    `published ports, so every node's address changes and they cannot move one at a time. Set it back, or allow every node to ` +
+                    `restart at once for this change (the data stays on the volumes) with pulumi config set ${key("allowFullRestart")} true`,
+            );
+        }
     }
     const from = redisVersionOf(deployed.image);
     const to = redisVersionOf(next.image);

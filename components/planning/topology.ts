@@ -106,36 +106,46 @@ export interface NodeReport {
 export type Assessment =
     /** No node knows another or owns a slot: build the cluster from scratch. */
     | { kind: "fresh" }
-    /** A cluster of our nodes exists; the listed nodes are empty strangers to it and must join. */
-    | { kind: "formed"; joining: string[] }
+    /**
+     * A cluster of our nodes exists; `joining` are empty strangers to it that must join, `departing`
+     * the endpoints of its members the plan does not have (a scale-in, or what a failed or killed run
+     * of another plan left behind): they are drained and forgotten, never dropped with their keys.
+     */
+    | { kind: "formed"; joining: string[]; departing: string[] }
     /** Something is in the way that only a person should resolve. */
     | { kind: "refuse"; reasons: string[] };
 
 /**
- * Decides whether the planned nodes can be bootstrapped, healed, or must be
- * left alone. `leaving` are endpoints of nodes the plan no longer has. Refuses whenever going ahead could lose or mix data: a node that
- * knows addresses outside the plan, or keys on a node that is not yet in the
- * cluster.
+ * Decides whether the planned nodes can be bootstrapped, healed, or must be left alone. `leaving`
+ * are endpoints of nodes the plan just dropped. A planned node that is part of our cluster (it knows
+ * another planned node by id or address) may know nodes outside the plan: they are members to drain.
+ * Refuses whenever going ahead could lose or mix data: a node whose cluster is not ours (it knows
+ * only nodes outside the plan), or keys on a node that is not yet in the cluster.
  */
 export function assess(reports: NodeReport[], leaving: string[] = []): Assessment {
+    const plannedEndpoints = new Set(reports.map(endpoint));
     // Addresses a node may know: the plan's, and those of nodes the plan just dropped (scale-in).
-    const planned = new Set([...reports.map(endpoint), ...leaving]);
+    const planned = new Set([...plannedEndpoints, ...leaving]);
     // A planned node known at an old address moved (a new subnet): it is ours, and MEET updates it.
     const ours = new Set(reports.map((r) => r.view.find(isMyself)?.id).filter((id): id is string => id !== undefined));
     const reasons: string[] = [];
     const members: NodeReport[] = [];
     const strangers: NodeReport[] = [];
+    const departing = new Set<string>();
     for (const r of reports) {
         const self = r.view.find(isMyself);
         const others = r.view.filter((n) => !isMyself(n) && !isHandshake(n));
         const foreign = others.filter((n) => !planned.has(endpoint(n)) && !ours.has(n.id));
-        if (foreign.length > 0) {
+        const inOurCluster = others.some((n) => ours.has(n.id) || plannedEndpoints.has(endpoint(n)));
+        if (foreign.length > 0 && !inOurCluster) {
             reasons.push(
                 `${r.name} (${endpoint(r)}) belongs to another cluster: it knows ${foreign.map(endpoint).join(", ")}, ` +
-                    `which this stack does not manage; remove its volume or use another namePrefix`,
+                    `which this stack does not manage, and none of the planned nodes. Its volume ${r.name}-data holds that cluster's data: ` +
+                    `keep it, and give this stack another namePrefix (or move the volume away yourself)`,
             );
             continue;
         }
+        foreign.forEach((n) => departing.add(endpoint(n)));
         const ownsSlots = (self?.slots.length ?? 0) > 0;
         if (others.length > 0 || ownsSlots) {
             members.push(r);
@@ -154,7 +164,7 @@ export function assess(reports: NodeReport[], leaving: string[] = []): Assessmen
     if (members.length === 0) {
         return { kind: "fresh" };
     }
-    return { kind: "formed", joining: strangers.map((r) => r.name) };
+    return { kind: "formed", joining: strangers.map((r) => r.name), departing: [...departing].sort() };
 }
 
 /** A shard as the outputs show it. */

@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterReport, ClusterSpec, NodeAddress, ensureCluster, readCluster } from "../engine/cluster";
+import { liveDrift } from "../engine/drift";
 import { InternalUsers, NodeAccess } from "../planning/access";
 import { ShardView, endpoint } from "../planning/topology";
 import { UserSpec } from "../planning/users";
@@ -36,6 +37,7 @@ interface Inputs {
 }
 
 const accessOf = (i: Inputs): NodeAccess => ({ password: i.password, internal: i.internal });
+const replicasOf = (i: Inputs): number => i.replicasPerShard ?? i.plannedShards[0]?.replicas.length ?? 0;
 
 /** Upper bound for the waits of one bootstrap, heal or reshape (slot moves extend it by their own time). */
 const TIMEOUT_MS = 180000;
@@ -55,7 +57,7 @@ function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
         leaving: (previous?.plannedNodes ?? []).map(endpoint).filter((e) => !planned.has(e)),
         nodes: inputs.plannedNodes,
         shards: inputs.plannedShards,
-        replicasPerShard: inputs.replicasPerShard ?? inputs.plannedShards[0]?.replicas.length ?? 0,
+        replicasPerShard: replicasOf(inputs),
         nodeTimeoutMs: inputs.nodeTimeoutMs,
         users: inputs.users ?? [],
         access: accessOf(inputs),
@@ -79,6 +81,16 @@ async function reconcile(inputs: Inputs, previous?: Inputs): Promise<Outputs> {
 export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
         const changed = RECONCILED_INPUTS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        if (changed.length === 0) {
+            // Unchanged inputs say only what the last successful run was asked for. A run that failed or was
+            // killed half way leaves a shape no input shows (keys moved to a node the reverted plan drops):
+            // then the cluster itself is the change, and the up reconciles it before Pulumi deletes anything.
+            const drift = await liveDrift(news.plannedNodes, { shards: news.plannedShards, replicasPerShard: replicasOf(news) }, { access: accessOf(news), tlsCa: news.tlsCa });
+            if (drift.length > 0) {
+                console.error(`[${news.clusterName}] the live cluster differs from the plan; up reconciles it first:\n - ${drift.join("\n - ")}`);
+                return { changes: true, replaces: [], deleteBeforeReplace: false };
+            }
+        }
         // Never a replacement: a new shape is reached by moving slots and nodes in place.
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },

@@ -22,6 +22,8 @@ interface Inputs {
     tlsCa?: string;
     /** With TLS only: which CA (planning/safety: tlsMode). */
     tlsMode?: string;
+    /** Present (true) only while the user allows a full restart: not compared, read at update. */
+    allowFullRestart?: boolean;
 }
 
 /** Upper bound for one gate's waits: the previous node back and synced, a failover, an AOF rewrite. */
@@ -57,11 +59,18 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
             log(`${news.node.name}: TLS changes on every node at once (allowFullRestart); restarting without a handover`);
             return { outs: { ...news, restart: NO_RESTART } };
         }
+        if (olds.node.ip !== news.node.ip || olds.node.port !== news.node.port) {
+            // Its announced address changes (subnet, first address, or published ports with hosts): the guard
+            // let that through only with allowFullRestart. Every node moves at once; none can be handed over.
+            log(`${news.node.name}: its address changes (${olds.node.ip}:${olds.node.port} -> ${news.node.ip}:${news.node.port}); restarting without a handover`);
+            return { outs: { ...news, restart: NO_RESTART } };
+        }
         const runId = await makeWayForRestart(
             {
                 nodes: news.nodes,
                 restarting: restarting && { name: restarting.name, ip: restarting.ip, port: restarting.port },
                 appendonly: restarting?.appendonly,
+                allowFullRestart: news.allowFullRestart === true,
                 after: news.previous,
                 access: { password: news.password, internal: news.internal },
                 previousAccess: { password: olds.password, internal: olds.internal },

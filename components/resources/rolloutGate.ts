@@ -26,6 +26,8 @@ export interface RolloutGateArgs {
     tlsCa?: pulumi.Input<string>;
     /** With TLS only: which CA (planning/safety: tlsMode); a change restarts every node at once. */
     tlsMode?: string;
+    /** Only while allowFullRestart is set (absent otherwise): a cluster that does not answer may restart without a handover. */
+    allowFullRestart?: boolean;
 }
 
 export class RolloutGate extends LoadedDynamicResource {

@@ -93,3 +93,36 @@ describe("change safety", () => {
         assert.deepEqual(first.failures, []);
     });
 });
+
+describe("change safety: published ports", () => {
+    const at = (base: number, count: number, hosts = ""): ClusterIdentity => ({ ...deployed, ports: `${base}x${count}`, hosts });
+
+    it("refuses a hostPortBase shift whose new ports are held by running nodes, over the whole range, and only then", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 1024, max: 60000 }), fc.integer({ min: -40, max: 40 }), fc.integer({ min: 3, max: 30 }), fc.integer({ min: 3, max: 30 }), fc.boolean(), (base, delta, before, after, allow) => {
+                const old = new Set(Array.from({ length: before }, (_, i) => base + i));
+                // Brute force: some node that exists before and after gets a port another node holds now.
+                const collides = Array.from({ length: Math.min(before, after) }, (_, i) => base + delta + i).some((p, i) => p !== base + i && old.has(p));
+                const reasons = refusedChanges(at(base, before), at(base + delta, after), allow);
+                assert.equal(reasons.length > 0, collides, JSON.stringify({ base, delta, before, after, reasons }));
+                for (const r of reasons) {
+                    assert.match(r, /^redis-cluster:hostPortBase changed from \d+ to \d+: the ranges overlap, so node \d+'s new port \d+ is held by node \d+/);
+                    // The way out it names is itself clear of the current range.
+                    const clear = Number(/hostPortBase (\d+) or above/.exec(r)![1]);
+                    assert.deepEqual(refusedChanges(at(base, before), at(clear, after), false), []);
+                }
+            }),
+        );
+    });
+
+    it("with hosts, refuses any hostPortBase change unless allowFullRestart (every node's address changes)", () => {
+        const [reason] = refusedChanges(at(7101, 6, "h1=unix:///a@10.0.0.1"), at(7201, 6, "h1=unix:///a@10.0.0.1"), false);
+        assert.match(reason, /with hosts, nodes announce and are reached at their published ports/);
+        assert.match(reason, /allowFullRestart true/);
+        assert.deepEqual(refusedChanges(at(7101, 6, "h1=unix:///a@10.0.0.1"), at(7201, 6, "h1=unix:///a@10.0.0.1"), true), []);
+    });
+
+    it("judges nothing about ports for state written before they were recorded", () => {
+        assert.deepEqual(refusedChanges(deployed, at(6372, 6), false), []);
+    });
+});

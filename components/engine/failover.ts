@@ -1,0 +1,48 @@
+/**
+ * Moving a master's slots to one of its replicas, the one safe way: CLUSTER FAILOVER without FORCE
+ * (the master stops taking writes until the replica has caught up, so nothing acknowledged is
+ * lost), asked again while it has not happened (Redis abandons a manual failover after 5 s), until
+ * both nodes report their new roles.
+ */
+import { ReplicaState, chooseHeir, replicaInSync } from "../planning/handover";
+import { NodeLine, endpoint, parseInfo } from "../planning/topology";
+import { NodePool } from "./pool";
+import { Deadline, waitUntil } from "./wait";
+
+/** How long one CLUSTER FAILOVER may take before it is asked for again (Redis gives up on its own after 5 s). */
+export const FAILOVER_RETRY_MS = 6000;
+
+type Endpoint = { ip: string; port: number };
+
+/** What each replica of `master` (in `view`) that answers says about its link and offset. */
+export async function replicaStates(pool: NodePool, view: NodeLine[], master: NodeLine): Promise<Map<string, ReplicaState>> {
+    const states = new Map<string, ReplicaState>();
+    for (const r of view.filter((l) => l.masterId === master.id)) {
+        const client = await pool.at(r.ip, r.port).catch(() => undefined);
+        if (!client) continue;
+        const info = parseInfo(String(await client.call("INFO", "replication").catch(() => "")));
+        states.set(endpoint(r), { linked: replicaInSync(info), offset: Number(info.slave_repl_offset ?? -1) });
+    }
+    return states;
+}
+
+/** The most up-to-date synced replica of `master` that is not in `excluded` (endpoints), if any answers now. */
+export async function bestHeir(pool: NodePool, view: NodeLine[], master: NodeLine, excluded: Set<string> = new Set()): Promise<NodeLine | undefined> {
+    return chooseHeir(view, master, excluded, await replicaStates(pool, view, master));
+}
+
+/** Fails `from` over to its replica `heir` and returns once the heir is master and `from` its replica. */
+export async function failOver(pool: NodePool, heir: Endpoint, from: Endpoint, deadline: Deadline): Promise<void> {
+    const heirClient = await pool.at(heir.ip, heir.port);
+    const fromClient = await pool.at(from.ip, from.port);
+    const role = async (c: typeof heirClient) => parseInfo(String(await c.call("INFO", "replication"))).role;
+    let asked = 0;
+    await waitUntil(deadline, () => `${pool.label(heir.ip, heir.port)} to take over from ${pool.label(from.ip, from.port)}`, async () => {
+        if (Date.now() - asked > FAILOVER_RETRY_MS) {
+            asked = Date.now();
+            await heirClient.call("CLUSTER", "FAILOVER");
+        }
+        const [h, f] = await Promise.all([role(heirClient), role(fromClient)]);
+        return h === "master" && f === "slave" ? true : undefined;
+    }, 100);
+}
