@@ -8,7 +8,7 @@
  */
 import { RestartRecord, replicaInSync } from "../planning/handover";
 import { acceptBoth, isChanging } from "../planning/access";
-import { NodeLine, endpoint, isHandshake, isMaster, isMyself, parseInfo } from "../planning/topology";
+import { NodeLine, endpoint, isFailed, isHandshake, isMaster, isMyself, parseInfo } from "../planning/topology";
 import { waitClusterOk, waitSlotAgreement } from "./health";
 import { applyAccessCommands } from "./access";
 import { bestHeir, failOver } from "./failover";
@@ -170,17 +170,23 @@ async function handOver(pool: NodePool, node: NodeAddress, deadline: Deadline, l
         log(`${node.name} has no replica: its slots are unavailable while it restarts (its data is kept)`);
         return;
     }
-    // A replica that answers nobody (stopped, or its container gone) cannot take over; this very
-    // up recreates it later. One the previous gate restarted answers again by now.
-    if (first.every((l) => l.masterId !== self.id || !pool.isConnected(l))) {
+    // A replica that is down (stopped, or its container gone: the cluster itself marks it failed or
+    // disconnected, and it does not answer us) cannot take over; this very up recreates it later. One
+    // that the cluster still sees connected is only slow to answer us (a loaded machine): wait for it,
+    // for restarting the master without a failover would leave its slots unserved.
+    const alive = (l: NodeLine) => l.masterId === self.id && (pool.isConnected(l) || (!isFailed(l) && l.linkState === "connected"));
+    // A replica restarted just before may still be loading or syncing: wait for it, and look again
+    // each time whether any replica is still alive.
+    const heir = await waitUntil(deadline, () => `a synced replica of ${node.name} to take over from it`, async () => {
+        await pool.connectPlanned();
+        const view = await pool.view(node.name);
+        if (!view.some(alive)) return "none" as const;
+        return bestHeir(pool, view, self, new Set([endpoint(node)]));
+    }, 200);
+    if (heir === "none") {
         log(`${node.name}: none of its replicas answers: its slots are unavailable while it restarts (its data is kept)`);
         return;
     }
-    // A replica restarted just before may still be loading or syncing: wait for it.
-    const heir = await waitUntil(deadline, () => `a synced replica of ${node.name} to take over from it`, async () => {
-        await pool.connectPlanned();
-        return bestHeir(pool, await pool.view(node.name), self, new Set([endpoint(node)]));
-    }, 200);
     log(`failing ${node.name} over to ${pool.label(heir.ip, heir.port)} before it restarts`);
     await failOver(pool, heir, node, deadline);
 }

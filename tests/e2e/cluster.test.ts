@@ -189,6 +189,25 @@ describe("a 3x1 cluster, end to end", function () {
         await t.stack.preview({ expectNoChanges: true });
     });
 
+    it("refuses at preview a hostPortBase shift whose new ports running nodes hold, and changes nothing", async () => {
+        const ids = () => stackObjects(t.name).containers.map((n) => docker("inspect", "-f", "{{.Id}}", n));
+        const before = ids();
+        await t.stack.setConfig("redis-cluster:hostPortBase", { value: "16372" });
+        try {
+            await assert.rejects(t.stack.preview(), (err: Error) => {
+                assert.match(err.message, /redis-cluster:hostPortBase changed from 16371 to 16372: the ranges overlap, so node 1's new port 16372 is held by node 2/);
+                assert.match(err.message, /redis-cluster:hostPortBase 16377 or above/);
+                return true;
+            });
+            // The same refusal under up, which fails before any resource changes.
+            await assert.rejects(t.up(), /the ranges overlap/);
+            assert.deepEqual(ids(), before);
+        } finally {
+            await t.stack.setConfig("redis-cluster:hostPortBase", { value: "16371" });
+        }
+        await t.stack.preview({ expectNoChanges: true });
+    });
+
     it("leaves no container, network or volume after destroy", async () => {
         await t.stack.destroy();
         assert.deepEqual(stackObjects(t.name), { containers: [], networks: [], volumes: [] });

@@ -143,12 +143,16 @@ describe("recovering from lost nodes and an interrupted up", function () {
         await t.stack.preview({ expectNoChanges: true });
     });
 
-    it("finishes a 3 -> 4 shard migration when the up doing it is killed and run again", async () => {
-        const masters = shards.map((s) => new Redis({ host: s.master.ip, port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 }));
+    /**
+     * Starts an up after `change`, and SIGKILLs the whole `pulumi up` process tree (CLI, language host,
+     * providers) while a slot is open on one of `watched` (the masters slots move from). Returns the
+     * own CLUSTER NODES line of each watched node and of `alsoRead` as the kill left them.
+     */
+    async function upKilledMidMigration(change: () => Promise<void>, watched: Member[], alsoRead: string[]): Promise<LiveNode[]> {
+        const masters = watched.map((m) => new Redis({ host: m.ip, port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 }));
         masters.forEach((m) => m.on("error", () => undefined));
-        let interrupted: LiveNode[] = [];
         try {
-            await t.stack.setConfig("redis-cluster:shards", { value: "4" });
+            await change();
             const up = t.up();
             up.catch(() => undefined);
             const migrating = async () => {
@@ -178,12 +182,47 @@ describe("recovering from lost nodes and an interrupted up", function () {
             );
             assert.ok(killed.length >= 3, `killed only ${killed}`);
             await assert.rejects(up, "the killed up reported success");
-            // Sources (the old masters) and the target (the new master) each carry their own markers.
-            const ends = [...shards.map((s) => s.master.name), `${PREFIX}-7`];
-            interrupted = ends.flatMap((name) => liveNodes(name).filter((n) => n.flags.includes("myself")));
+            return [...watched.map((m) => m.name), ...alsoRead].flatMap((name) => liveNodes(name).filter((n) => n.flags.includes("myself")));
         } finally {
             masters.forEach((m) => m.disconnect());
         }
+    }
+
+    /** `npm run up` as a person runs it after a killed one: it releases the dead process's lock. */
+    function npmRunUp(): string {
+        const again = spawnSync("npm", ["run", "up"], { cwd: PROJECT_ROOT, env: { ...process.env, ...pulumiEnv(), PULUMI_STACK: t.name }, encoding: "utf8" });
+        const output = `${again.stdout}${again.stderr}`;
+        if (process.env.E2E_VERBOSE) console.log(output);
+        assert.equal(again.status, 0, output);
+        assert.match(output, /was killed and left the stack locked: releasing it/);
+        return output;
+    }
+
+    /** A healthy cluster of `count` balanced shards holding every key, on exactly the planned containers. */
+    async function assertSettled(count: number): Promise<ShardOutput[]> {
+        const outputs = await t.stack.outputs();
+        assert.equal(outputs.clusterState.value, "ok");
+        const out: ShardOutput[] = outputs.slotAssignments.value;
+        assert.equal(out.length, count);
+        const counts = out.map((s) => s.slotCount);
+        assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `slots unbalanced: ${counts}`);
+        assert.equal(stackObjects(t.name).containers.length, count * 2);
+        assertViewsClean();
+        const check = redisCli(out[0].master.name, undefined, "--cluster", "check", seed);
+        assert.match(check, /\[OK\] All 16384 slots covered\./);
+        assert.match(check, /\[OK\] All nodes agree about slots configuration\./);
+        assert.doesNotMatch(check, /\[ERR\]|\[WARNING\]/);
+        await assertAllKeys();
+        await t.stack.preview({ expectNoChanges: true });
+        return out;
+    }
+
+    it("finishes a 3 -> 4 shard migration when the up doing it is killed and run again", async () => {
+        const interrupted = await upKilledMidMigration(
+            () => t.stack.setConfig("redis-cluster:shards", { value: "4" }),
+            shards.map((s) => s.master),
+            [`${PREFIX}-7`],
+        );
         const open = interrupted.flatMap((n) => n.slots.filter((s) => s.startsWith("[")));
         // Without open slots the kill came too late and this test would prove nothing.
         assert.ok(open.length > 0, "the kill left no slot open");
@@ -195,26 +234,32 @@ describe("recovering from lost nodes and an interrupted up", function () {
         }
 
         // Run again as a person would: `npm run up` releases the dead process's lock and finishes the job.
-        const again = spawnSync("npm", ["run", "up"], { cwd: PROJECT_ROOT, env: { ...process.env, ...pulumiEnv(), PULUMI_STACK: t.name }, encoding: "utf8" });
-        const output = `${again.stdout}${again.stderr}`;
-        if (process.env.E2E_VERBOSE) console.log(output);
-        assert.equal(again.status, 0, output);
-        assert.match(output, /was killed and left the stack locked: releasing it/);
+        const output = npmRunUp();
         // A slot still importing on the target is moved on; a slot the target already owns (the kill came
         // between its SETSLOT NODE and the source's) only has the source's marker closed.
         const importing = open.some((m) => m.includes("-<-"));
         assert.match(output, importing ? /finishing an interrupted migration/ : /closing \d+ open slot\(s\) on .* whose migration partner is gone or done/, `markers ${open.join(" ")}\n${output.slice(-4000)}`);
-        const outputs = await t.stack.outputs();
-        assert.equal(outputs.clusterState.value, "ok");
-        const out: ShardOutput[] = outputs.slotAssignments.value;
-        assert.equal(out.length, 4);
-        const counts = out.map((s) => s.slotCount);
-        assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `slots unbalanced: ${counts}`);
-        assertViewsClean();
-        const check = redisCli(shards[0].master.name, undefined, "--cluster", "check", seed);
-        assert.match(check, /\[OK\] All 16384 slots covered\./);
-        assert.match(check, /\[OK\] All nodes agree about slots configuration\./);
-        await assertAllKeys();
-        await t.stack.preview({ expectNoChanges: true });
+        shards = await assertSettled(4);
+    });
+
+    it("keeps every key when a killed 4 -> 3 scale-in is reverted: the half-drained shard gets its slots back", async () => {
+        const interrupted = await upKilledMidMigration(() => t.stack.setConfig("redis-cluster:shards", { value: "3" }), shards.map((s) => s.master), []);
+        assert.ok(interrupted.some((n) => n.slots.some((s) => s.startsWith("["))), "the kill left no slot open");
+        // Back to 4: the bootstrap's inputs are those of its last successful run, so only the live cluster shows the half-done shape.
+        await t.stack.setConfig("redis-cluster:shards", { value: "4" });
+        const output = npmRunUp();
+        assert.match(output, /the live cluster differs from the plan; up reconciles it first/);
+        shards = await assertSettled(4);
+    });
+
+    it("keeps every key when a killed 4 -> 5 scale-out is reverted: the new master is drained before its container goes", async () => {
+        const interrupted = await upKilledMidMigration(() => t.stack.setConfig("redis-cluster:shards", { value: "5" }), shards.map((s) => s.master), [`${PREFIX}-9`, `${PREFIX}-10`]);
+        assert.ok(interrupted.some((n) => n.slots.some((s) => s.startsWith("["))), "the kill left no slot open");
+        await t.stack.setConfig("redis-cluster:shards", { value: "4" });
+        const output = npmRunUp();
+        assert.match(output, /the live cluster differs from the plan; up reconciles it first:[\s\S]*is a member of the cluster but not in the plan/);
+        assert.match(output, /draining them before they go/);
+        shards = await assertSettled(4);
+        assert.ok(!stackObjects(t.name).containers.includes(`${PREFIX}-9`) && !stackObjects(t.name).volumes.includes(`${PREFIX}-9-data`));
     });
 });
