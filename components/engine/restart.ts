@@ -30,6 +30,8 @@ export interface RestartSpec extends Credentials {
      */
     allowFullRestart?: boolean;
     timeoutMs: number;
+    /** How long to look for any answering node before calling the cluster unreachable (default 30 s). */
+    unreachableAfterMs?: number;
 }
 
 /** Connected planned nodes that belong to a cluster: they know another node, or own slots. */
@@ -55,7 +57,7 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
         // A node further down the rollout may not exist yet: whichever answer now are the cluster. But a
         // cluster none of whose nodes answers is unreachable, not absent: restarting every node because
         // of that would take all of them down at once.
-        await connectSome(pool, node, spec.allowFullRestart === true, log);
+        await connectSome(pool, node, spec.allowFullRestart === true, spec.unreachableAfterMs ?? UNREACHABLE_AFTER_MS, log);
         if (pool.connected().length === 0) {
             return undefined;
         }
@@ -108,8 +110,8 @@ const UNREACHABLE_AFTER_MS = 30000;
  * with every endpoint and why it did not answer, or, with allowFullRestart, lets the node restart
  * without a handover (a cluster whose nodes all changed address, or never formed).
  */
-async function connectSome(pool: NodePool, node: NodeAddress, allowFullRestart: boolean, log: Log): Promise<void> {
-    const deadline = new Deadline(UNREACHABLE_AFTER_MS, `finding the cluster before ${node.name} restarts`);
+async function connectSome(pool: NodePool, node: NodeAddress, allowFullRestart: boolean, graceMs: number, log: Log): Promise<void> {
+    const deadline = new Deadline(graceMs, `finding the cluster before ${node.name} restarts`);
     try {
         await waitUntil(deadline, () => `any node of the cluster to answer`, async () => ((await pool.connectPlanned()).length > 0 ? true : undefined), 500);
     } catch {

@@ -1,0 +1,44 @@
+import { strict as assert } from "assert";
+import * as net from "net";
+import { makeWayForRestart } from "../../components/engine/restart";
+import { PermanentError } from "../../components/engine/wait";
+
+/** Loopback ports where nothing listens: nodes that do not answer. */
+async function closedPorts(count: number): Promise<number[]> {
+    const servers = await Promise.all(
+        Array.from({ length: count }, () => new Promise<net.Server>((resolve) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => resolve(s)); })),
+    );
+    const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    return ports;
+}
+
+describe("a rolling gate when no node of the cluster answers", () => {
+    it("stops the run naming every endpoint and why, instead of restarting as if there were no cluster", async () => {
+        const ports = await closedPorts(3);
+        const nodes = ports.map((port, i) => ({ name: `n-${i + 1}`, ip: "127.0.0.1", port }));
+        const logs: string[] = [];
+        const started = Date.now();
+        await assert.rejects(
+            makeWayForRestart({ nodes, restarting: nodes[0], access: {}, timeoutMs: 60000, unreachableAfterMs: 1500 }, (m) => logs.push(m)),
+            (err: Error) => {
+                assert.ok(err instanceof PermanentError);
+                assert.match(err.message, /n-1 cannot be handed over: no node of the cluster answers, so nothing was restarted/);
+                for (const port of ports) assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}\\): .*(ECONNREFUSED|closed)`));
+                assert.match(err.message, /allowFullRestart true/);
+                return true;
+            },
+        );
+        assert.ok(Date.now() - started < 15000, "the wait is bounded");
+        assert.deepEqual(logs, []);
+    });
+
+    it("with allowFullRestart, lets the node restart without a handover and says so", async () => {
+        const ports = await closedPorts(3);
+        const nodes = ports.map((port, i) => ({ name: `n-${i + 1}`, ip: "127.0.0.1", port }));
+        const logs: string[] = [];
+        const runId = await makeWayForRestart({ nodes, restarting: nodes[1], access: {}, allowFullRestart: true, timeoutMs: 60000, unreachableAfterMs: 1000 }, (m) => logs.push(m));
+        assert.equal(runId, undefined);
+        assert.deepEqual(logs, ["n-2: no node of the cluster answers; restarting without a handover (allowFullRestart)"]);
+    });
+});
