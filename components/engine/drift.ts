@@ -24,9 +24,16 @@ async function observe(node: NodeAddress, credentials: Credentials): Promise<Obs
     }
 }
 
-/** Why the live cluster is not the planned one (empty when it is): every planned node is asked at once. */
-export async function liveDrift(nodes: NodeAddress[], plan: Omit<PlannedShape, "nodes">, credentials: Credentials): Promise<string[]> {
+/**
+ * Why the live cluster is not the planned one (empty when it is), every planned node asked at once;
+ * undefined when no node answers at all: this machine cannot judge (a pull request's preview runner
+ * that does not reach the nodes), and an up that must reach them says so itself.
+ */
+export async function liveDrift(nodes: NodeAddress[], plan: Omit<PlannedShape, "nodes">, credentials: Credentials): Promise<string[] | undefined> {
     const observed = await Promise.all(nodes.map((n) => observe(n, credentials)));
+    if (observed.every((o) => o.view === undefined && o.refusal === undefined)) {
+        return undefined;
+    }
     const refusals = observed.filter((o) => o.refusal !== undefined).map((o) => o.refusal!);
     return [...refusals, ...shapeDrift(observed.filter((o) => o.refusal === undefined), { ...plan, nodes })];
 }

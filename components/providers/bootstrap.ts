@@ -86,7 +86,9 @@ export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
             // killed half way leaves a shape no input shows (keys moved to a node the reverted plan drops):
             // then the cluster itself is the change, and the up reconciles it before Pulumi deletes anything.
             const drift = await liveDrift(news.plannedNodes, { shards: news.plannedShards, replicasPerShard: replicasOf(news) }, { access: accessOf(news), tlsCa: news.tlsCa });
-            if (drift.length > 0) {
+            if (drift === undefined) {
+                console.error(`[${news.clusterName}] no node answers from this machine: the live cluster was not compared with the plan`);
+            } else if (drift.length > 0) {
                 console.error(`[${news.clusterName}] the live cluster differs from the plan; up reconciles it first:\n - ${drift.join("\n - ")}`);
                 return { changes: true, replaces: [], deleteBeforeReplace: false };
             }
