@@ -11,5 +11,7 @@ say "Type check"
 npx tsc --noEmit -p .
 say "Unit tests"
 npx mocha 'tests/unit/**/*.test.ts'
-say "End-to-end tests (real Pulumi engine, Docker and Redis)"
-npx mocha --require ts-node/register/transpile-only --require tests/support/sweep.ts 'tests/e2e/**/*.test.ts'
+say "End-to-end tests (real Pulumi engine, Docker and Redis), in lanes side by side"
+# exec: a SIGTERM for this script reaches the lane runner, which stops the lanes and cleans up.
+# Arguments go to the runner (e.g. --lanes 4, or some tests/e2e files).
+exec node_modules/.bin/ts-node --transpile-only tests/support/lanes.ts "$@"

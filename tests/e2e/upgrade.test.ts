@@ -14,7 +14,8 @@ import { preparedImage } from "../../scripts/preparedImage";
 
 /** The last commit whose dynamic resources serialized their provider's code into the state. */
 const PREVIOUS_RELEASE = "f206563a81393024d2a2520353ae786daadb2de1";
-const NAME = "e2e-u";
+// Not e2e-u: the users suite has that stack and namePrefix, and the suites may run at the same time.
+const NAME = "e2e-v";
 const SEED = "10.216.0.11:6379";
 const KEYS = 3000;
 const git = (...args: string[]) => execFileSync("git", ["-C", PROJECT_ROOT, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });

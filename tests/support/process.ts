@@ -1,18 +1,19 @@
-/** Finding and killing the `pulumi up` a test started, with everything it spawned. */
+/** Finding and killing the `pulumi up` a test started, or a whole lane of tests, with everything it spawned. */
 import { execFileSync } from "child_process";
 
 interface Proc {
     pid: number;
     ppid: number;
+    pgid: number;
     args: string;
 }
 
 function processes(): Proc[] {
-    return execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" })
+    return execFileSync("ps", ["-eo", "pid=,ppid=,pgid=,args="], { encoding: "utf8" })
         .split("\n")
-        .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+        .map((l) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(l))
         .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] }));
+        .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), pgid: Number(m[3]), args: m[4] }));
 }
 
 /** The pid of the running `pulumi up` for `stack`, if any. */
@@ -42,6 +43,30 @@ export function thaw(pids: number[]): void {
 export function killFrozen(pids: number[]): number[] {
     for (const pid of pids) tryKill(pid, "SIGKILL");
     return pids;
+}
+
+/**
+ * SIGKILLs process group `pgid` and every descendant of its members, also those in process groups
+ * of their own (Pulumi starts its plugins that way) and members whose parent already exited. Frozen
+ * first, scanning again until no new process shows up (a stopped process cannot fork), so nothing
+ * escapes to act on Docker after the kill. Returns the pids killed.
+ */
+export function killGroupTree(pgid: number): number[] {
+    const frozen = new Set<number>();
+    for (;;) {
+        const all = processes();
+        const tree = all.filter((p) => p.pgid === pgid || frozen.has(p.pid)).map((p) => p.pid);
+        for (let i = 0; i < tree.length; i++) {
+            tree.push(...all.filter((p) => p.ppid === tree[i] && !tree.includes(p.pid)).map((p) => p.pid));
+        }
+        const fresh = tree.filter((pid) => !frozen.has(pid));
+        if (fresh.length === 0) break;
+        for (const pid of fresh) {
+            tryKill(pid, "SIGSTOP");
+            frozen.add(pid);
+        }
+    }
+    return killFrozen([...frozen]);
 }
 
 function tryKill(pid: number, signal: NodeJS.Signals) {
