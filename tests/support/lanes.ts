@@ -47,6 +47,11 @@ const DEFAULT_SECONDS = 180;
 const MULTI_HOST_FILES = new Set(["hosts.test.ts", "multihost.test.ts"]);
 const DEFAULT_LANES = 3;
 const HEARTBEAT_MS = 60 * 1000;
+/**
+ * How long a lane may live on after its last test: mocha without --exit waits for every timer and
+ * socket, and one a failed test left open (a sampler, a client) would hold the whole run for ever.
+ */
+const EXIT_GRACE_MS = 60 * 1000;
 const E2E_DIR = path.join(PROJECT_ROOT, "tests", "e2e");
 const LOG_DIR = path.join(PROJECT_ROOT, ".build", "e2e-logs");
 const MOCHA = require.resolve("mocha/bin/mocha.js");
@@ -63,6 +68,8 @@ interface Lane {
     startedAt?: number;
     endedAt?: number;
     exitCode?: number | null;
+    /** Its tests ended but mocha did not exit within EXIT_GRACE_MS: stopped by the runner, and failed. */
+    hung?: boolean;
 }
 
 const expected = (file: string) => EXPECTED_SECONDS[path.basename(file)] ?? DEFAULT_SECONDS;
@@ -136,6 +143,18 @@ function laneNow(lane: Lane): string {
     return `lane ${lane.n}: finishing`;
 }
 
+/** Stops a lane whose tests all ran but whose mocha does not exit (see EXIT_GRACE_MS). */
+function stopIfHung(lane: Lane): void {
+    if (lane.endedAt !== undefined || lane.hung || lane.child?.pid === undefined) return;
+    const end = readLaneEvents(lane.progress).find((e) => e.event === "end");
+    if (!end || Date.now() - end.at < EXIT_GRACE_MS) return;
+    lane.hung = true;
+    const why = `mocha has not exited ${duration(Date.now() - end.at)} after its last test (a timer or connection a test left open)`;
+    fs.appendFileSync(lane.log, `\n# the lane runner stopped this lane: ${why}\n`);
+    say(`lane ${lane.n}: ${why}: stopping it`);
+    killGroupTree(lane.child.pid);
+}
+
 function startLane(lane: Lane): Promise<void> {
     const args = ["--require", "ts-node/register/transpile-only", "--require", "tests/support/sweep.ts", "--reporter", "tests/support/laneReporter.ts", ...lane.files];
     const fd = fs.openSync(lane.log, "w");
@@ -162,8 +181,9 @@ function startLane(lane: Lane): Promise<void> {
         });
         lane.child!.on("exit", (code, signal) => {
             lane.endedAt = Date.now();
-            lane.exitCode = code;
-            const result = code === 0 ? "passed" : `FAILED (${signal ? `killed by ${signal}` : `exit code ${code}`})`;
+            // A hung lane counts as failed even when its tests passed: the leak is a bug of a test.
+            lane.exitCode = lane.hung ? -1 : code;
+            const result = lane.exitCode === 0 ? "passed" : `FAILED (${lane.hung ? "did not exit after its tests" : signal ? `killed by ${signal}` : `exit code ${code}`})`;
             say(`lane ${lane.n} ${result} in ${duration(lane.endedAt - lane.startedAt!)}: ${describeCounts(counts(readLaneEvents(lane.progress)))}`);
             resolve();
         });
@@ -229,8 +249,10 @@ async function main(): Promise<number> {
     process.on("SIGTERM", stop);
 
     const heartbeat = setInterval(() => say(lanes.map(laneNow).join(" | ")), HEARTBEAT_MS);
+    const watchdog = setInterval(() => lanes.forEach(stopIfHung), 5000);
     await Promise.all(lanes.map(startLane));
     clearInterval(heartbeat);
+    clearInterval(watchdog);
     const endedAt = Date.now();
 
     // A container the daemon was still creating for a killed lane shows up a moment later.
