@@ -239,7 +239,7 @@ async function main(): Promise<number> {
 
     fs.rmSync(LOG_DIR, { recursive: true, force: true });
     fs.mkdirSync(LOG_DIR, { recursive: true });
-    say(`${files.length} files in ${lanes.length} lanes; logs in ${path.relative(process.cwd(), LOG_DIR) || "."}`);
+    say(`${files.length} files in ${lanes.length} lane${lanes.length === 1 ? "" : "s"}; logs in ${path.relative(process.cwd(), LOG_DIR) || "."}`);
     sweep();
     // Compile the stack's program once here, not in every lane's first `pulumi up` at the same time.
     require(path.join(PROJECT_ROOT, "scripts", "compiled.js")).buildDir();
