@@ -8,7 +8,7 @@ import { clusterClient, countMissingKeys, eventually, withClusterClient, writeKe
 import { runStatus } from "../support/status";
 import { testHost, testHosts } from "../support/testHosts";
 import { ContinuousWriter, WriterReport } from "../support/writer";
-import { DownSampler } from "../support/sampler";
+import { DownReport, DownSampler } from "../support/sampler";
 
 const PREFIX = "e2e-h";
 const KEYS = 10000;
@@ -253,15 +253,17 @@ describe("Docker hosts made on this machine", function () {
             const client = clusterClient(seeds, OLD_PASSWORD, undefined, ca);
             const writer = new ContinuousWriter(client, "rotate").start();
             let report: WriterReport;
+            let down: DownReport;
             const sampler = new DownSampler(endpoints, 200, ca).start();
             try {
                 const result = await t.up();
                 assert.equal(result.outputs.clusterState.value, "ok");
             } finally {
+                // Also when the up fails: a sampler left running keeps mocha from ever exiting.
+                down = await sampler.stop();
                 report = await writer.stop();
                 client.disconnect();
             }
-            const down = await sampler.stop();
             assert.ok(down.mostDown.length <= 1, `nodes down together: ${down.mostDown}`);
             const after = HOSTS.flatMap((h) => lines(engine(h, "ps", "-q", "--no-trunc")));
             assert.equal(after.length, 12);

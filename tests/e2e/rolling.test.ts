@@ -9,7 +9,7 @@ import { TestStack, createTestStack, stateFile } from "../support/stack";
 import { runStatus } from "../support/status";
 import { DataSet, clusterClient, liveNodes, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
 import { ContinuousWriter, WriterReport, longestGap } from "../support/writer";
-import { DownSampler } from "../support/sampler";
+import { DownReport, DownSampler } from "../support/sampler";
 import { buildImageVariant } from "../support/docker";
 import { preparedImage } from "../../scripts/preparedImage";
 
@@ -66,15 +66,17 @@ describe("rolling changes while clients write", function () {
         // Every node that exists now, watched from outside: never two down at once.
         const sampler = new DownSampler(addresses(nodeCount)).start();
         let reports: WriterReport[];
+        let down: DownReport;
         try {
             const result = await t.up();
             assert.equal(result.outputs.clusterState.value, "ok");
             nodeCount = result.outputs.nodes.value.length;
         } finally {
+            // Also when the up fails: a sampler left running keeps mocha from ever exiting.
+            down = await sampler.stop();
             reports = await Promise.all(writers.map((w) => w.stop()));
             clients.forEach((c) => c.disconnect());
         }
-        const down = await sampler.stop();
         changes.push(`${what}: most nodes down at once ${down.mostDown.length} (${down.mostDown.join(", ")}), ${down.samples} samples`);
         assert.ok(down.mostDown.length <= 1, `${what}: nodes down together: ${down.mostDown}`);
         // The longest time in which no client at all got a write acknowledged.
