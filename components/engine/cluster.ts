@@ -78,11 +78,10 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
             await createCluster(pool, spec, deadline, log);
             await applyUsers(pool, spec, log);
         } else {
-            const planned = new Set(spec.leaving ?? []);
-            const unplanned = verdict.departing.filter((e) => !planned.has(e));
-            if (unplanned.length > 0) {
-                // Left by a run that failed or was killed under another plan: drained like any leaving node.
-                log(`the cluster has members the plan does not (left by an earlier run of another plan): ${unplanned.join(", ")}; draining them before they go`);
+            if (verdict.departing.length > 0) {
+                // Members neither planned nor just dropped: left by a run that failed or was killed under
+                // another plan. Drained like any leaving node.
+                log(`the cluster has members the plan does not (left by an earlier run of another plan): ${verdict.departing.join(", ")}; draining them before they go`);
             }
             await healCluster(pool, spec, verdict.joining, deadline, log);
             await waitHealthy(pool, spec.nodes.map((n) => n.name), deadline, log);

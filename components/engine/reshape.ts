@@ -6,7 +6,7 @@
  */
 import { ReplicaAssignment, assignReplicas, chooseLeaders, currentShardLeaders, departingNodes, orderMoves, slotMoves } from "../planning/reshard";
 import { formatRange, parseRange } from "../planning/slots";
-import { NodeLine, endpoint, isFailed, isMaster, parseInfo } from "../planning/topology";
+import { NodeLine, endpoint, isMaster, parseInfo } from "../planning/topology";
 import type { ClusterSpec } from "./cluster";
 import { waitSlotAgreement } from "./health";
 import { meetAll } from "./heal";
@@ -122,13 +122,14 @@ async function forgetLeavingNodes(pool: NodePool, spec: ClusterSpec, leaving: No
             throw new Error(`${endpoint(n)} still owns slots ${n.slots.map(formatRange).join(",")}; refusing to forget it`);
         }
     }
-    // A node that gave up all its slots holds no keys; one that still does (keys stranded in a slot whose
-    // migration partner died) keeps them: it is neither reset nor forgotten, and its volume stays.
+    // A master that gave up all its slots holds no keys; one that still does (keys stranded in a slot
+    // whose migration partner died) keeps them: it is neither reset nor forgotten, and its volume stays.
+    // A leaving replica holds a copy of its master's keys, which stay with the master.
     const clients = await Promise.all(leaving.map((n) => pool.at(n.ip, n.port).catch(() => undefined)));
     const holding: string[] = [];
     await Promise.all(
         leaving.map(async (n, i) => {
-            const keys = clients[i] ? Number(await clients[i]!.call("DBSIZE")) : 0;
+            const keys = clients[i] && isMaster(n) ? Number(await clients[i]!.call("DBSIZE")) : 0;
             if (keys > 0) holding.push(`${pool.label(n.ip, n.port)} (${endpoint(n)}) holds ${keys} key(s) in slots it does not own`);
         }),
     );
