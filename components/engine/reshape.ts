@@ -124,12 +124,16 @@ async function forgetLeavingNodes(pool: NodePool, spec: ClusterSpec, leaving: No
     }
     // A master that gave up all its slots holds no keys; one that still does (keys stranded in a slot
     // whose migration partner died) keeps them: it is neither reset nor forgotten, and its volume stays.
-    // A leaving replica holds a copy of its master's keys, which stay with the master.
+    // A leaving replica holds a copy of its master's keys, which stay with the master. Its role is asked
+    // of the node itself: a master that gave away its last slot turned replica of the receiver and synced
+    // from it before gossip tells the others.
     const clients = await Promise.all(leaving.map((n) => pool.at(n.ip, n.port).catch(() => undefined)));
     const holding: string[] = [];
     await Promise.all(
         leaving.map(async (n, i) => {
-            const keys = clients[i] && isMaster(n) ? Number(await clients[i]!.call("DBSIZE")) : 0;
+            const client = clients[i];
+            const master = client !== undefined && parseInfo(String(await client.call("INFO", "replication"))).role === "master";
+            const keys = master ? Number(await client!.call("DBSIZE")) : 0;
             if (keys > 0) holding.push(`${pool.label(n.ip, n.port)} (${endpoint(n)}) holds ${keys} key(s) in slots it does not own`);
         }),
     );
