@@ -4,7 +4,8 @@ import { RedisCluster, plannedLayout } from "./components/cluster";
 import { deployedPlacement } from "./components/hosts/deployed";
 import { unreachableHosts } from "./components/hosts/reachable";
 import { CONFIG_NAMESPACE, ClusterSettings, RawSettings, resolveSettings } from "./components/planning/settings";
-import { ClusterPlan } from "./components/planning/plan";
+import { ClusterPlan, planCluster } from "./components/planning/plan";
+import { hostLossProblem } from "./components/planning/quorum";
 import { REDIS_CLI_TLS_ARGS } from "./components/planning/tls";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
@@ -21,6 +22,7 @@ const keys = [
     "namePrefix",
     "allowFullRestart",
     "allowDowngrade",
+    "allowHostLossOutage",
     "disableDefaultUser",
     "tls",
     "tlsCaCert",
@@ -59,6 +61,13 @@ async function main() {
         }
     }
     const withDeployed: ClusterSettings = settings.hosts ? { ...settings, deployed: await deployedPlacement() } : settings;
+    if (withDeployed.hosts && !withDeployed.allowHostLossOutage) {
+        // Judged on the placement itself: deployed nodes keep their hosts, so a scale-out places new masters around them.
+        const placed = planCluster(withDeployed);
+        const masterHosts = placed.shards.map((s) => placed.nodes.find((n) => n.name === s.master)!.host!.name);
+        const problem = hostLossProblem(masterHosts, withDeployed.hosts.length, withDeployed.replicasPerShard, (k) => `${CONFIG_NAMESPACE}:${k}`);
+        if (problem !== undefined) throw new pulumi.RunError(`Refused, nothing was changed:\n - ${problem}`);
+    }
     const cluster = new RedisCluster("redis-cluster", withDeployed);
     const plan = cluster.plan;
     return {

@@ -33,6 +33,11 @@ export interface ClusterSettings {
      * yet (an earlier up failed before it rolled out): otherwise its data files may not load.
      */
     allowDowngrade: boolean;
+    /**
+     * With `hosts`: accept a placement where one host runs half the masters or more, so that losing
+     * that host stops the cluster (see quorum.ts). Off by default: such a placement is refused.
+     */
+    allowHostLossOutage: boolean;
     /** The Docker hosts the nodes are spread over; undefined: one local engine. */
     hosts?: HostSpec[];
     /**
@@ -75,6 +80,7 @@ export const DEFAULTS = {
     namePrefix: "redis",
     allowFullRestart: false,
     allowDowngrade: false,
+    allowHostLossOutage: false,
     disableDefaultUser: false,
     tls: false,
     tlsCertValidityDays: TLS_DEFAULTS.validityDays,
@@ -177,6 +183,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
     const appendonly = boolean("appendonly", DEFAULTS.appendonly);
     const allowFullRestart = boolean("allowFullRestart", DEFAULTS.allowFullRestart);
     const allowDowngrade = boolean("allowDowngrade", DEFAULTS.allowDowngrade);
+    const allowHostLossOutage = boolean("allowHostLossOutage", DEFAULTS.allowHostLossOutage);
     const nodeCount = shards * (replicasPerShard + 1);
 
     if (shards > SLOT_COUNT) {
@@ -275,6 +282,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             namePrefix,
             allowFullRestart,
             allowDowngrade,
+            allowHostLossOutage,
             hosts: placement.hosts,
             password,
             users: access.users,

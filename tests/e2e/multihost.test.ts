@@ -178,8 +178,16 @@ describe("Docker hosts made on this machine", function () {
             await t.stack.preview({ expectNoChanges: true });
         }
 
-        it("grows from 3 to 4 shards across the hosts, keeping every key and no shard on one host", async () => {
-            await reshapeAcrossHosts({ shards: "4" }, 8);
+        it("refuses 4 shards on 3 hosts at preview (one host would run half the masters), then grows to them when told to accept that", async () => {
+            const running = () => HOSTS.map((h) => engine(h, "ps", "-q", "--no-trunc").split("\n").sort().join(","));
+            const before = running();
+            await t.stack.setConfig("redis-cluster:shards", { value: "4" });
+            const refusal = /host "h1" would run 2 of the 4 masters: if it is lost, the other masters are not a majority[\s\S]*5 or 6 shards on 3 hosts[\s\S]*redis-cluster:allowHostLossOutage/;
+            await assert.rejects(t.stack.preview(), refusal);
+            await assert.rejects(t.up(), refusal);
+            assert.deepEqual(running(), before);
+            // Keeping every key and no shard on one host.
+            await reshapeAcrossHosts({ shards: "4", allowHostLossOutage: "true" }, 8);
         });
 
         it("adds a second replica to every shard: each shard then has a node on every host", async () => {
@@ -207,7 +215,7 @@ describe("Docker hosts made on this machine", function () {
         });
     });
 
-    describe("a new 4x2 cluster with TLS and a password over three Docker hosts, rolled by a password rotation", function () {
+    describe("a new 3x2 cluster with TLS and a password over three Docker hosts, rolled by a password rotation", function () {
         const prefix = "e2e-hr";
         const OLD_PASSWORD = "e2e-H0sts-old-7pXw";
         const NEW_PASSWORD = "e2e-H0sts-new-2mVd";
@@ -217,14 +225,14 @@ describe("Docker hosts made on this machine", function () {
         let ca: string;
 
         before(async () => {
-            t = await createTestStack(prefix, { namePrefix: prefix, subnet: "10.214.0.0/24", hostPortBase: "7201", shards: "4", replicasPerShard: "2", hosts: JSON.stringify(HOSTS), tls: "true" }, { password: OLD_PASSWORD });
+            t = await createTestStack(prefix, { namePrefix: prefix, subnet: "10.214.0.0/24", hostPortBase: "7201", shards: "3", replicasPerShard: "2", hosts: JSON.stringify(HOSTS), tls: "true" }, { password: OLD_PASSWORD });
         });
         after(async () => {
             await t?.destroyAndRemove();
             for (const h of HOSTS) assert.deepEqual(lines(engine(h, "ps", "-a", "--format", "{{.Names}}")), [], `containers left on ${h.name}`);
         });
 
-        it("comes up with every shard on all three hosts and four masters spread over them", async () => {
+        it("comes up with every shard on all three hosts and one master on each", async () => {
             const result = await t.up();
             assert.equal(result.outputs.clusterState.value, "ok");
             const placement: Record<string, string> = result.outputs.placement.value;
@@ -237,12 +245,12 @@ describe("Docker hosts made on this machine", function () {
                 `pulumi stack output caCertificate > redis-ca.crt && redis-cli -c --tls --cacert redis-ca.crt -h ${firstHost} -p ${firstPort} --askpass`,
             );
             const view = await clusterNodes(seeds[0], OLD_PASSWORD, ca);
-            assert.equal(view.length, 12);
+            assert.equal(view.length, 9);
             assertAntiAffine(view);
             const masters = view.filter((n) => n.master && n.slots.length > 0);
-            assert.equal(masters.length, 4);
-            const perHost = HOSTS.map((h) => masters.filter((m) => m.host === h.name).length).sort();
-            assert.deepEqual(perHost, [1, 1, 2], "masters spread evenly");
+            assert.equal(masters.length, 3);
+            const perHost = HOSTS.map((h) => masters.filter((m) => m.host === h.name).length);
+            assert.deepEqual(perHost, [1, 1, 1], "one master per host");
             await withClusterClient(seeds, OLD_PASSWORD, (c) => writeKeys(c, KEYS, "hr"), ca);
         });
 
@@ -266,7 +274,7 @@ describe("Docker hosts made on this machine", function () {
             }
             assert.ok(down.mostDown.length <= 1, `nodes down together: ${down.mostDown}`);
             const after = HOSTS.flatMap((h) => lines(engine(h, "ps", "-q", "--no-trunc")));
-            assert.equal(after.length, 12);
+            assert.equal(after.length, 9);
             assert.deepEqual(after.filter((id) => before.includes(id)), [], "a container was not recreated");
             assert.ok(report.acknowledged > 0, JSON.stringify(report));
             await withClusterClient(
