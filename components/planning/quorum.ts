@@ -47,11 +47,11 @@ export function safeShardCounts(hosts: number, from: number, count = 2): number[
 export function hostLossProblem(masterHosts: string[], hostCount: number, replicasPerShard: number, key: (name: string) => string): string | undefined {
     const risk = replicasPerShard > 0 ? hostLossRisk(masterHosts) : undefined;
     if (risk === undefined) return undefined;
-    const counts = safeShardCounts(hostCount, risk.of);
+    const counts = safeShardCounts(hostCount, risk.of + 1);
     const way =
         counts.length === 0
             ? `use 3 hosts or more (with ${hostCount} host(s) one of them always runs half the masters or more)`
-            : `use a shard count the hosts split without that (${counts.join(" or ")} shards on ${hostCount} hosts), or more hosts`;
+            : `use more hosts or another shard count (a new cluster puts no host at half with ${counts.join(" or ")} shards on ${hostCount} hosts)`;
     return (
         `host "${risk.host}" would run ${risk.masters} of the ${risk.of} masters: if it is lost, the other masters are not a majority, ` +
         `so Redis cannot promote the replicas of its masters and the cluster stops serving their slots. ` +

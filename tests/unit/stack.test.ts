@@ -232,7 +232,9 @@ describe("stack resource graph (mocks)", () => {
             const ref = (name: string) => ({ name, host: placement[name as keyof typeof placement] });
             // The live shards as the last run reported them: 1+5, 2+6, 3+4.
             const slotAssignments = [["redis-1", "redis-5"], ["redis-2", "redis-6"], ["redis-3", "redis-4"]].map(([m, r]) => ({ master: ref(m), replicas: [ref(r)] }));
-            const config = { image: "redis:7.2", hostPortBase: "7101", shards: "4", hosts: JSON.stringify(hosts) };
+            // Node 4, a replica on h1, becomes shard 4's master: h1 would run 2 of 4 masters, accepted here.
+            const config = { image: "redis:7.2", hostPortBase: "7101", shards: "4", allowHostLossOutage: "true", hosts: JSON.stringify(hosts) };
+            await assert.rejects(runProgram({ ...config, allowHostLossOutage: "false" }, { placement, slotAssignments }), /Refused, nothing was changed:\n - host "h1" would run 2 of the 4 masters/);
             const { outputs } = await runProgram(config, { placement, slotAssignments });
             assert.deepEqual(outputs.placement, { ...placement, "redis-7": "h4", "redis-8": "h1" });
             // A second replica per shard: each new one avoids its own shard's hosts, which only the live
