@@ -124,9 +124,13 @@ step_docker_plugin() {
   note "docker resource plugin ok ($version)"
 }
 
-# The image the stack runs when redis-cluster:image is not set; recorded for index.ts.
+# The image a stack runs when redis-cluster:image is not set (Pulumi.yaml's description names it),
+# or, where no registry serves it, one built from Debian's packages: recorded in the cache, and
+# from there in a new stack's config (scripts/lib.sh) and the tests' stacks (scripts/preparedImage.ts).
 step_redis_image() {
-  local official="redis:7.2" local_image chosen=""
+  local official local_image chosen=""
+  official="$(sed -n '/redis-cluster:image:/,/description:/s/.*(default - \([^;)]*\).*/\1/p' Pulumi.yaml | head -n 1)"
+  [ -n "$official" ] || die "Pulumi.yaml names no default image for redis-cluster:image."
   if docker image inspect "$official" >/dev/null 2>&1; then
     chosen="$official"
   elif [ -f "$REDIS_CLUSTER_CACHE/redis-image" ] && docker image inspect "$(cat "$REDIS_CLUSTER_CACHE/redis-image")" >/dev/null 2>&1; then

@@ -4,9 +4,8 @@
  * assess) whether to create, heal and reshape, or refuse, and returns the
  * live cluster once it is healthy. Every wait has a deadline.
  *
- * This code runs inside Pulumi's dynamic-provider host, which serializes it
- * into the state: npm modules are required inside functions (a stable
- * `require("ioredis")`), and nothing secret is captured at module level.
+ * It runs inside Pulumi's dynamic-provider host, loaded from the project
+ * (resources/dynamic.ts), so nothing secret is kept at module level.
  */
 import { NodeReport, assess } from "../planning/topology";
 import { UserSpec } from "../planning/users";

@@ -3,11 +3,8 @@
  * node address (ip:port), opened with the passwords that may be in force,
  * shared by every step of a bootstrap, a heal, a reshape or a rolling gate.
  * With TLS, every connection verifies the node's certificate against the cluster's CA.
- *
- * Runs inside Pulumi's dynamic-provider host: ioredis is required inside
- * functions (a stable `require("ioredis")` in the serialized code).
  */
-import type { Redis as RedisClient } from "ioredis";
+import { Redis, Redis as RedisClient } from "ioredis";
 import { Login, NodeAccess, loginCandidates } from "../planning/access";
 import { NodeLine, coverageGaps, parseClusterNodes, parseInfo } from "../planning/topology";
 import { PermanentError } from "./wait";
@@ -37,8 +34,6 @@ const ADMIN_COMMAND_TIMEOUT_MS = 5000;
 export const MIGRATE_TIMEOUT_MS = 60000;
 
 function adminClient(node: { ip: string; port: number }, login: Login, tlsCa: string | undefined, commandTimeout: number): RedisClient {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { Redis } = require("ioredis");
     return new Redis({
         host: node.ip,
         port: node.port,

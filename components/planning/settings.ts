@@ -103,7 +103,6 @@ export const MAX_NODES = 1000;
  */
 export const MIN_NODE_TIMEOUT_MS = 1000;
 
-/** Raw values as they come from config: strings, or absent; `hosts` as structured config. */
 /** The TLS keys as they come from config (ClusterSettings holds them resolved, in `tls`). */
 export interface RawTlsKeys {
     tlsCaCert?: string;

@@ -49,9 +49,10 @@ const DEFAULT_SECONDS = 180;
 /** These start and stop the machine's one set of test hosts: never side by side, so one lane for them. */
 const MULTI_HOST_FILES = new Set(["hosts.test.ts", "multihost.test.ts"]);
 /**
- * One lane per two CPUs, at most 3. Measured on 2 CPUs: 3 lanes took 63 min (55 one after another)
- * and 2 lanes of the single-host suites 36.5 min (about 31 one after another), with timeouts; every
- * node's healthcheck (a `docker exec` a second) makes the CPUs the limit: 6 idle nodes keep 2 CPUs 62% busy.
+ * One lane per two CPUs, at most 3. Measured on 2 CPUs with the nodes' healthcheck then run every
+ * second (a `docker exec` each): 3 lanes took 63 min (55 one after another) and 2 lanes of the
+ * single-host suites 36.5 min (about 31 one after another), with timeouts. At one check in 10 s a
+ * suite left the CPUs 30% idle, not 10%; more lanes on 2 CPUs are not yet measured again.
  */
 const DEFAULT_LANES = Math.min(3, Math.max(1, Math.floor(os.cpus().length / 2)));
 const HEARTBEAT_MS = 60 * 1000;

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { DEFAULTS, RawSettings, resolveSettings } from "../../components/planning/settings";
+import { DEFAULTS, DEFAULT_IMAGE, RawSettings, resolveSettings } from "../../components/planning/settings";
 
 const IMAGE = "redis:7.2";
 const problemsOf = (raw: RawSettings) => resolveSettings(raw, IMAGE).problems;
@@ -29,6 +29,9 @@ describe("settings", () => {
         for (const [key, value] of Object.entries(DEFAULTS)) {
             assert.equal(project.config[`redis-cluster:${key}`]?.default, value, `redis-cluster:${key}`);
         }
+        // scripts/bootstrap.sh reads the default image from this description.
+        const image = project.config["redis-cluster:image"] as { description?: string };
+        assert.match(image.description ?? "", new RegExp(`\\(default - ${DEFAULT_IMAGE.replace(/\./g, "\\.")};`));
     });
 
     it("reproduces the seed article's 172.38.0.0/16 by config, with a warning", () => {
