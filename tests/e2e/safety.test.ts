@@ -6,7 +6,7 @@ import "../support/env";
 import { buildImageVariant, docker } from "../support/docker";
 import { TestStack, createTestStack } from "../support/stack";
 import { DataSet, missingFromDataSet, redisCli, withClusterClient, writeDataSet, clusterClient } from "../support/redis";
-import { ContinuousWriter } from "../support/writer";
+import { ContinuousWriter, WriterReport } from "../support/writer";
 import { DownReport, DownSampler } from "../support/sampler";
 import { preparedImage } from "../../scripts/preparedImage";
 
@@ -65,15 +65,18 @@ describe("data safety on every change (3 shards, no replicas)", function () {
         const writer = new ContinuousWriter(writerClient, what).start();
         const sampler = new DownSampler(addresses()).start();
         let down: DownReport;
+        let report: WriterReport;
         try {
             const result = await t.up();
             assert.equal(result.outputs.clusterState.value, "ok");
         } finally {
             down = await sampler.stop();
-            const report = await writer.stop();
+            report = await writer.stop();
             writerClient.disconnect();
             console.log(`      ${what}: ${report.acknowledged}/${report.attempts} writes acknowledged; most nodes down at once: ${down.mostDown.length} (${down.samples} samples)`);
         }
+        // No acknowledged write lost means nothing when nothing was acknowledged.
+        assert.ok(report.acknowledged > 0, `${what}: no write was acknowledged during the up`);
         await withClusterClient([seed()], undefined, async (reader) => assert.deepEqual(await writer.lost(reader), [], `${what}: acknowledged writes lost`));
         await assertDataSet();
         await t.stack.preview({ expectNoChanges: true });
