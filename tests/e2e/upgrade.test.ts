@@ -86,7 +86,9 @@ describe("upgrading a stack created by the previous release", function () {
         assert.equal(preview.changeSummary.replace, containers.length, preview.stdout);
         assert.equal(preview.changeSummary.delete ?? 0, 0, preview.stdout);
         assert.match(preview.stdout, /healthcheck/);
-        assert.doesNotMatch(preview.stdout, /[-+]+\s+docker:index\/(volume|network):/, preview.stdout);
+        // Pulumi prints a changed resource as e.g. "+-docker:index/container:Container: (replace)".
+        assert.match(preview.stdout, /[-+~]+\s*docker:index\/container:Container:/, preview.stdout);
+        assert.doesNotMatch(preview.stdout, /[-+~]+\s*docker:index\/(volume|network):/, preview.stdout);
         const containerIds = () => stackObjects(NAME).containers.map((n) => docker("inspect", "-f", "{{.Id}}", n));
         const before = containerIds();
         // The gates and the bootstrap carry it out: every container recreated, one at a time.

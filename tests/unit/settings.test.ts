@@ -54,6 +54,7 @@ describe("settings", () => {
         ["an image older than Redis 7", { image: "redis:6.2.14" }, /redis-cluster:image "redis:6\.2\.14" runs Redis 6\.2\.14; this stack needs Redis 7\.0\.0 or newer/],
         ["allowFullRestart that is not a boolean", { allowFullRestart: "yes" }, /redis-cluster:allowFullRestart must be true or false/],
         ["allowDowngrade that is not a boolean", { allowDowngrade: "sure" }, /redis-cluster:allowDowngrade must be true or false/],
+        ["allowHostLossOutage that is not a boolean", { allowHostLossOutage: "maybe" }, /redis-cluster:allowHostLossOutage must be true or false/],
         ["a gateway outside the subnet", { gateway: "10.99.0.1" }, /redis-cluster:gateway 10\.99\.0\.1 is not a usable address/],
         ["a gateway among the nodes", { gateway: "10.38.0.12" }, /redis-cluster:gateway 10\.38\.0\.12 collides with the node addresses 10\.38\.0\.11-10\.38\.0\.16/],
         ["a first node outside the subnet", { firstNodeIp: "10.39.0.11" }, /redis-cluster:firstNodeIp 10\.39\.0\.11 is not a usable address/],
