@@ -11,6 +11,7 @@ import { NodeReport, assess } from "../planning/topology";
 import { UserSpec } from "../planning/users";
 import { applyCurrentAccess, checkRulesWithRedis } from "./access";
 import { createCluster } from "./create";
+import { mastersBackToPlannedHosts } from "./failover";
 import { waitClusterOk, waitHealthy } from "./health";
 import { assignSlots, finishOpenSlots, forgetGhosts, meetAll } from "./heal";
 import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./nodeTimeout";
@@ -84,6 +85,10 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
             }
             await healCluster(pool, spec, verdict.joining, deadline, log);
             await waitHealthy(pool, spec.nodes.map((n) => n.name), deadline, log);
+            // Only on a healthy cluster: every heir is then linked and in sync, so no write is lost.
+            if ((await mastersBackToPlannedHosts(pool, spec, deadline, log)) > 0) {
+                await waitHealthy(pool, spec.nodes.map((n) => n.name), deadline, log);
+            }
         }
         log(`cluster ok after ${((Date.now() - started) / 1000).toFixed(1)}s`);
         const first = spec.nodes[0].name;

@@ -5,9 +5,10 @@
  * both nodes report their new roles.
  */
 import { ReplicaState, chooseHeir, replicaInSync } from "../planning/handover";
+import { HostedPlan, describeMove, masterMovesFor } from "../planning/masterHosts";
 import { NodeLine, endpoint, parseInfo } from "../planning/topology";
 import { NodePool } from "./pool";
-import { Deadline, waitUntil } from "./wait";
+import { Deadline, Log, waitUntil } from "./wait";
 
 /** How long one CLUSTER FAILOVER may take before it is asked for again (Redis gives up on its own after 5 s). */
 export const FAILOVER_RETRY_MS = 6000;
@@ -45,4 +46,18 @@ export async function failOver(pool: NodePool, heir: Endpoint, from: Endpoint, d
         const [h, f] = await Promise.all([role(heirClient), role(fromClient)]);
         return h === "master" && f === "slave" ? true : undefined;
     }, 100);
+}
+
+/**
+ * With hosts: hands shards back, one at a time, from hosts that run more masters than the plan gives
+ * them to replicas on hosts that run fewer (planning/masterHosts), so that losing any one host again
+ * leaves the majority the plan was checked for. Returns how many shards moved.
+ */
+export async function mastersBackToPlannedHosts(pool: NodePool, plan: HostedPlan, deadline: Deadline, log: Log): Promise<number> {
+    const moves = masterMovesFor(await pool.bestView(), plan);
+    for (const move of moves) {
+        log(describeMove(move));
+        await failOver(pool, move.heir, move.master, deadline);
+    }
+    return moves.length;
 }

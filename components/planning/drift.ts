@@ -3,16 +3,19 @@
  * the last successful run was asked to do; a run that failed or was killed half way (slots moved to
  * a new master, a scale-in half drained) leaves the cluster in a shape no input shows. Reverting the
  * config would then look like "no change" while Pulumi deletes the nodes holding the moved keys.
- * This compares the structure only (members, slot split, replica counts, open slots), never
- * transient state (links, PFAIL, sync progress), so a healthy cluster after a failover matches. Pure.
+ * This compares the structure only (members, slot split, replica counts, open slots, and with hosts
+ * no host running more masters than planned where a replica can take a shard back), never transient
+ * state (links, PFAIL, sync progress), so a healthy cluster after a failover on one host matches. Pure.
  */
+import { describeMove, masterMovesFor } from "./masterHosts";
 import { countSlots, formatRange, mergeRanges, parseRange } from "./slots";
 import { NodeLine, endpoint, isHandshake, isMaster, isMyself } from "./topology";
 
 export interface PlannedShape {
-    nodes: { name: string; ip: string; port: number }[];
-    /** Per shard its slot ranges ("a-b"), in slot order. */
-    shards: { slots: string[] }[];
+    /** With several hosts, each node's host. */
+    nodes: { name: string; ip: string; port: number; host?: string }[];
+    /** Per shard its slot ranges ("a-b"), in slot order, and its planned master (a node's name). */
+    shards: { slots: string[]; master?: string }[];
     replicasPerShard: number;
 }
 
@@ -75,5 +78,7 @@ export function shapeDrift(observed: ObservedNode[], plan: PlannedShape): string
             reasons.push(`the shard of ${endpoint(m)} has ${replicas} replica(s), the plan ${plan.replicasPerShard}`);
         }
     }
+    // A host lost and back holds the masters its replicas' hosts had: losing it next may stop the cluster.
+    reasons.push(...masterMovesFor(view, plan).map(describeMove));
     return reasons;
 }

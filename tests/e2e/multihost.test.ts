@@ -148,21 +148,54 @@ describe("Docker hosts made on this machine", function () {
             assert.deepEqual(running(), before);
         });
 
-        it("brings the host's nodes back as replicas with refresh and up; the next preview shows no changes", async () => {
+        /** Masters serving slots per test host, h1..h3, as the cluster says. */
+        const mastersPerHost = async () => {
+            const masters = (await clusterNodes(seeds[0])).filter((n) => n.master && n.slots.length > 0 && !n.failed);
+            return HOSTS.map((h) => masters.filter((m) => m.host === h.name).length);
+        };
+        // The host whose replica took over h2's shard: it runs two of the three masters until the next up.
+        let doubled: number;
+
+        it("brings the host's nodes back with refresh and up, and hands a shard back so no host runs two masters; the next preview shows no changes", async () => {
             testHosts("start", "2");
             await t.stack.refresh();
+            // h2's old master rejoins as a replica of its heir, which kept the shard.
+            let perHost: number[] = [];
+            await eventually("h2's old master to rejoin as a replica", 30000, async () => {
+                perHost = await mastersPerHost();
+                return perHost[1] === 0 && [...perHost].sort().join() === "0,1,2" ? true : undefined;
+            }, 500).catch(() => assert.fail(`masters per host after h2's loss: ${perHost}`));
+            doubled = perHost.indexOf(2) + 1;
             const result = await t.up();
             assert.equal(result.outputs.clusterState.value, "ok");
             const view = await clusterNodes(seeds[0]);
             assert.equal(view.length, 6);
             assert.deepEqual(view.filter((n) => n.failed).map((n) => n.endpoint), [], "a node is still seen as failed");
             assertAntiAffine(view);
+            assert.deepEqual(await mastersPerHost(), [1, 1, 1], "one master per host again");
             assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "mh")), 0);
             await t.stack.preview({ expectNoChanges: true });
             // npm run status reaches every node at its host endpoint and names it.
             const status = runStatus(t.name);
             assert.equal(status.code, 0, status.output);
             for (let i = 1; i <= 6; i++) assert.match(status.output, new RegExp(`${PREFIX}-${i}\\s+10\\.77\\.0\\.1[1-3]:710${i}`));
+        });
+
+        it("survives a second host loss, of the host that ran two masters, with every key readable; it comes back the same way", async () => {
+            // Had it kept two of the three masters, the one left could not promote their replicas.
+            testHosts("stop", String(doubled));
+            const client = clusterClient(seeds.filter((s) => !s.startsWith(`10.77.0.1${doubled}:`)));
+            try {
+                await eventually(`every key readable with host h${doubled} gone`, 60000, async () => ((await countMissingKeys(client, KEYS, "mh")) === 0 ? true : undefined), 1000);
+            } finally {
+                client.disconnect();
+            }
+            testHosts("start", String(doubled));
+            await t.stack.refresh();
+            assert.equal((await t.up()).outputs.clusterState.value, "ok");
+            assert.deepEqual(await mastersPerHost(), [1, 1, 1]);
+            assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "mh")), 0);
+            await t.stack.preview({ expectNoChanges: true });
         });
 
         /** Changes the shape, then checks every key, the node count, and that no shard shares a host. */

@@ -1,0 +1,72 @@
+/**
+ * Masters back on the hosts the plan gives them. Pure.
+ *
+ * When a host is lost, Redis promotes the lost masters' replicas on other hosts; when it returns, its
+ * nodes come back as replicas. A host then runs more masters than the plan gives it, and losing
+ * that host next may take a majority of the masters with it (planning/quorum). A coordinated
+ * failover to a replica on a host that runs fewer masters than planned puts the shard back, one
+ * shard at a time, without losing a write.
+ */
+import { NodeLine, endpoint, isFailed, isMaster } from "./topology";
+
+/** A shard whose master hands over to `heir`, its replica on a host short of masters. */
+export interface MasterMove {
+    master: NodeLine;
+    heir: NodeLine;
+    fromHost: string;
+    toHost: string;
+}
+
+/** How many masters the plan puts on each host (`masterHosts`: one host per planned shard). */
+export function plannedMastersPerHost(masterHosts: string[]): Map<string, number> {
+    const perHost = new Map<string, number>();
+    for (const h of masterHosts) perHost.set(h, (perHost.get(h) ?? 0) + 1);
+    return perHost;
+}
+
+/**
+ * The failovers that bring every host down to at most its planned number of masters, as far as the
+ * replicas allow: each moves a shard from a host over its count to a replica on a host under its
+ * count (the one furthest under), so no host ever goes over. Nothing without hosts (`hostOf`
+ * undefined for a serving master) or when the view already matches.
+ */
+export function mastersBackToPlan(view: NodeLine[], hostOf: (n: NodeLine) => string | undefined, planned: Map<string, number>): MasterMove[] {
+    const masters = view.filter((n) => isMaster(n) && n.slots.length > 0 && !isFailed(n)).sort((a, b) => a.slots[0].start - b.slots[0].start);
+    if (masters.some((m) => hostOf(m) === undefined)) return [];
+    const live = new Map<string, number>();
+    for (const m of masters) live.set(hostOf(m)!, (live.get(hostOf(m)!) ?? 0) + 1);
+    const spare = (host: string) => (planned.get(host) ?? 0) - (live.get(host) ?? 0);
+    const moves: MasterMove[] = [];
+    for (const master of masters) {
+        const fromHost = hostOf(master)!;
+        if (spare(fromHost) >= 0) continue;
+        const heir = view
+            .filter((r) => r.masterId === master.id && !isFailed(r) && hostOf(r) !== undefined && spare(hostOf(r)!) > 0)
+            .sort((a, b) => spare(hostOf(b)!) - spare(hostOf(a)!))[0];
+        if (heir === undefined) continue;
+        const toHost = hostOf(heir)!;
+        moves.push({ master, heir, fromHost, toHost });
+        live.set(fromHost, live.get(fromHost)! - 1);
+        live.set(toHost, (live.get(toHost) ?? 0) + 1);
+    }
+    return moves;
+}
+
+/** The plan as the bootstrap carries it: nodes with their hosts, shards with their planned masters. */
+export interface HostedPlan {
+    nodes: { name: string; ip: string; port: number; host?: string }[];
+    shards: { master?: string }[];
+}
+
+/** mastersBackToPlan for a plan's nodes and shards; nothing on one host, or for a plan without planned masters. */
+export function masterMovesFor(view: NodeLine[], plan: HostedPlan): MasterMove[] {
+    const hostByEndpoint = new Map(plan.nodes.filter((n) => n.host !== undefined).map((n) => [endpoint(n), n.host!]));
+    const masterHosts = plan.shards.map((s) => plan.nodes.find((n) => s.master !== undefined && n.name === s.master)?.host);
+    if (hostByEndpoint.size === 0 || masterHosts.some((h) => h === undefined)) return [];
+    return mastersBackToPlan(view, (n) => hostByEndpoint.get(endpoint(n)), plannedMastersPerHost(masterHosts as string[]));
+}
+
+/** One line per move, for previews and progress. */
+export function describeMove(m: MasterMove): string {
+    return `host "${m.fromHost}" runs more masters than the plan gives it: ${endpoint(m.heir)} on "${m.toHost}" takes over the shard of ${endpoint(m.master)}`;
+}
