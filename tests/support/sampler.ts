@@ -1,7 +1,8 @@
 /**
  * Watches a cluster from outside while an `up` runs: every few hundred ms it
  * PINGs every node with its own short-lived connection and records which
- * nodes did not answer PONG (stopped, gone, or still loading their data).
+ * nodes did not answer PONG (stopped, gone, or still loading their data), and
+ * which went down while they led a shard that had a replica to hand it to.
  */
 import { Redis } from "ioredis";
 
@@ -9,19 +10,33 @@ export interface DownReport {
     samples: number;
     /** The most nodes down in one sample, and which they were. */
     mostDown: string[];
+    /**
+     * Nodes whose last answer before going down said master with a connected replica: they stopped
+     * without handing their shard over. Judged only where ROLE answers without a password.
+     */
+    downWhileLeading: string[];
+}
+
+/** A node's answer: whether it serves, and whether it leads a shard with a connected replica (undefined: not known). */
+interface Answer {
+    up: boolean;
+    leading?: boolean;
 }
 
 /** PONG, or a refusal for want of a password: the server is up and serving. LOADING or silence: down. */
-async function answers(address: string, tlsCa?: string): Promise<boolean> {
+async function answers(address: string, tlsCa?: string): Promise<Answer> {
     const [host, port] = address.split(":");
     // No ready check: it would wait on INFO, which a node with a password refuses to a client without one.
     const client = new Redis({ host, port: Number(port), tls: tlsCa === undefined ? undefined : { ca: tlsCa }, lazyConnect: true, enableReadyCheck: false, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     client.on("error", () => undefined);
     try {
         await client.connect();
-        return (await client.ping()) === "PONG";
+        if ((await client.ping()) !== "PONG") return { up: false };
+        // ["master", offset, [[ip, port, offset], ...]] lists the replicas connected now.
+        const role = (await client.call("ROLE").catch(() => undefined)) as [string, number, unknown[]] | undefined;
+        return { up: true, leading: role === undefined ? undefined : role[0] === "master" && role[2].length > 0 };
     } catch (err) {
-        return /NOAUTH/.test(String((err as Error)?.message));
+        return { up: /NOAUTH/.test(String((err as Error)?.message)) };
     } finally {
         client.disconnect();
     }
@@ -32,6 +47,8 @@ export class DownSampler {
     private loop: Promise<void> = Promise.resolve();
     private samples = 0;
     private mostDown: string[] = [];
+    private readonly last = new Map<string, Answer>();
+    private readonly downWhileLeading = new Set<string>();
 
     /** `nodes`: name -> "ip:port". Needs no password: a refusal for want of one counts as up. `tlsCa`: the nodes serve TLS only. */
     constructor(private readonly nodes: Record<string, string>, private readonly everyMs = 200, private readonly tlsCa?: string) {}
@@ -40,8 +57,12 @@ export class DownSampler {
         this.loop = (async () => {
             while (!this.stopped) {
                 const names = Object.keys(this.nodes);
-                const up = await Promise.all(names.map((n) => answers(this.nodes[n], this.tlsCa)));
-                const down = names.filter((_, i) => !up[i]);
+                const answered = await Promise.all(names.map((n) => answers(this.nodes[n], this.tlsCa)));
+                const down = names.filter((_, i) => !answered[i].up);
+                for (const [i, n] of names.entries()) {
+                    if (!answered[i].up && this.last.get(n)?.leading === true) this.downWhileLeading.add(n);
+                    this.last.set(n, answered[i]);
+                }
                 this.samples++;
                 if (down.length > this.mostDown.length) this.mostDown = down;
                 await new Promise((r) => setTimeout(r, this.everyMs));
@@ -53,6 +74,6 @@ export class DownSampler {
     async stop(): Promise<DownReport> {
         this.stopped = true;
         await this.loop;
-        return { samples: this.samples, mostDown: this.mostDown };
+        return { samples: this.samples, mostDown: this.mostDown, downWhileLeading: [...this.downWhileLeading] };
     }
 }
