@@ -1,7 +1,7 @@
 // Reads the stack's config, builds one Redis Cluster, exports what users need.
 import * as pulumi from "@pulumi/pulumi";
 import { RedisCluster, plannedLayout } from "./components/cluster";
-import { deployedPlacement } from "./components/hosts/deployed";
+import { appliedIdentity, deployedPlacement } from "./components/hosts/deployed";
 import { unreachableHosts } from "./components/hosts/reachable";
 import { CONFIG_NAMESPACE, ClusterSettings, RawSettings, resolveSettings } from "./components/planning/settings";
 import { ClusterPlan, planCluster } from "./components/planning/plan";
@@ -68,7 +68,7 @@ async function main() {
         const problem = hostLossProblem(masterHosts, withDeployed.hosts.length, withDeployed.replicasPerShard, (k) => `${CONFIG_NAMESPACE}:${k}`);
         if (problem !== undefined) throw new pulumi.RunError(`Refused, nothing was changed:\n - ${problem}`);
     }
-    const cluster = new RedisCluster("redis-cluster", withDeployed);
+    const cluster = new RedisCluster("redis-cluster", withDeployed, undefined, await appliedIdentity());
     const plan = cluster.plan;
     return {
         image: settings.image,
@@ -86,6 +86,8 @@ async function main() {
         // With TLS: the CA certificate clients verify the nodes with (public).
         ...(cluster.caCertificate ? { caCertificate: cluster.caCertificate } : {}),
         connectCommand: connectCommand(settings, plan),
+        // Recorded only when the whole up succeeded: the change guard compares the next config with it.
+        appliedIdentity: cluster.appliedIdentity,
     };
 }
 

@@ -17,7 +17,7 @@ import { HostSpec } from "./planning/hosts";
 import { ClusterPlan, NodePlan, clusterLayout, planCluster } from "./planning/plan";
 import { rolloutOrder } from "./planning/rollout";
 import { ClusterSettings } from "./planning/settings";
-import { tlsMode } from "./planning/safety";
+import { ClusterIdentity, tlsMode } from "./planning/safety";
 import { ClusterSecurity } from "./security";
 import { countSlots, formatRange } from "./planning/slots";
 
@@ -53,6 +53,11 @@ export interface DockerEngine {
 export class RedisCluster extends pulumi.ComponentResource {
     readonly plan: ClusterPlan;
     readonly guard: ChangeGuard;
+    /**
+     * The identity the guard checked, known only once the cluster is reconciled: exported, it is
+     * recorded only by an up that succeeded, and the next run's guard compares against it.
+     */
+    readonly appliedIdentity: pulumi.Output<ClusterIdentity>;
     /** One per Docker host (one in all without `hosts`): its provider, network and image. */
     readonly engines: DockerEngine[];
     readonly nodes: RedisNode[];
@@ -64,27 +69,30 @@ export class RedisCluster extends pulumi.ComponentResource {
     readonly clusterState: pulumi.Output<string>;
     readonly liveNodes: pulumi.Output<{ name: string; host?: string; ip: string; port?: number; role: string; nodeId: string }[]>;
 
-    constructor(name: string, settings: ClusterSettings, opts?: pulumi.ComponentResourceOptions) {
+    /** `applied`: what the last successful up applied (its appliedIdentity output); undefined on a new stack or an older one. */
+    constructor(name: string, settings: ClusterSettings, opts?: pulumi.ComponentResourceOptions, applied?: ClusterIdentity) {
         super("redis-cluster:index:RedisCluster", name, {}, opts);
         const plan = (this.plan = planCluster(settings));
         const labels = clusterLabels(pulumi.getStack(), settings.namePrefix);
 
         // First, and everything waits for it: a change that would lose data stops the run here.
+        const identity: ClusterIdentity = {
+            namePrefix: settings.namePrefix,
+            subnet: settings.subnet,
+            gateway: settings.gateway,
+            firstNodeIp: settings.firstNodeIp,
+            image: settings.image,
+            hosts: hostsIdentity(plan.hosts),
+            // Present only with TLS, so that state written before TLS existed compares equal.
+            ...(settings.tls ? { tls: tlsMode(settings.tls) } : {}),
+            // Present only where ports are published: node i at hostPortBase + i - 1 (a shift must not collide).
+            ...(settings.hostPortBase > 0 ? { ports: `${settings.hostPortBase}x${plan.nodes.length}` } : {}),
+        };
         this.guard = new ChangeGuard(
             `${name}-guard`,
             {
-                identity: {
-                    namePrefix: settings.namePrefix,
-                    subnet: settings.subnet,
-                    gateway: settings.gateway,
-                    firstNodeIp: settings.firstNodeIp,
-                    image: settings.image,
-                    hosts: hostsIdentity(plan.hosts),
-                    // Present only with TLS, so that state written before TLS existed compares equal.
-                    ...(settings.tls ? { tls: tlsMode(settings.tls) } : {}),
-                    // Present only where ports are published: node i at hostPortBase + i - 1 (a shift must not collide).
-                    ...(settings.hostPortBase > 0 ? { ports: `${settings.hostPortBase}x${plan.nodes.length}` } : {}),
-                },
+                identity,
+                ...(applied === undefined ? {} : { applied }),
                 allowFullRestart: settings.allowFullRestart,
                 allowDowngrade: settings.allowDowngrade,
             },
@@ -196,6 +204,7 @@ export class RedisCluster extends pulumi.ComponentResource {
             ? this.bootstrap.shards.apply((shards) => (shards ?? []).map((s) => ({ ...s, master: withHost(s.master), replicas: s.replicas.map(withHost) })))
             : this.bootstrap.shards;
         this.clusterState = this.bootstrap.clusterState;
+        this.appliedIdentity = this.bootstrap.clusterState.apply(() => identity);
         this.liveNodes = this.bootstrap.nodes.apply((nodes) =>
             (nodes ?? []).map(({ name, ip, port, role, nodeId }) =>
                 plan.hosts ? { name, host: hostOfNode.get(name) ?? "", ip, port, role, nodeId } : { name, ip, role, nodeId },

@@ -1,9 +1,9 @@
 /**
  * ChangeGuard: a dynamic resource that refuses, at preview and at up, a config change that would
- * lose the cluster's data or take every node down at once (providers/guard.ts). It holds the
- * deployed identity (names, network, addresses, image); every other resource of the stack depends
- * on it, so a refused change stops the run before anything is touched, also under
- * `pulumi up --skip-preview`.
+ * lose the cluster's data or take every node down at once (providers/guard.ts). It compares the
+ * identity asked for (names, network, addresses, image) with the one the last successful up applied;
+ * every other resource of the stack depends on it, so a refused change stops the run before
+ * anything is touched, also under `pulumi up --skip-preview`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterIdentity } from "../planning/safety";
@@ -11,6 +11,8 @@ import { LoadedDynamicResource } from "./dynamic";
 
 export interface ChangeGuardArgs {
     identity: pulumi.Input<ClusterIdentity>;
+    /** The identity the last successful up applied (the stack's appliedIdentity output), where known. */
+    applied?: pulumi.Input<ClusterIdentity>;
     allowFullRestart: pulumi.Input<boolean>;
     allowDowngrade: pulumi.Input<boolean>;
 }

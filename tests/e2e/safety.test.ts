@@ -103,6 +103,21 @@ describe("data safety on every change (3 shards, no replicas)", function () {
         await assertRefused({ image: `${PREFIX}/redis:6.2.14` }, /redis-cluster:image "e2e-g\/redis:6\.2\.14" runs Redis 6\.2\.14; this stack needs Redis 7\.0\.0 or newer/);
     });
 
+    it("does not record a mistyped image whose up failed: going back is no downgrade, and nothing was touched", async () => {
+        const before = containerIds();
+        // A newer tag no registry here serves: the guard passes it, the pull fails.
+        await configure({ image: `${PREFIX}/redis:7.4` });
+        await assert.rejects(t.up());
+        assert.deepEqual(containerIds(), before, "a failed pull recreated containers");
+        assert.equal((await t.stack.outputs()).appliedIdentity.value.image, IMAGE, "the failed up recorded its image");
+        await configure({ image: IMAGE });
+        await t.stack.preview();
+        await t.up();
+        assert.deepEqual(containerIds(), before);
+        await assertDataSet();
+        await t.stack.preview({ expectNoChanges: true });
+    });
+
     it("turns appendonly off one node at a time; a graceful stop saves every acknowledged write", async () => {
         await configure({ appendonly: "false" });
         const before = containerStarts();

@@ -91,8 +91,9 @@ describe("changing the shape of a cluster that holds data", function () {
     it("removes the extra replicas while every node rolls in the same up (appendonly off): masters hand over first, no write lost", async () => {
         // The staying nodes, watched from outside; the leaving ones are drained, then deleted at the end of the up.
         const staying = new Set(Array.from({ length: 6 }, (_, i) => `${PREFIX}-${i + 1}`));
-        const nodes: { name: string; ip: string; port: number }[] = (await t.stack.outputs()).nodes.value;
-        const addresses = Object.fromEntries(nodes.filter((n) => staying.has(n.name)).map((n) => [n.name, `${n.ip}:${n.port}`]));
+        const nodes: { name: string; ip: string }[] = (await t.stack.outputs()).nodes.value;
+        const addresses = Object.fromEntries(nodes.filter((n) => staying.has(n.name)).map((n) => [n.name, `${n.ip}:6379`]));
+        assert.equal(Object.keys(addresses).length, 6);
         const before = [...staying].map((n) => docker("inspect", "-f", "{{.Id}}", n));
         await change({ replicasPerShard: "1", appendonly: "false" }, 3, 1, async () => (await upUnderWrites({ up: () => t.up(), seeds: [seed], addresses, keyPrefix: "shrink-roll" })).result);
         const after = [...staying].map((n) => docker("inspect", "-f", "{{.Id}}", n));

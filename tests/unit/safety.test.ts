@@ -92,6 +92,20 @@ describe("change safety", () => {
         const first = await changeGuardProvider.check!({}, { identity: deployed, allowFullRestart: false });
         assert.deepEqual(first.failures, []);
     });
+
+    it("judges against what the last successful up applied, not the inputs of a run that failed after passing it", async () => {
+        // A run with allowFullRestart passed the guard with a new gateway, then failed: the opt-in is still needed.
+        const failedRun = { identity: { ...deployed, gateway: "10.38.0.254" }, allowFullRestart: true };
+        const again = await changeGuardProvider.check!(failedRun, { identity: failedRun.identity, applied: deployed, allowFullRestart: false });
+        assert.match(again.failures![0]?.reason ?? "", /redis-cluster:gateway changed from 10\.38\.0\.1 to 10\.38\.0\.254/);
+        // A mistyped newer image that failed to pull: going back is no downgrade.
+        const typo = { identity: { ...deployed, image: "redis:7.4" }, allowFullRestart: false };
+        const back = await changeGuardProvider.check!(typo, { identity: deployed, applied: deployed, allowFullRestart: false });
+        assert.deepEqual(back.failures, []);
+        // State written before appliedIdentity existed: the guard's own last inputs, as before.
+        const older = await changeGuardProvider.check!(typo, { identity: deployed, allowFullRestart: false });
+        assert.match(older.failures![0]?.reason ?? "", /redis-cluster:image changed from redis:7\.4/);
+    });
 });
 
 describe("change safety: published ports", () => {
