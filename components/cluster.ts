@@ -164,6 +164,8 @@ export class RedisCluster extends pulumi.ComponentResource {
                     tlsMode: security.tlsMode,
                     // Absent unless set, so existing state compares equal.
                     ...(settings.allowFullRestart ? { allowFullRestart: true } : {}),
+                    // Rules only Redis can judge are judged before the first node restarts, not after the last.
+                    ...(previous === undefined && settings.users?.length ? { userRules: pulumi.secret(settings.users.map(({ name, rules }) => ({ name, rules }))) } : {}),
                 },
                 { parent: this, dependsOn: guarded },
             );

@@ -1,7 +1,7 @@
 /** Puts nodes in an access state decided by planning/access, and lets Redis judge the users' rules first. */
 import { NodeAccess, onlyCurrent } from "../planning/access";
 import { UserSpec, ruleTokens } from "../planning/users";
-import { NodePool } from "./pool";
+import { Credentials, NodeAddress, NodePool } from "./pool";
 import { PermanentError } from "./wait";
 
 async function runOn(pool: NodePool, name: string, commands: string[][]): Promise<void> {
@@ -29,7 +29,7 @@ const PROBE_USER = "redis-cluster/rules-check";
  * Redis judges what the stack cannot (a command it does not know): each user's rules are tried on a
  * disabled probe user of one node, removed again, before any node's users change.
  */
-export async function checkRulesWithRedis(pool: NodePool, name: string, users: UserSpec[]): Promise<void> {
+export async function checkRulesWithRedis(pool: NodePool, name: string, users: Pick<UserSpec, "name" | "rules">[]): Promise<void> {
     if (users.length === 0) {
         return;
     }
@@ -44,5 +44,20 @@ export async function checkRulesWithRedis(pool: NodePool, name: string, users: U
         }
     } finally {
         await client.call("ACL", "DELUSER", PROBE_USER).catch(() => undefined);
+    }
+}
+
+/**
+ * checkRulesWithRedis on the first planned node that answers, for the first rollout gate: before any
+ * node restarts into new users. Nothing to judge with when none answers (a new cluster): the
+ * bootstrap judges before it sets any user.
+ */
+export async function judgeRulesOnAnyNode(nodes: NodeAddress[], credentials: Credentials, users: Pick<UserSpec, "name" | "rules">[]): Promise<void> {
+    const pool = new NodePool(nodes, credentials);
+    try {
+        const [first] = await pool.connectPlanned();
+        if (first !== undefined) await checkRulesWithRedis(pool, first.name, users);
+    } finally {
+        pool.close();
     }
 }

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { NodeAddress } from "../engine/pool";
+import { judgeRulesOnAnyNode } from "../engine/access";
 import { makeWayForRestart } from "../engine/restart";
 import { InternalUsers } from "../planning/access";
 import { NO_RESTART, NodeRevision, RestartRecord, restartingMembers } from "../planning/handover";
@@ -24,6 +25,8 @@ interface Inputs {
     tlsMode?: string;
     /** Present (true) only while the user allows a full restart: not compared, read at update. */
     allowFullRestart?: boolean;
+    /** The first gate only, in ACL mode: the named users' rules, judged by Redis before any node restarts. */
+    userRules?: { name: string; rules: string }[];
 }
 
 /** Upper bound for one gate's waits: the previous node back and synced, a failover, an AOF rewrite. */
@@ -40,7 +43,7 @@ interface Outputs extends Inputs {
 
 export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
-        const keys: (keyof Inputs)[] = ["node", "nodes", "password", "internal", "tlsCa", "tlsMode", "previous"];
+        const keys: (keyof Inputs)[] = ["node", "nodes", "password", "internal", "tlsCa", "tlsMode", "previous", "userRules"];
         const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
@@ -64,6 +67,10 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
             // let that through only with allowFullRestart. Every node moves at once; none can be handed over.
             log(`${news.node.name}: its address changes (${olds.node.ip}:${olds.node.port} -> ${news.node.ip}:${news.node.port}); restarting without a handover`);
             return { outs: { ...news, restart: NO_RESTART } };
+        }
+        if (news.userRules !== undefined && JSON.stringify(news.userRules) !== JSON.stringify(olds.userRules)) {
+            // Before any container of this up restarts into the new users: a refusal now changes nothing.
+            await judgeRulesOnAnyNode(news.nodes, { access: { password: news.password, internal: news.internal }, previousAccess: { password: olds.password, internal: olds.internal }, tlsCa: news.tlsCa }, news.userRules);
         }
         const runId = await makeWayForRestart(
             {

@@ -28,6 +28,11 @@ export interface RolloutGateArgs {
     tlsMode?: string;
     /** Only while allowFullRestart is set (absent otherwise): a cluster that does not answer may restart without a handover. */
     allowFullRestart?: boolean;
+    /**
+     * The first gate of the chain only, in ACL mode: the named users' rules (no passwords; secret), for
+     * Redis to judge before any node restarts into them.
+     */
+    userRules?: pulumi.Input<{ name: string; rules: string }[]>;
 }
 
 export class RolloutGate extends LoadedDynamicResource {

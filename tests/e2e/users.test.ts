@@ -163,6 +163,12 @@ describe("ACL users on every node (3 shards x 1 replica)", function () {
         await assert.rejects(t.up(), /Redis refused the rules of user "bad", nothing was changed: .*Unknown command or category/);
         assert.deepEqual(containerIds(), before);
         for (const n of names) assert.deepEqual(usersOn(n, PASSWORD), ["cluster-admin", "cluster-replication", "default", "ops", "reader"]);
+        // The same in an up that also rolls every node (the default user off): judged before the first restart.
+        await t.stack.setConfig("redis-cluster:disableDefaultUser", { value: "true" });
+        await assert.rejects(t.up(), /Redis refused the rules of user "bad", nothing was changed: .*Unknown command or category/);
+        assert.deepEqual(containerIds(), before);
+        for (const n of names) assert.equal(redisCli(n, PASSWORD, "ping"), "PONG", `${n} turned the default user off`);
+        await t.stack.removeConfig("redis-cluster:disableDefaultUser");
         await setUsers([READER_ROTATED, OPS]);
         await t.stack.preview({ expectNoChanges: true });
     });
