@@ -138,7 +138,7 @@ async function healCluster(pool: NodePool, spec: ClusterSpec, joining: string[],
     await setNodeTimeout(pool, names.filter((n) => !joining.includes(n)), spec.nodeTimeoutMs);
     await setNodeTimeout(pool, joining, BOOTSTRAP_NODE_TIMEOUT_MS);
     try {
-        await forgetGhosts(pool, spec, log);
+        await forgetGhosts(pool, spec, deadline, log);
         await meetAll(pool, spec, deadline, log);
         await finishOpenSlots(pool, spec, await pool.bestView(), deadline, log);
         await assignSlots(pool, spec, await pool.bestView(), log);

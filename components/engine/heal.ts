@@ -7,6 +7,7 @@ import { OpenSlotPlan, planOpenSlots } from "../planning/reshard";
 import { SlotRange, formatRange, intersectRanges, parseRange } from "../planning/slots";
 import { NodeLine, coverageGaps, endpoint, isFailed, isMaster, isMyself, missingLinks, parseClusterNodes } from "../planning/topology";
 import type { ClusterSpec } from "./cluster";
+import { forgetEverywhere } from "./forget";
 import { moveSlots } from "./migrate";
 import { NodeAddress, NodePool } from "./pool";
 import { Deadline, Log, waitUntil } from "./wait";
@@ -49,7 +50,7 @@ export async function meetAll(pool: NodePool, spec: ClusterSpec, deadline: Deadl
  * the old id lingers as a failed node. Forget it everywhere so the cluster
  * stops waiting for it.
  */
-export async function forgetGhosts(pool: NodePool, spec: ClusterSpec, log: Log): Promise<void> {
+export async function forgetGhosts(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
     const views = await Promise.all(names(spec).map(async (name) => ({ name, view: await pool.view(name) })));
     const liveIds = new Set(views.map((v) => v.view.find(isMyself)?.id).filter((id): id is string => !!id));
     const ghosts = new Set<string>();
@@ -64,13 +65,7 @@ export async function forgetGhosts(pool: NodePool, spec: ClusterSpec, log: Log):
         return;
     }
     log(`forgetting ${ghosts.size} departed node id(s): ${[...ghosts].map((g) => g.slice(0, 8)).join(", ")}`);
-    for (const { name, view } of views) {
-        for (const id of ghosts) {
-            if (view.some((n) => n.id === id)) {
-                await pool.client(name).call("CLUSTER", "FORGET", id).catch(() => undefined);
-            }
-        }
-    }
+    await forgetEverywhere(pool, names(spec), ghosts, deadline, "every node to forget the departed ids");
 }
 
 /**

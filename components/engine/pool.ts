@@ -28,6 +28,9 @@ export interface Credentials {
     tlsCa?: string;
 }
 
+/** How Node's TLS reports a certificate it does not trust (another CA, expired, another name). */
+const TLS_REFUSAL = /certificate|altnames|self[- ]signed/i;
+
 /** Bounds every admin command but MIGRATE, which gets its own client (migrationClient). */
 const ADMIN_COMMAND_TIMEOUT_MS = 5000;
 /** MIGRATE's own I/O timeout (ms of inactivity on the target); its client waits a little longer for the reply. */
@@ -84,6 +87,10 @@ export async function tryConnect(
         } catch (err) {
             client.disconnect();
             const message = `${String((err as Error)?.message ?? err)} ${event}`;
+            // A certificate this CA did not sign, or that does not name the address, will not fix itself either.
+            if (credentials.tlsCa !== undefined && TLS_REFUSAL.test(message)) {
+                throw new PermanentError(`${node.name} (${node.ip}:${node.port}) answers, but its TLS certificate was refused: ${message.trim()}`);
+            }
             if (!/WRONGPASS|NOAUTH|invalid password/i.test(message)) {
                 onUnreachable(message.trim());
                 return undefined;

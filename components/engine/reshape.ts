@@ -10,6 +10,7 @@ import { NodeLine, endpoint, isMaster, parseInfo } from "../planning/topology";
 import type { ClusterSpec } from "./cluster";
 import { waitSlotAgreement } from "./health";
 import { meetAll } from "./heal";
+import { forgetEverywhere } from "./forget";
 import { moveSlots } from "./migrate";
 import { NodePool } from "./pool";
 import { bestHeir, failOver } from "./failover";
@@ -150,19 +151,5 @@ async function forgetLeavingNodes(pool: NodePool, spec: ClusterSpec, leaving: No
             await clients[i]?.call("CLUSTER", "RESET", "HARD").catch(() => undefined);
         }),
     );
-    // Every staying node must forget every leaving id (within 60 s, or gossip teaches it back): ask
-    // again until none knows one, and say which node refused what if the deadline passes (a loading
-    // replica answers LOADING to FORGET).
-    const ids = new Set(leaving.map((n) => n.id));
-    await waitUntil(deadline, () => "the leaving nodes to be forgotten by every staying node", async () => {
-        let remaining = 0;
-        for (const staying of spec.nodes) {
-            const known = (await pool.view(staying.name)).filter((l) => ids.has(l.id));
-            for (const l of known) {
-                remaining++;
-                await pool.client(staying.name).call("CLUSTER", "FORGET", l.id);
-            }
-        }
-        return remaining === 0 ? true : undefined;
-    }, 200);
+    await forgetEverywhere(pool, spec.nodes.map((n) => n.name), new Set(leaving.map((n) => n.id)), deadline, "the leaving nodes to be forgotten by every staying node");
 }
