@@ -154,8 +154,13 @@ async function writeAppendOnlyFile(pool: NodePool, node: NodeAddress, deadline: 
     await pool.client(node.name).call("CONFIG", "SET", "appendonly", "yes");
     await waitUntil(deadline, () => `${node.name} to finish writing its append-only file`, async () => {
         const p = await pool.info(node.name, "persistence");
-        if (p.aof_last_bgrewrite_status === "err") {
-            throw new Error(`${node.name} failed to write its append-only file (aof_last_bgrewrite_status:err); see its log`);
+        // Right after the CONFIG SET the rewrite runs or is scheduled: once it is neither, an error status is
+        // its own, and Redis's retries of it would fail the same way (no disk space, no memory to fork).
+        if (p.aof_last_bgrewrite_status === "err" && p.aof_rewrite_in_progress === "0" && p.aof_rewrite_scheduled === "0") {
+            throw new PermanentError(
+                `${node.name} failed to write its append-only file before its restart (aof_last_bgrewrite_status:err), so it was not restarted; ` +
+                    `its log says why (often disk space on its volume, or memory for the fork: vm.overcommit_memory=1 on the host)`,
+            );
         }
         return p.aof_enabled === "1" && p.aof_rewrite_in_progress === "0" && p.aof_rewrite_scheduled === "0" ? true : undefined;
     }, 100);

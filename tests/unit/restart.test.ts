@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as net from "net";
 import { makeWayForRestart } from "../../components/engine/restart";
 import { PermanentError } from "../../components/engine/wait";
+import { FakeRedis, Reply, infoText } from "../support/fakeRedis";
 
 /** Loopback ports where nothing listens: nodes that do not answer. */
 async function closedPorts(count: number): Promise<number[]> {
@@ -40,5 +41,36 @@ describe("a rolling gate when no node of the cluster answers", () => {
         const runId = await makeWayForRestart({ nodes, restarting: nodes[1], access: {}, allowFullRestart: true, timeoutMs: 60000, unreachableAfterMs: 1000 }, (m) => logs.push(m));
         assert.equal(runId, undefined);
         assert.deepEqual(logs, ["n-2: no node of the cluster answers; restarting without a handover (allowFullRestart)"]);
+    });
+});
+
+describe("a rolling gate whose node must write its append-only file first", () => {
+    it("stops at once, naming the node, when the rewrite fails (no disk, no memory to fork), instead of retrying until the deadline", async () => {
+        let asked = false;
+        const node: FakeRedis = await new FakeRedis(([name, ...args]): Reply => {
+            const command = [name, ...args.map((a) => a.toLowerCase())].join(" ");
+            if (name === "PING") return { status: "PONG" };
+            if (command === "INFO persistence") {
+                return infoText(asked ? { loading: 0, aof_enabled: 0, aof_rewrite_in_progress: 0, aof_rewrite_scheduled: 0, aof_last_bgrewrite_status: "err" } : { loading: 0, aof_enabled: 0, aof_last_bgrewrite_status: "ok" });
+            }
+            if (name === "INFO") return infoText({ loading: 0, role: "master", run_id: "r1" });
+            if (command === "CLUSTER nodes") return `a1 127.0.0.1:${node.port}@1 myself,master - 0 0 1 connected 0-16383\n`;
+            if (command === "CLUSTER info") return infoText({ cluster_state: "ok" });
+            if (command === "CONFIG set appendonly yes") return (asked = true), { status: "OK" };
+            return new Error(`ERR unexpected ${command}`);
+        }).start();
+        try {
+            const nodes = [{ name: "n-1", ip: "127.0.0.1", port: node.port }];
+            const started = Date.now();
+            await assert.rejects(makeWayForRestart({ nodes, restarting: nodes[0], appendonly: true, access: {}, timeoutMs: 60000 }, () => undefined), (err: Error) => {
+                assert.ok(err instanceof PermanentError, String(err));
+                assert.match(err.message, /n-1 failed to write its append-only file before its restart \(aof_last_bgrewrite_status:err\), so it was not restarted/);
+                return true;
+            });
+            assert.ok(Date.now() - started < 15000, "the wait is bounded");
+            assert.ok(asked, "the rewrite was asked for");
+        } finally {
+            await node.close();
+        }
     });
 });
