@@ -8,36 +8,23 @@
  * (resources/dynamic.ts), so nothing secret is kept at module level.
  */
 import { NodeReport, assess } from "../planning/topology";
-import { UserSpec } from "../planning/users";
 import { applyCurrentAccess, checkRulesWithRedis } from "./access";
 import { createCluster } from "./create";
 import { mastersBackToPlannedHosts } from "./failover";
 import { waitClusterOk, waitHealthy } from "./health";
 import { assignSlots, finishOpenSlots, forgetGhosts, meetAll } from "./heal";
 import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./nodeTimeout";
-import { Credentials, NodeAddress, NodePool } from "./pool";
+import { NodePool } from "./pool";
 import { ClusterReport, summarize } from "./report";
 import { reshape } from "./reshape";
+import { ClusterSpec } from "./spec";
 import { Deadline, Log, PermanentError, waitUntil } from "./wait";
 
 export { ClusterReport, readCluster } from "./report";
 export { NodeAddress } from "./pool";
+export { ClusterSpec } from "./spec";
 export { Log } from "./wait";
 
-/** What the cluster should look like, and how to reach it; plain data so it can travel through Pulumi state. */
-export interface ClusterSpec extends Credentials {
-    nodes: NodeAddress[];
-    /** Per shard, in slot order: its planned first master, replicas and slot ranges ("a-b"). */
-    shards: { master: string; replicas: string[]; slots: string[] }[];
-    replicasPerShard: number;
-    nodeTimeoutMs: number;
-    /** Named ACL users every node must have (ACL mode), exactly these. */
-    users: UserSpec[];
-    /** Endpoints (ip:port) of nodes the previous plan had and this one drops: drained, then forgotten. */
-    leaving?: string[];
-    /** Upper bound for the waits of the whole operation (slot moves extend it by their own time). */
-    timeoutMs: number;
-}
 
 /**
  * Brings the planned nodes into the planned cluster: from scratch when all are

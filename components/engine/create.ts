@@ -1,6 +1,6 @@
 /** Forming a new cluster from empty nodes, the way `redis-cli --cluster create` does, but faster. */
 import { endpoint } from "../planning/topology";
-import type { ClusterSpec } from "./cluster";
+import type { ClusterSpec } from "./spec";
 import { waitHealthy, waitSlotAgreement } from "./health";
 import { assignSlots, meetAll } from "./heal";
 import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./nodeTimeout";

@@ -6,7 +6,7 @@
 import { OpenSlotPlan, planOpenSlots } from "../planning/reshard";
 import { SlotRange, formatRange, intersectRanges, parseRange } from "../planning/slots";
 import { NodeLine, coverageGaps, endpoint, isFailed, isMaster, isMyself, missingLinks, parseClusterNodes } from "../planning/topology";
-import type { ClusterSpec } from "./cluster";
+import type { ClusterSpec } from "./spec";
 import { forgetEverywhere } from "./forget";
 import { moveSlots } from "./migrate";
 import { NodeAddress, NodePool } from "./pool";

@@ -7,7 +7,7 @@
 import { ReplicaAssignment, assignReplicas, chooseLeaders, currentShardLeaders, departingNodes, orderMoves, slotMoves } from "../planning/reshard";
 import { formatRange, parseRange } from "../planning/slots";
 import { NodeLine, endpoint, isMaster, parseInfo } from "../planning/topology";
-import type { ClusterSpec } from "./cluster";
+import type { ClusterSpec } from "./spec";
 import { waitSlotAgreement } from "./health";
 import { meetAll } from "./heal";
 import { forgetEverywhere } from "./forget";

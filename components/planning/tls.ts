@@ -5,7 +5,6 @@
  */
 import { X509Certificate, createPrivateKey, createPublicKey } from "crypto";
 import { CONFIG_NAMESPACE } from "./keys";
-import { NodePlan } from "./plan";
 
 export interface TlsSettings {
     /** A CA of the user's (PEM); undefined: the stack makes its own. */
@@ -56,7 +55,7 @@ export const REDIS_CLI_TLS_ARGS = ["--tls", "--cacert", CA_CERT_PATH];
  * Every name and address a node is reached at: its name, container address, announced address, and
  * loopback (its published port on the host, and redis-cli inside its own container).
  */
-export function certificateNames(node: NodePlan): { commonName: string; dnsNames: string[]; ips: string[] } {
+export function certificateNames(node: { name: string; ip: string; announce: { ip: string } }): { commonName: string; dnsNames: string[]; ips: string[] } {
     const ips = [node.ip, node.announce.ip, "127.0.0.1"];
     return { commonName: node.name, dnsNames: [node.name], ips: [...new Set(ips)] };
 }

@@ -1,0 +1,22 @@
+/**
+ * What the engine is asked to bring about: the plan as plain data (it travels through Pulumi state
+ * as the bootstrap's inputs), and how to reach the nodes. Every engine script reads it; it imports
+ * nothing of the engine's scripts, so none of them imports another through it.
+ */
+import { UserSpec } from "../planning/users";
+import { Credentials, NodeAddress } from "./pool";
+
+/** What the cluster should look like, and how to reach it; plain data so it can travel through Pulumi state. */
+export interface ClusterSpec extends Credentials {
+    nodes: NodeAddress[];
+    /** Per shard, in slot order: its planned first master, replicas and slot ranges ("a-b"). */
+    shards: { master: string; replicas: string[]; slots: string[] }[];
+    replicasPerShard: number;
+    nodeTimeoutMs: number;
+    /** Named ACL users every node must have (ACL mode), exactly these. */
+    users: UserSpec[];
+    /** Endpoints (ip:port) of nodes the previous plan had and this one drops: drained, then forgotten. */
+    leaving?: string[];
+    /** Upper bound for the waits of the whole operation (slot moves extend it by their own time). */
+    timeoutMs: number;
+}
