@@ -184,11 +184,17 @@ async function handOver(pool: NodePool, node: NodeAddress, deadline: Deadline, l
     const alive = (l: NodeLine) => l.masterId === self.id && (pool.isConnected(l) || (!isFailed(l) && l.linkState === "connected"));
     // A replica restarted just before may still be loading or syncing: wait for it, and look again
     // each time whether any replica is still alive.
+    // A replica the new plan drops (a scale-in in the same up) only as a last resort: it would lead the
+    // shard until the bootstrap hands it on again, one more failover.
+    const planned = new Set(pool.planned.map(endpoint));
     const heir = await waitUntil(deadline, () => `a synced replica of ${node.name} to take over from it`, async () => {
         await pool.connectPlanned();
         const view = await pool.view(node.name);
         if (!view.some(alive)) return "none" as const;
-        return bestHeir(pool, view, self, new Set([endpoint(node)]));
+        const mine = view.filter((l) => l.masterId === self.id);
+        const stayingAlive = mine.some((l) => planned.has(endpoint(l)) && alive(l));
+        const leaving = stayingAlive ? mine.filter((l) => !planned.has(endpoint(l))).map(endpoint) : [];
+        return bestHeir(pool, view, self, new Set([endpoint(node), ...leaving]));
     }, 200);
     if (heir === "none") {
         log(`${node.name}: none of its replicas answers: its slots are unavailable while it restarts (its data is kept)`);

@@ -95,8 +95,13 @@ describe("changing the shape of a cluster that holds data", function () {
         const addresses = Object.fromEntries(nodes.filter((n) => staying.has(n.name)).map((n) => [n.name, `${n.ip}:6379`]));
         assert.equal(Object.keys(addresses).length, 6);
         const before = [...staying].map((n) => docker("inspect", "-f", "{{.Id}}", n));
+        const logFrom = t.log.length;
         await change({ replicasPerShard: "1", appendonly: "false" }, 3, 1, async () => (await upUnderWrites({ up: () => t.up(), seeds: [seed], addresses, keyPrefix: "shrink-roll" })).result);
         const after = [...staying].map((n) => docker("inspect", "-f", "{{.Id}}", n));
         assert.deepEqual(after.filter((id, i) => id === before[i]), [], "a staying node was not recreated");
+        // Each master handed over to a staying replica (named), not to one about to leave (shown by address).
+        const handovers = t.log.slice(logFrom).join("").match(/failing \S+ over to \S+ before it restarts/g) ?? [];
+        assert.ok(handovers.length >= 3, handovers.join("\n"));
+        assert.deepEqual(handovers.filter((h) => !/over to e2e-d-[1-6] /.test(h)), []);
     });
 });
