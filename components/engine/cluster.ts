@@ -70,7 +70,7 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
                 // another plan. Drained like any leaving node.
                 log(`the cluster has members the plan does not (left by an earlier run of another plan): ${verdict.departing.join(", ")}; draining them before they go`);
             }
-            await healCluster(pool, spec, verdict.joining, deadline, log);
+            await healCluster(pool, spec, verdict.joining, reports.some((r) => r.keys > 0), deadline, log);
             await waitHealthy(pool, spec.nodes.map((n) => n.name), deadline, log);
             // Only on a healthy cluster: every heir is then linked and in sync, so no write is lost.
             if ((await mastersBackToPlannedHosts(pool, spec, deadline, log)) > 0) {
@@ -111,7 +111,7 @@ async function applyUsers(pool: NodePool, spec: ClusterSpec, log: Log): Promise<
     }
 }
 
-async function healCluster(pool: NodePool, spec: ClusterSpec, joining: string[], deadline: Deadline, log: Log): Promise<void> {
+async function healCluster(pool: NodePool, spec: ClusterSpec, joining: string[], holdsKeys: boolean, deadline: Deadline, log: Log): Promise<void> {
     if (joining.length > 0) {
         log(`joining ${joining.join(", ")} to the existing cluster`);
     }
@@ -121,9 +121,12 @@ async function healCluster(pool: NodePool, spec: ClusterSpec, joining: string[],
     await applyUsers(pool, spec, log);
     // Applies a changed nodeTimeoutMs without a restart, and undoes the bootstrap's lowered value if an
     // earlier run was interrupted before restoring it. Joining nodes get the short bootstrap timeout
-    // until they say cluster_state:ok (well under a second), while they own no slots and cast no votes.
+    // until they say cluster_state:ok (well under a second) only while the cluster holds no key: they
+    // are masters, if without slots, and Redis counts their failure reports, so a few of them could
+    // mark a loaded master failed during a fork pause of half a second and cause a failover (whose
+    // asynchronous replication may lose the writes of that moment).
     await setNodeTimeout(pool, names.filter((n) => !joining.includes(n)), spec.nodeTimeoutMs);
-    await setNodeTimeout(pool, joining, BOOTSTRAP_NODE_TIMEOUT_MS);
+    await setNodeTimeout(pool, joining, holdsKeys ? spec.nodeTimeoutMs : BOOTSTRAP_NODE_TIMEOUT_MS);
     try {
         await forgetGhosts(pool, spec, deadline, log);
         await meetAll(pool, spec, deadline, log);

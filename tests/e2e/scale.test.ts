@@ -3,6 +3,7 @@
 import { strict as assert } from "assert";
 import "../support/env";
 import { UpResult } from "@pulumi/pulumi/automation";
+import { Redis } from "ioredis";
 import { docker, stackObjects } from "../support/docker";
 import { upUnderWrites } from "../support/rollout";
 import { TestStack, createTestStack } from "../support/stack";
@@ -19,6 +20,41 @@ const BIG_TAG = Array.from({ length: 1000 }, (_, i) => `big${i}`).find((t) => ke
 const BIG_KEYS = Array.from({ length: 100 }, (_, i) => `{${BIG_TAG}}:${i}`);
 const MEGABYTE = "x".repeat(1024 * 1024);
 const LIBRARY = "#!lua name=e2elib\nredis.register_function('e2e_get', function(keys, args) return redis.call('GET', keys[1]) end)";
+
+/** The lowest cluster-node-timeout any of `endpoints` reports, asked every 100 ms while `during` runs. */
+async function lowestNodeTimeout(endpoints: string[], during: () => Promise<void>): Promise<{ lowest: number; answers: number }> {
+    let lowest = Infinity;
+    let answers = 0;
+    let done = false;
+    const poll = (async () => {
+        while (!done) {
+            await Promise.all(
+                endpoints.map(async (e) => {
+                    const c = new Redis({ host: e.split(":")[0], port: Number(e.split(":")[1]), lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+                    c.on("error", () => undefined);
+                    try {
+                        await c.connect();
+                        const [, value] = (await c.call("CONFIG", "GET", "cluster-node-timeout")) as string[];
+                        lowest = Math.min(lowest, Number(value));
+                        answers++;
+                    } catch {
+                        // Not started yet, or restarting: nothing to read.
+                    } finally {
+                        c.disconnect();
+                    }
+                }),
+            );
+            await new Promise((r) => setTimeout(r, 100));
+        }
+    })();
+    try {
+        await during();
+    } finally {
+        done = true;
+        await poll;
+    }
+    return { lowest, answers };
+}
 
 describe("changing the shape of a cluster that holds data", function () {
     this.timeout(20 * 60 * 1000);
@@ -62,7 +98,11 @@ describe("changing the shape of a cluster that holds data", function () {
             redisCli(`${PREFIX}-1`, undefined, "-h", n.ip, "function", "load", LIBRARY.replace(/\\n/g, "\n"));
         }
         await withClusterClient([seed], undefined, (c) => Promise.all(BIG_KEYS.map((k) => c.set(k, MEGABYTE))));
-        await change({ shards: "4" }, 4, 1);
+        // The joining nodes (7 and 8) keep the configured node timeout while the cluster holds keys: a short
+        // one would let them report a master that pauses to fork as failing.
+        const joined = await lowestNodeTimeout(["10.204.0.17:6379", "10.204.0.18:6379"], () => change({ shards: "4" }, 4, 1));
+        assert.ok(joined.answers > 0, "the joining nodes never answered CONFIG GET");
+        assert.equal(joined.lowest, 5000);
         await withClusterClient([seed], undefined, async (c) => {
             const owner = liveNodes(`${PREFIX}-1`).find((l) => l.slots.some((r) => { const [a, b = a] = r.split("-").map(Number); return a <= keySlot(BIG_KEYS[0]) && keySlot(BIG_KEYS[0]) <= b; }))!;
             assert.notEqual(owner.ip, "10.204.0.13", "the big keys' slot moved to the new shard");
