@@ -28,16 +28,68 @@ docker_plugin_build_id() {
     | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
 }
 
+# The passphrase that encrypts a stack's secrets (config and state) when the user names none:
+# made for this user on first use, readable by nobody else, and kept outside the project, so
+# neither another account on the machine nor a copy of the project or its state can read them.
+PASSPHRASE_FILE="${REDIS_CLUSTER_PASSPHRASE_FILE:-${XDG_CONFIG_HOME:-$HOME/.config}/redis-cluster/passphrase}"
+
 # Environment every Pulumi command of this project runs with: our tools first
 # on PATH, no update checks, no plugin downloads. The state backend is the one
 # Pulumi.yaml names (.pulumi-state/) unless PULUMI_BACKEND_URL says otherwise.
-# Secrets in state are encrypted with PULUMI_CONFIG_PASSPHRASE (empty unless set).
+# Secrets are encrypted with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE when the
+# user sets one (an empty PULUMI_CONFIG_PASSPHRASE too), else with this user's PASSPHRASE_FILE.
 pulumi_env() {
   export PATH="$TOOL_BIN:$PATH"
   export PULUMI_SKIP_UPDATE_CHECK=true
   export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-  export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+  if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+    ensure_passphrase_file
+    export PULUMI_CONFIG_PASSPHRASE_FILE="$PASSPHRASE_FILE"
+  fi
   mkdir -p "$PROJECT_ROOT/.pulumi-state"
+}
+
+ensure_passphrase_file() {
+  [ -s "$PASSPHRASE_FILE" ] && return 0
+  (
+    umask 077
+    mkdir -p "$(dirname "$PASSPHRASE_FILE")"
+    head -c 32 /dev/urandom | base64 > "$PASSPHRASE_FILE.tmp"
+    mv "$PASSPHRASE_FILE.tmp" "$PASSPHRASE_FILE"
+  )
+  note "made the passphrase that encrypts your stacks' secrets: $PASSPHRASE_FILE (only you can read it; keep a copy, without it the secrets cannot be read)"
+}
+
+# Stacks made before the passphrase file existed were encrypted with an empty passphrase, which
+# protects nothing: re-encrypt such a stack's config and state with the file's passphrase, once.
+# Only when the file is in use (a passphrase the user chose is theirs to manage).
+# Whether the passphrase in force opens stack $1's secrets: setting a secret needs the passphrase
+# its encryptionsalt was made with, also where the stack holds no secret yet. Set in a scratch copy
+# of its config, so the stack's own file is untouched.
+passphrase_opens() {
+  local stack="$1" copy opens=0
+  copy="$(mktemp --suffix=.yaml)"
+  cp "Pulumi.$stack.yaml" "$copy"
+  pulumi config set --secret --config-file "$copy" --stack "$stack" redis-cluster:passphraseCheck x >/dev/null 2>&1 || opens=1
+  rm -f "$copy"
+  return "$opens"
+}
+
+# Run in the project's directory (the stack's Pulumi.<stack>.yaml is there). With "create", a stack
+# whose config exists but that has no state yet (a config file from an earlier release) is made first.
+adopt_passphrase_file() {
+  local stack="$1" create="${2:-}"
+  [ "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" = "$PASSPHRASE_FILE" ] || return 0
+  grep -q '^encryptionsalt:' "Pulumi.$stack.yaml" 2>/dev/null || return 0
+  if ! pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\""; then
+    [ -n "$create" ] || return 0
+    (unset PULUMI_CONFIG_PASSPHRASE_FILE; PULUMI_CONFIG_PASSPHRASE="" pulumi stack init "$stack" >/dev/null 2>&1) || return 0
+  fi
+  passphrase_opens "$stack" && return 0
+  (unset PULUMI_CONFIG_PASSPHRASE_FILE; export PULUMI_CONFIG_PASSPHRASE=""; passphrase_opens "$stack") || return 0
+  note "stack $stack was encrypted with an empty passphrase: re-encrypting its secrets with $PASSPHRASE_FILE"
+  (unset PULUMI_CONFIG_PASSPHRASE_FILE; PULUMI_CONFIG_PASSPHRASE="" pulumi stack change-secrets-provider passphrase --non-interactive --stack "$stack" < "$PASSPHRASE_FILE" >/dev/null) \
+    || die "could not re-encrypt stack $stack; its secrets still use the empty passphrase (PULUMI_CONFIG_PASSPHRASE= pulumi ... reads them)"
 }
 
 # The stack's image comes from its config, the same on every machine. A stack without one would

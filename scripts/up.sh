@@ -10,6 +10,7 @@ bash scripts/bootstrap.sh
 pulumi_env
 stack="${PULUMI_STACK:-dev}"
 say "Selecting stack $stack (state: ${PULUMI_BACKEND_URL:-.pulumi-state/})"
+adopt_passphrase_file "$stack" create
 pulumi stack select --create "$stack" >/dev/null
 pin_image "$stack"
 # The bootstrap finishes whatever a killed up left half done (open slots, a half-formed cluster).

@@ -1,8 +1,9 @@
 // Another topology: 4 shards x 2 replicas, another subnet and first address,
 // with a password that must never appear in plaintext.
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
-import "../support/env";
+import { PROJECT_ROOT, TEST_PASSPHRASE, pulumiEnv } from "../support/env";
 import { docker, stackObjects } from "../support/docker";
 import { TestStack, createTestStack, stateFile } from "../support/stack";
 import { clusterClient, countMissingKeys, liveNodes, redisCli, writeKeys } from "../support/redis";
@@ -72,6 +73,11 @@ describe("a 4x2 cluster with a password, end to end", function () {
         assert.ok(state.length > 1000);
         assert.ok(!state.includes(PASSWORD), "the state file holds the password in plaintext");
         assert.ok(state.includes("ciphertext"), "the state holds secrets encrypted");
+        // Encrypted with the stack's passphrase, not a key anyone has: without it nothing opens.
+        const exported = (passphrase: string) =>
+            execFileSync("pulumi", ["stack", "export", "--show-secrets", "--stack", t.name], { cwd: PROJECT_ROOT, env: { ...process.env, ...pulumiEnv(), PULUMI_CONFIG_PASSPHRASE: passphrase }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        assert.throws(() => exported(""), /incorrect passphrase/);
+        assert.ok(exported(TEST_PASSPHRASE).includes(PASSWORD), "the ciphertext is not the password's");
         const outputs = await t.stack.outputs();
         for (const [name, output] of Object.entries(outputs)) {
             if (!output.secret) assert.ok(!JSON.stringify(output.value).includes(PASSWORD), `output ${name}`);

@@ -4,10 +4,11 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { preparedImage } from "../../scripts/preparedImage";
 import { docker, removeStackObjects } from "../support/docker";
-import { pulumiEnv } from "../support/env";
+import { PROJECT_ROOT, pulumiEnv } from "../support/env";
 
 const PROGRAM = path.join(__dirname, "smoke-program");
 const STACK = "e2e-smoke";
@@ -52,5 +53,48 @@ describe("toolchain smoke test", function () {
         pulumi("destroy", "--yes", "--skip-preview");
         assert.equal(docker("ps", "-a", "--filter", `name=^${NAME}$`, "--format", "{{.Names}}"), "");
         assert.equal(docker("network", "ls", "--filter", `name=^${NAME}-net$`, "--format", "{{.Name}}"), "");
+    });
+
+    describe("the scripts' passphrase for stack secrets", () => {
+        const OLD = "e2e-passphrase-old";
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "rc-passphrase-"));
+        const file = path.join(home, "redis-cluster", "passphrase");
+        // What the scripts run with: no passphrase of the user's own, this user's file in a scratch home.
+        const scriptEnv = () => {
+            const env: NodeJS.ProcessEnv = { ...process.env, ...pulumiEnv(), REDIS_CLUSTER_PASSPHRASE_FILE: file };
+            delete env.PULUMI_CONFIG_PASSPHRASE;
+            return env;
+        };
+        const withPassphrase = (passphrase: { file: string } | string, ...args: string[]) => {
+            const env: NodeJS.ProcessEnv = { ...process.env, ...pulumiEnv() };
+            if (typeof passphrase === "string") env.PULUMI_CONFIG_PASSPHRASE = passphrase;
+            else (delete env.PULUMI_CONFIG_PASSPHRASE, (env.PULUMI_CONFIG_PASSPHRASE_FILE = passphrase.file));
+            return execFileSync("pulumi", [...args, "--stack", OLD, "--non-interactive"], { cwd: PROGRAM, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+        };
+        const removeOld = () => {
+            try {
+                withPassphrase("", "stack", "rm", "--yes", "--force");
+            } catch {
+                // already gone
+            }
+            fs.rmSync(path.join(PROGRAM, `Pulumi.${OLD}.yaml`), { force: true });
+        };
+        before(removeOld);
+        after(() => {
+            removeOld();
+            fs.rmSync(home, { recursive: true, force: true });
+        });
+
+        it("makes one readable only by this user, and re-encrypts a stack an earlier release made with the empty one", () => {
+            withPassphrase("", "stack", "init");
+            withPassphrase("", "config", "set", "--secret", "pw", "e2e-secret-value");
+            const script = `source ${JSON.stringify(path.join(PROJECT_ROOT, "scripts/lib.sh"))} && pulumi_env && adopt_passphrase_file ${OLD} && adopt_passphrase_file ${OLD}`;
+            const out = execFileSync("bash", ["-c", script], { cwd: PROGRAM, env: scriptEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+            assert.equal(out, "");
+            assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+            assert.ok(fs.readFileSync(file, "utf8").trim().length >= 40);
+            assert.equal(withPassphrase({ file }, "config", "get", "pw"), "e2e-secret-value");
+            assert.throws(() => withPassphrase("", "config", "get", "pw"), /incorrect passphrase/);
+        });
     });
 });

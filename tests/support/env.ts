@@ -8,13 +8,15 @@ import { cacheDir } from "../../scripts/preparedImage";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 export const TEST_STATE_DIR = path.join(PROJECT_ROOT, ".pulumi-state", "tests");
+export const TEST_PASSPHRASE = "e2e-test-stacks-passphrase";
 
 export function pulumiEnv(): Record<string, string> {
     fs.mkdirSync(TEST_STATE_DIR, { recursive: true });
     return {
         PATH: `${path.join(cacheDir(), "bin")}:${process.env.PATH}`,
         PULUMI_BACKEND_URL: `file://${TEST_STATE_DIR}`,
-        PULUMI_CONFIG_PASSPHRASE: "",
+        // Not empty, as no user's is: the suites can then show that the state's secrets do not open without it.
+        PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         // The program runs compiled (program.js); only the previous release in the upgrade test runs

@@ -31,6 +31,8 @@ export async function createTestStack(name: string, config: Record<string, strin
     // A `pulumi up` killed outright leaves its lock, and `stack rm` refuses a locked stack.
     releaseStaleLocks(name);
     await workspace.removeStack(name, { force: true }).catch(() => undefined);
+    // Its config file too: its encryptionsalt may be of another passphrase.
+    fs.rmSync(path.join(PROJECT_ROOT, `Pulumi.${name}.yaml`), { force: true });
     const stack = await Stack.create(name, workspace);
     // The image this machine has, unless the test chooses one (the stack's default is the official one).
     const values: Record<string, { value: string; secret?: boolean }> = { "redis-cluster:image": { value: preparedImage() } };
