@@ -39,6 +39,11 @@ raw.hosts = config.getObject<unknown>("hosts");
 // Passwords inside (set with --secret --path): RedisCluster keeps the whole list a secret.
 raw.users = config.getObject<unknown>("users");
 
+// A secret set without --secret sits in plaintext in Pulumi.<stack>.yaml, committed with it: refused.
+// Pulumi tells the program which keys are secrets (isConfigSecret: in the SDK, not in its typings).
+const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
+raw.plaintextSecrets = ["password", "users", "tlsCaKey"].filter((k) => config.get(k) !== undefined && !isConfigSecret(`${CONFIG_NAMESPACE}:${k}`));
+
 const { settings, problems, warnings } = resolveSettings(raw);
 for (const warning of warnings) {
     pulumi.log.warn(warning);

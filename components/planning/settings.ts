@@ -112,7 +112,13 @@ export interface RawTlsKeys {
 }
 
 export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users" | "tls">, string | number | boolean | undefined>> &
-    RawTlsKeys & { hosts?: unknown; users?: unknown; tls?: string | boolean };
+    RawTlsKeys & {
+        hosts?: unknown;
+        users?: unknown;
+        tls?: string | boolean;
+        /** Keys that hold secrets but are stored in plaintext in the stack's config file (set without --secret). */
+        plaintextSecrets?: string[];
+    };
 
 export interface SettingsResult {
     settings: ClusterSettings;
@@ -235,6 +241,11 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         problems.push(`${key("password")} may hold only printable ASCII characters without spaces`);
     } else if (password !== undefined && /["'\\]/.test(password)) {
         problems.push(`${key("password")} may not contain quotes or backslashes (redis.conf cannot hold them safely)`);
+    }
+
+    for (const name of raw.plaintextSecrets ?? []) {
+        const how = name === "users" ? `pulumi config set --path --secret '${key("users[0].password")}' '<password>' for each user` : `pulumi config set --secret ${key(name)} '<value>'`;
+        problems.push(`${key(name)} is stored in plaintext in the stack's config file (it was set without --secret): set it again with ${how}`);
     }
 
     const access = resolveUsers(raw.users);

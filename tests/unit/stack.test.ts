@@ -15,9 +15,16 @@ interface Created {
 }
 
 /** `deployed`: the outputs the stack's last run left (what a stack reference to itself reads). */
-async function runProgram(config: Record<string, string>, deployed: Record<string, unknown> = {}, deployedSecrets: string[] = []): Promise<{ resources: Created[]; outputs: Record<string, unknown> }> {
+async function runProgram(
+    config: Record<string, string>,
+    deployed: Record<string, unknown> = {},
+    deployedSecrets: string[] = [],
+    /** Secret-bearing keys the user set without --secret (all others are stored as secrets). */
+    plaintext: string[] = [],
+): Promise<{ resources: Created[]; outputs: Record<string, unknown> }> {
     const resources: Created[] = [];
-    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`redis-cluster:${k}`, v])), config.password ? ["redis-cluster:password"] : []);
+    const secretKeys = ["password", "users", "tlsCaKey"].filter((k) => config[k] !== undefined && !plaintext.includes(k)).map((k) => `redis-cluster:${k}`);
+    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`redis-cluster:${k}`, v])), secretKeys);
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
@@ -55,7 +62,9 @@ async function runProgram(config: Record<string, string>, deployed: Record<strin
     return { resources, outputs };
 }
 
-describe("stack resource graph (mocks)", () => {
+describe("stack resource graph (mocks)", function () {
+    // Each test loads the whole program afresh (2-3 s alone); beside end-to-end suites on 2 CPUs, 10 s was not always enough.
+    this.timeout(60000);
     it("declares one network, an image, a volume and container per node, and the bootstrap", async () => {
         const { resources, outputs } = await runProgram({ image: "redis:7.2" });
         const ofType = (t: string) => resources.filter((r) => r.type === t);
@@ -100,6 +109,16 @@ describe("stack resource graph (mocks)", () => {
         assert.deepEqual(outputs.seedNodes, [11, 12, 13, 14, 15, 16].map((n) => `10.38.0.${n}:6379`));
         assert.equal(outputs.image, "redis:7.2");
         assert.equal((outputs.hostPorts as any)["10.38.0.11:6379"], "127.0.0.1:6371");
+    });
+
+    it("refuses a password or users set without --secret (plaintext in the stack's config file), naming the key and the command", async () => {
+        const users = JSON.stringify([{ name: "app", password: "pw-App-1", rules: "~app:* +@read" }]);
+        await assert.rejects(runProgram({ image: "redis:7.2", password: "pw-Plain-1", users }, {}, [], ["password", "users"]), (err: Error) => {
+            assert.match(err.message, /redis-cluster:password is stored in plaintext in the stack's config file \(it was set without --secret\): set it again with pulumi config set --secret redis-cluster:password '<value>'/);
+            assert.match(err.message, /redis-cluster:users is stored in plaintext .* --path --secret 'redis-cluster:users\[0\]\.password'/);
+            assert.ok(!err.message.includes("pw-Plain-1") && !err.message.includes("pw-App-1"), "the refusal repeats a password");
+            return true;
+        });
     });
 
     it("gives each dynamic resource a one-line provider that loads it from the project, no password in it, and publishes no port with hostPortBase 0", async () => {
