@@ -115,7 +115,11 @@ step_docker_plugin() {
   fi
   if [ ! -x "$binary" ]; then
     say "Building the docker resource plugin $version from the Go module proxy (fresh machine: about 19 minutes on 2 cores)"
-    bash tools/docker-provider/build.sh "$binary" "$version" \
+    # build.sh numbers every line go build -v prints ("    [  12] <package>", "... go: downloading ..."):
+    # shown as a count; its own steps and any error as they are.
+    bash tools/docker-provider/build.sh "$binary" "$version" 2>&1 \
+      | awk '/^    \[ *[0-9]+\] (go: downloading |[^ :]+$)/ { if (++n % 200 == 0) { printf "    %d modules downloaded or packages compiled\n", n; fflush() } next }
+             { print; fflush() }' \
       || die "building the docker resource plugin failed (see above); check that the Go module proxy is reachable."
   fi
   say "Installing the docker resource plugin $version"
