@@ -1,4 +1,6 @@
 /** Statistics and the written report: every figure in it is measured in the same run. */
+import { RATIOS, SERIES } from "./series";
+
 export interface Series {
     name: string;
     unit: string;
@@ -47,9 +49,9 @@ export function report(r: Result): string {
 export function analysis(r: Result): string[] {
     const med = (name: string) => r.series.find((s) => s.name === name)?.median ?? NaN;
     const ratio = (name: string) => r.ratios.find((x) => x.name === name)?.median ?? NaN;
-    const cold = med("ours cold up 3x1 (pulumi up --yes)");
-    const noop = med("ours no-op up 3x1 (pulumi up --yes)");
-    const base = med("baseline cold up 3x1");
+    const cold = med(SERIES.coldUp);
+    const noop = med(SERIES.noopUp);
+    const base = med(SERIES.baselineColdUp);
     const target = (name: string, what: string) => {
         const x = ratio(name);
         return `- ${what}: ${fmt(x)}x (target at most 1.50x: ${x <= 1.5 ? "met" : "not met"}).`;
@@ -60,13 +62,13 @@ export function analysis(r: Result): string[] {
         "Every command below is the `pulumi` CLI as a person types it, in the project directory, with no",
         "environment from the project's scripts; each ratio pairs runs made next to each other in this run.",
         "",
-        target("pulumi preview 3x1 / empty program", "`pulumi preview` of the unchanged 3x1 stack against an empty program's preview"),
-        target("cold up 3x1", "cold `pulumi up --yes` of 3x1 to a healthy cluster against the seed's method"),
-        target("destroy 3x1 / baseline teardown", "`pulumi destroy --yes` of 3x1 against the seed's teardown"),
+        target(RATIOS.preview, "`pulumi preview` of the unchanged 3x1 stack against an empty program's preview"),
+        target(RATIOS.coldUp, "cold `pulumi up --yes` of 3x1 to a healthy cluster against the seed's method"),
+        target(RATIOS.destroy, "`pulumi destroy --yes` of 3x1 against the seed's teardown"),
         "",
         "What is left, figure by figure (the phases are in the table below):",
         "",
-        `- preview: ${fmt(med("ours pulumi preview 3x1, unchanged"))} s against ${fmt(med("floor: pulumi preview of an empty program"))} s. Both start node and`,
+        `- preview: ${fmt(med(SERIES.preview))} s against ${fmt(med(SERIES.emptyPreview))} s. Both start node and`,
         "  the Pulumi SDK and load a program. Ours then needs Pulumi's dynamic provider process (a second node and",
         "  SDK start, about half a second) to check the change guard and diff the rollout gates and the bootstrap,",
         "  and the gates are a chain (each takes the node the gate before let restart), so they are diffed one",
@@ -74,7 +76,7 @@ export function analysis(r: Result): string[] {
         `- cold up: \`pulumi up --yes\` runs the program twice, a preview and then the update, and each pass pays the`,
         `  fixed cost above: the no-op up alone takes ${fmt(noop)} s. What remains (${fmt(cold - noop)} s) is about the`,
         `  seed's whole ${fmt(base)} s: creating the network, volumes and containers and forming the cluster.`,
-        `- destroy: ${fmt(med("ours destroy 3x1 (pulumi destroy --yes)"))} s against ${fmt(med("baseline teardown 3x1 (docker rm -f, network rm)"))} s. The CLI and its plugins start (about a second) before`,
+        `- destroy: ${fmt(med(SERIES.destroy))} s against ${fmt(med(SERIES.baselineTeardown))} s. The CLI and its plugins start (about a second) before`,
         "  anything is removed; each container is stopped with SIGTERM so Redis can shut down cleanly (the",
         "  seed kills it with `rm -f`), then the volumes and the network are removed after the containers",
         "  that use them. Nothing is asked of Redis: the dynamic resources leave the state without a provider call.",

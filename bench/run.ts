@@ -19,6 +19,7 @@ import { hostsBench } from "./hosts";
 import { securityBench } from "./security";
 import { Series, chart, fmt, report, stats } from "./report";
 import { Phase, breakdown, emptyProgram, oursCli } from "./cli";
+import { RATIOS, SERIES } from "./series";
 
 /** The stack's config for the CLI (redis-cluster keys without the namespace). */
 function cliConfig(s: ClusterSettings): Record<string, string> {
@@ -41,26 +42,26 @@ async function main(): Promise<void> {
     try {
         for (let i = 0; i < TRIALS; i++) {
             const b = await baselineColdUp(base3, "bench-base");
-            add("baseline cold up 3x1", b.total);
-            add("baseline convergence 3x1 (redis-cli create + wait)", b.convergence);
-            add("baseline teardown 3x1 (docker rm -f, network rm)", b.down);
+            add(SERIES.baselineColdUp, b.total);
+            add(SERIES.baselineConvergence, b.convergence);
+            add(SERIES.baselineTeardown, b.down);
             const stack = oursCli("bench-ours", cliConfig(ours3));
             let up = NaN;
             try {
-                up = add("ours cold up 3x1 (pulumi up --yes)", stack.time("up", "--yes"));
-                ratio("cold up 3x1", up, b.total);
-                const empty = add("floor: pulumi preview of an empty program", floor.time("preview"));
-                const preview = add("ours pulumi preview 3x1, unchanged", stack.time("preview"));
-                ratio("pulumi preview 3x1 / empty program", preview, empty);
-                add("ours no-op up 3x1 (pulumi up --yes)", stack.time("up", "--yes"));
+                up = add(SERIES.coldUp, stack.time("up", "--yes"));
+                ratio(RATIOS.coldUp, up, b.total);
+                const empty = add(SERIES.emptyPreview, floor.time("preview"));
+                const preview = add(SERIES.preview, stack.time("preview"));
+                ratio(RATIOS.preview, preview, empty);
+                add(SERIES.noopUp, stack.time("up", "--yes"));
                 if (i === 0) {
                     // One more no-op up with the engine's log on, read for where the time goes.
                     phases = breakdown(stack.stderr("up", "--yes", "--logtostderr", "-v=7"));
                     log(`failover: ${FAILOVER_TRIALS} trials, nodeTimeoutMs ${ours3.nodeTimeoutMs}`);
                     for (let f = 0; f < FAILOVER_TRIALS; f++) add("ours failover to key readable 3x1", await failoverTrial(ours3, f));
                 }
-                const destroy = add("ours destroy 3x1 (pulumi destroy --yes)", stack.time("destroy", "--yes"));
-                ratio("destroy 3x1 / baseline teardown", destroy, b.down);
+                const destroy = add(SERIES.destroy, stack.time("destroy", "--yes"));
+                ratio(RATIOS.destroy, destroy, b.down);
             } finally {
                 removeStackObjects("bench-ours");
                 stack.remove();
