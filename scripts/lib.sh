@@ -81,15 +81,22 @@ adopt_passphrase_file() {
   local stack="$1" create="${2:-}"
   [ "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" = "$PASSPHRASE_FILE" ] || return 0
   grep -q '^encryptionsalt:' "Pulumi.$stack.yaml" 2>/dev/null || return 0
+  # Salts this passphrase is known to open: checked once each, not on every command.
+  local known="$PASSPHRASE_FILE.salts" salt
+  salt="$(grep '^encryptionsalt:' "Pulumi.$stack.yaml")"
+  grep -qxF "$salt" "$known" 2>/dev/null && return 0
   if ! pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\""; then
     [ -n "$create" ] || return 0
     (unset PULUMI_CONFIG_PASSPHRASE_FILE; PULUMI_CONFIG_PASSPHRASE="" pulumi stack init "$stack" >/dev/null 2>&1) || return 0
   fi
-  passphrase_opens "$stack" && return 0
-  (unset PULUMI_CONFIG_PASSPHRASE_FILE; export PULUMI_CONFIG_PASSPHRASE=""; passphrase_opens "$stack") || return 0
-  note "stack $stack was encrypted with an empty passphrase: re-encrypting its secrets with $PASSPHRASE_FILE"
-  (unset PULUMI_CONFIG_PASSPHRASE_FILE; PULUMI_CONFIG_PASSPHRASE="" pulumi stack change-secrets-provider passphrase --non-interactive --stack "$stack" < "$PASSPHRASE_FILE" >/dev/null) \
-    || die "could not re-encrypt stack $stack; its secrets still use the empty passphrase (PULUMI_CONFIG_PASSPHRASE= pulumi ... reads them)"
+  if ! passphrase_opens "$stack"; then
+    (unset PULUMI_CONFIG_PASSPHRASE_FILE; export PULUMI_CONFIG_PASSPHRASE=""; passphrase_opens "$stack") || return 0
+    note "stack $stack was encrypted with an empty passphrase: re-encrypting its secrets with $PASSPHRASE_FILE"
+    (unset PULUMI_CONFIG_PASSPHRASE_FILE; PULUMI_CONFIG_PASSPHRASE="" pulumi stack change-secrets-provider passphrase --non-interactive --stack "$stack" < "$PASSPHRASE_FILE" >/dev/null) \
+      || die "could not re-encrypt stack $stack; its secrets still use the empty passphrase (PULUMI_CONFIG_PASSPHRASE= pulumi ... reads them)"
+    salt="$(grep '^encryptionsalt:' "Pulumi.$stack.yaml")"
+  fi
+  (umask 077; printf '%s\n' "$salt" >> "$known")
 }
 
 # The stack's image comes from its config, the same on every machine. A stack without one would
