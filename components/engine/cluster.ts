@@ -88,10 +88,10 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
 /** Waits until every planned node answers PING, reporting progress. */
 async function connectAll(pool: NodePool, deadline: Deadline, log: Log): Promise<void> {
     let reported = -1;
-    const missing = () => pool.planned.filter((n) => !pool.isConnected(n));
     await waitUntil(
         deadline,
-        () => `nodes to answer PING (${pool.connected().length}/${pool.planned.length} reachable: missing ${missing().map((n) => `${n.name} ${n.ip}:${n.port}`).join(", ")})`,
+        // Unreachable, not absent: the run stops at the deadline naming each node and why, having changed nothing.
+        () => `nodes to answer PING (${pool.connected().length}/${pool.planned.length} reachable; not answering: ${pool.describeUnreachable().join("; ")})`,
         async () => {
             const connected = (await pool.connectPlanned()).length;
             if (connected !== reported) {
