@@ -2,7 +2,7 @@
  * Runs the end-to-end suites (tests/e2e) in a few lanes side by side: each lane is one mocha process
  * running its files one after another, its output in a log file. Every suite has a stack name,
  * namePrefix and subnet of its own, so suites in different lanes do not meet; the suites that make
- * test hosts (scripts/test-hosts.sh, one set per machine) share a lane of their own.
+ * test hosts (scripts/test-hosts.sh, one set per machine) run first in one lane, never side by side.
  *
  *   ts-node --transpile-only tests/support/lanes.ts [--lanes N] [--plan] [FILE...]
  *
@@ -46,7 +46,7 @@ const EXPECTED_SECONDS: Record<string, number> = {
 };
 /** A file not in the table (a new suite): balanced as a middle-sized one, and run all the same. */
 const DEFAULT_SECONDS = 180;
-/** These start and stop the machine's one set of test hosts: never side by side, so one lane for them. */
+/** These start and stop the machine's one set of test hosts: never side by side, so all in one lane (which runs others too). */
 const MULTI_HOST_FILES = new Set(["hosts.test.ts", "multihost.test.ts"]);
 /**
  * One lane per two CPUs, at most 3. Measured on 2 CPUs with the nodes' healthcheck then run every
@@ -102,21 +102,18 @@ function allFiles(dir = E2E_DIR): string[] {
 function planLanes(files: string[], laneCount: number): { files: string[]; expectedSeconds: number; hosts: boolean }[] {
     const multiHost = files.filter((f) => MULTI_HOST_FILES.has(path.basename(f))).sort((a, b) => expected(a) - expected(b));
     const others = files.filter((f) => !MULTI_HOST_FILES.has(path.basename(f))).sort((a, b) => expected(b) - expected(a) || a.localeCompare(b));
-    const lanes: { files: string[]; expectedSeconds: number; hosts: boolean }[] = [];
-    // With one lane in all, the multi-host files go first in it.
-    if (multiHost.length > 0) lanes.push({ files: multiHost, expectedSeconds: multiHost.reduce((s, f) => s + expected(f), 0), hosts: true });
-    const shared = laneCount < 2 ? lanes : Array.from({ length: Math.max(1, laneCount - lanes.length) }, () => ({ files: [] as string[], expectedSeconds: 0, hosts: false }));
-    if (shared.length === 0) shared.push({ files: [], expectedSeconds: 0, hosts: false });
+    const lanes = Array.from({ length: Math.max(1, laneCount) }, () => ({ files: [] as string[], expectedSeconds: 0, hosts: false }));
+    // The multi-host files all in the first lane, first; that lane then takes other files like any lane.
+    if (multiHost.length > 0) Object.assign(lanes[0], { files: [...multiHost], expectedSeconds: multiHost.reduce((s, f) => s + expected(f), 0), hosts: true });
     for (const file of others) {
-        const lightest = shared.reduce((a, b) => (b.expectedSeconds < a.expectedSeconds ? b : a));
+        const lightest = lanes.reduce((a, b) => (b.expectedSeconds < a.expectedSeconds ? b : a));
         lightest.files.push(file);
         lightest.expectedSeconds += expected(file);
     }
-    if (shared !== lanes) lanes.push(...shared.filter((l) => l.files.length > 0));
     // Every file exactly once: a file left out would pass unnoticed.
     const planned = lanes.flatMap((l) => l.files).sort();
     if (JSON.stringify(planned) !== JSON.stringify([...files].sort())) throw new Error(`lane plan lost or repeated a file: ${planned}`);
-    return lanes;
+    return lanes.filter((l) => l.files.length > 0);
 }
 
 function duration(ms: number): string {
