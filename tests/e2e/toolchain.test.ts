@@ -63,6 +63,7 @@ describe("toolchain smoke test", function () {
         const scriptEnv = () => {
             const env: NodeJS.ProcessEnv = { ...process.env, ...pulumiEnv(), REDIS_CLUSTER_PASSPHRASE_FILE: file };
             delete env.PULUMI_CONFIG_PASSPHRASE;
+            delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
             return env;
         };
         const withPassphrase = (passphrase: { file: string } | string, ...args: string[]) => {

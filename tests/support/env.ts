@@ -27,3 +27,5 @@ export function pulumiEnv(): Record<string, string> {
 
 // The Automation API looks `pulumi` up on this process's PATH.
 Object.assign(process.env, pulumiEnv());
+// Test stacks use TEST_PASSPHRASE only, not a file a script (scripts/lib.sh: pulumi_env) chose for the user.
+delete process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
