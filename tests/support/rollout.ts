@@ -28,7 +28,7 @@ export interface WatchedUp {
 export async function upUnderWrites(w: WatchedUp): Promise<{ result: UpResult; down: DownReport; report: WriterReport }> {
     const writerClient = clusterClient(w.seeds, w.auth, undefined, w.tlsCa);
     const writer = new ContinuousWriter(writerClient, w.keyPrefix).start();
-    const sampler = new DownSampler(w.addresses, 200, w.tlsCa).start();
+    const sampler = new DownSampler(w.addresses, undefined, w.tlsCa).start();
     let result: UpResult;
     let down: DownReport;
     let report: WriterReport;

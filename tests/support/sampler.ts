@@ -1,6 +1,6 @@
 /**
- * Watches a cluster from outside while an `up` runs: every few hundred ms it
- * PINGs every node with its own short-lived connection and records which
+ * Watches a cluster from outside while an `up` runs: every 50 ms it PINGs
+ * each node, on its own, with a short-lived connection and records which
  * nodes did not answer PONG (stopped, gone, or still loading their data), and
  * which went down while they led a shard that had a replica to hand it to.
  */
@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 
 export interface DownReport {
     samples: number;
-    /** The most nodes down in one sample, and which they were. */
+    /** The most nodes down at one moment (each node's latest answer), and which they were. */
     mostDown: string[];
     /**
      * Nodes whose last answer before going down said master with a connected replica: they stopped
@@ -44,36 +44,37 @@ async function answers(address: string, tlsCa?: string): Promise<Answer> {
 
 export class DownSampler {
     private stopped = false;
-    private loop: Promise<void> = Promise.resolve();
+    private loops: Promise<void>[] = [];
     private samples = 0;
     private mostDown: string[] = [];
     private readonly last = new Map<string, Answer>();
     private readonly downWhileLeading = new Set<string>();
 
-    /** `nodes`: name -> "ip:port". Needs no password: a refusal for want of one counts as up. `tlsCa`: the nodes serve TLS only. */
-    constructor(private readonly nodes: Record<string, string>, private readonly everyMs = 200, private readonly tlsCa?: string) {}
+    /**
+     * `nodes`: name -> "ip:port". Needs no password: a refusal for want of one counts as up. `tlsCa`: the
+     * nodes serve TLS only. Each node is asked on its own every `everyMs`, so a slow or stopping node
+     * delays no other: the moment between a master's handover and its stop is short.
+     */
+    constructor(private readonly nodes: Record<string, string>, private readonly everyMs = 50, private readonly tlsCa?: string) {}
 
     start(): this {
-        this.loop = (async () => {
+        this.loops = Object.keys(this.nodes).map(async (name) => {
             while (!this.stopped) {
-                const names = Object.keys(this.nodes);
-                const answered = await Promise.all(names.map((n) => answers(this.nodes[n], this.tlsCa)));
-                const down = names.filter((_, i) => !answered[i].up);
-                for (const [i, n] of names.entries()) {
-                    if (!answered[i].up && this.last.get(n)?.leading === true) this.downWhileLeading.add(n);
-                    this.last.set(n, answered[i]);
-                }
+                const answer = await answers(this.nodes[name], this.tlsCa);
+                if (!answer.up && this.last.get(name)?.leading === true) this.downWhileLeading.add(name);
+                this.last.set(name, answer);
                 this.samples++;
+                const down = Object.keys(this.nodes).filter((n) => this.last.get(n)?.up === false);
                 if (down.length > this.mostDown.length) this.mostDown = down;
                 await new Promise((r) => setTimeout(r, this.everyMs));
             }
-        })();
+        });
         return this;
     }
 
     async stop(): Promise<DownReport> {
         this.stopped = true;
-        await this.loop;
+        await Promise.all(this.loops);
         return { samples: this.samples, mostDown: this.mostDown, downWhileLeading: [...this.downWhileLeading] };
     }
 }
