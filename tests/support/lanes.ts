@@ -6,7 +6,7 @@
  *
  *   ts-node --transpile-only tests/support/lanes.ts [--lanes N] [--plan] [FILE...]
  *
- * --lanes N   lanes in all, the multi-host lane included (default: one per two CPUs, at most 3; or E2E_LANES)
+ * --lanes N   lanes in all, the multi-host lane included (default: one per CPU, at most 3; or E2E_LANES)
  * --plan      print which lane runs which file, and run nothing
  * FILE...     run only these files (default: every tests/e2e/**\/*.test.ts)
  *
@@ -49,12 +49,12 @@ const DEFAULT_SECONDS = 180;
 /** These start and stop the machine's one set of test hosts: never side by side, so all in one lane (which runs others too). */
 const MULTI_HOST_FILES = new Set(["hosts.test.ts", "multihost.test.ts"]);
 /**
- * One lane per two CPUs, at most 3. Measured on 2 CPUs with the nodes' healthcheck then run every
- * second (a `docker exec` each): 3 lanes took 63 min (55 one after another) and 2 lanes of the
- * single-host suites 36.5 min (about 31 one after another), with timeouts. At one check in 10 s a
- * suite left the CPUs 30% idle, not 10%; more lanes on 2 CPUs are not yet measured again.
+ * One lane per CPU, at most 3. Measured on 2 CPUs: with the nodes' healthcheck run every second (a
+ * `docker exec` each) 3 lanes took 63 min against 55 one after another; with it every 10 s, 2 lanes
+ * took 31 min against 46 one after another (December 2026), each suite about 1.4 times slower beside
+ * another but both lanes busy.
  */
-const DEFAULT_LANES = Math.min(3, Math.max(1, Math.floor(os.cpus().length / 2)));
+const DEFAULT_LANES = Math.min(3, Math.max(1, os.cpus().length));
 const HEARTBEAT_MS = 60 * 1000;
 /**
  * How long a lane may live on after its last test: mocha without --exit waits for every timer and
