@@ -60,9 +60,6 @@ ensure_passphrase_file() {
   note "made the passphrase that encrypts your stacks' secrets: $PASSPHRASE_FILE (only you can read it; keep a copy, without it the secrets cannot be read)"
 }
 
-# Stacks made before the passphrase file existed were encrypted with an empty passphrase, which
-# protects nothing: re-encrypt such a stack's config and state with the file's passphrase, once.
-# Only when the file is in use (a passphrase the user chose is theirs to manage).
 # Whether the passphrase in force opens stack $1's secrets: setting a secret needs the passphrase
 # its encryptionsalt was made with, also where the stack holds no secret yet. Set in a scratch copy
 # of its config, so the stack's own file is untouched.
@@ -75,6 +72,9 @@ passphrase_opens() {
   return "$opens"
 }
 
+# Stacks made before the passphrase file existed were encrypted with an empty passphrase, which
+# protects nothing: re-encrypt such a stack's config and state with the file's passphrase, once.
+# Only when the file is in use (a passphrase the user chose is theirs to manage).
 # Run in the project's directory (the stack's Pulumi.<stack>.yaml is there). With "create", a stack
 # whose config exists but that has no state yet (a config file from an earlier release) is made first.
 adopt_passphrase_file() {

@@ -7,6 +7,7 @@
  * failover to a replica on a host that runs fewer masters than planned puts the shard back, one
  * shard at a time, without losing a write.
  */
+import { mastersPerHost } from "./quorum";
 import { NodeLine, endpoint, isFailed, isMaster } from "./topology";
 
 /** A shard whose master hands over to `heir`, its replica on a host short of masters. */
@@ -15,13 +16,6 @@ export interface MasterMove {
     heir: NodeLine;
     fromHost: string;
     toHost: string;
-}
-
-/** How many masters the plan puts on each host (`masterHosts`: one host per planned shard). */
-export function plannedMastersPerHost(masterHosts: string[]): Map<string, number> {
-    const perHost = new Map<string, number>();
-    for (const h of masterHosts) perHost.set(h, (perHost.get(h) ?? 0) + 1);
-    return perHost;
 }
 
 /**
@@ -63,7 +57,7 @@ export function masterMovesFor(view: NodeLine[], plan: HostedPlan): MasterMove[]
     const hostByEndpoint = new Map(plan.nodes.filter((n) => n.host !== undefined).map((n) => [endpoint(n), n.host!]));
     const masterHosts = plan.shards.map((s) => plan.nodes.find((n) => s.master !== undefined && n.name === s.master)?.host);
     if (hostByEndpoint.size === 0 || masterHosts.some((h) => h === undefined)) return [];
-    return mastersBackToPlan(view, (n) => hostByEndpoint.get(endpoint(n)), plannedMastersPerHost(masterHosts as string[]));
+    return mastersBackToPlan(view, (n) => hostByEndpoint.get(endpoint(n)), mastersPerHost(masterHosts as string[]));
 }
 
 /** One line per move, for previews and progress. */

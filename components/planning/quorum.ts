@@ -15,12 +15,17 @@ export interface HostLossRisk {
     of: number;
 }
 
-/** The host holding the most of the masters (`masterHosts`: one host name per master), if it holds half or more. */
-export function hostLossRisk(masterHosts: string[]): HostLossRisk | undefined {
+/** How many masters each host runs (`masterHosts`: one host name per master). */
+export function mastersPerHost(masterHosts: string[]): Map<string, number> {
     const perHost = new Map<string, number>();
     for (const h of masterHosts) perHost.set(h, (perHost.get(h) ?? 0) + 1);
+    return perHost;
+}
+
+/** The host holding the most of the masters (`masterHosts`: one host name per master), if it holds half or more. */
+export function hostLossRisk(masterHosts: string[]): HostLossRisk | undefined {
     let worst: HostLossRisk | undefined;
-    for (const [host, masters] of perHost) {
+    for (const [host, masters] of mastersPerHost(masterHosts)) {
         if (worst === undefined || masters > worst.masters) worst = { host, masters, of: masterHosts.length };
     }
     // One master in all has nobody to vote: nothing to keep a majority of.

@@ -43,7 +43,9 @@ interface Outputs extends Inputs {
 
 export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
-        const keys: (keyof Inputs)[] = ["node", "nodes", "password", "internal", "tlsCa", "tlsMode", "previous", "userRules"];
+        // Not userRules: a change of users alone restarts nothing, and the bootstrap judges the rules before it
+        // changes any user; an update would only reset this gate's record and ripple through the chain.
+        const keys: (keyof Inputs)[] = ["node", "nodes", "password", "internal", "tlsCa", "tlsMode", "previous"];
         const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },

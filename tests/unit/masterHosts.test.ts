@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
 import { shapeDrift } from "../../components/planning/drift";
-import { MasterMove, masterMovesFor, mastersBackToPlan, plannedMastersPerHost } from "../../components/planning/masterHosts";
+import { MasterMove, masterMovesFor, mastersBackToPlan } from "../../components/planning/masterHosts";
+import { mastersPerHost as countPerHost } from "../../components/planning/quorum";
 import { formatRange, splitSlots } from "../../components/planning/slots";
 import { NodeLine, endpoint, parseClusterNodes } from "../../components/planning/topology";
 
@@ -26,7 +27,7 @@ function cluster(hosts: number, shards: { hosts: number[]; leader: number }[]) {
     });
     const view = parseClusterNodes(lines.join("\n"));
     const hostOf = (n: NodeLine) => hostOfEndpoint.get(endpoint(n));
-    return { view, hostOf, planned: plannedMastersPerHost(plannedMasterHosts) };
+    return { view, hostOf, planned: countPerHost(plannedMasterHosts) };
 }
 
 /** The view after the moves' failovers: each heir leads its shard, its old master replicates it. */
