@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 
 export interface DownReport {
     samples: number;
-    /** The most nodes down at one moment (each node's latest answer), and which they were. */
+    /** The most nodes known to be down at one moment, and which they were. */
     mostDown: string[];
     /**
      * Nodes whose last answer before going down said master with a connected replica: they stopped
@@ -17,26 +17,66 @@ export interface DownReport {
     downWhileLeading: string[];
 }
 
-/** A node's answer: whether it serves, and whether it leads a shard with a connected replica (undefined: not known). */
-interface Answer {
+/** One probe of one node: when it was sent, when it was answered, and what it said. */
+export interface Observation {
+    sentAt: number;
+    answeredAt: number;
     up: boolean;
+    /** Whether it leads a shard with a connected replica (undefined: not known). */
     leading?: boolean;
 }
 
+/**
+ * The largest set of nodes that were certainly down at one same moment. A node was down at some moment
+ * inside each failed probe; a run of failed probes with no answer between them is one outage, certain
+ * from the end of its first probe to the start of its last. Judging by each node's latest answer instead
+ * counts a node as down long after it came back whenever its loop is slow (a probe that times out).
+ */
+export function mostDownTogether(observations: Record<string, Observation[]>): string[] {
+    const edges: { at: number; opens: boolean; name: string }[] = [];
+    for (const [name, seen] of Object.entries(observations)) {
+        let run: Observation[] = [];
+        const close = () => {
+            if (run.length >= 2 && run[0].answeredAt <= run[run.length - 1].sentAt) {
+                edges.push({ at: run[0].answeredAt, opens: true, name }, { at: run[run.length - 1].sentAt, opens: false, name });
+            }
+            run = [];
+        };
+        for (const o of seen) {
+            if (o.up) close();
+            else run.push(o);
+        }
+        close();
+    }
+    // Opening before closing at the same instant: intervals that touch overlap.
+    edges.sort((a, b) => a.at - b.at || Number(b.opens) - Number(a.opens));
+    const down = new Set<string>();
+    let most: string[] = [];
+    for (const e of edges) {
+        if (e.opens) down.add(e.name);
+        else down.delete(e.name);
+        if (down.size > most.length) most = [...down].sort();
+    }
+    return most;
+}
+
 /** PONG, or a refusal for want of a password: the server is up and serving. LOADING or silence: down. */
-async function answers(address: string, tlsCa?: string): Promise<Answer> {
+async function answers(address: string, tlsCa?: string): Promise<Observation> {
     const [host, port] = address.split(":");
+    const sentAt = Date.now();
+    const seen = (up: boolean, leading?: boolean): Observation => ({ sentAt, answeredAt: Date.now(), up, leading });
     // No ready check: it would wait on INFO, which a node with a password refuses to a client without one.
     const client = new Redis({ host, port: Number(port), tls: tlsCa === undefined ? undefined : { ca: tlsCa }, lazyConnect: true, enableReadyCheck: false, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     client.on("error", () => undefined);
     try {
         await client.connect();
-        if ((await client.ping()) !== "PONG") return { up: false };
+        if ((await client.ping()) !== "PONG") return seen(false);
+        const up = seen(true);
         // ["master", offset, [[ip, port, offset], ...]] lists the replicas connected now.
         const role = (await client.call("ROLE").catch(() => undefined)) as [string, number, unknown[]] | undefined;
-        return { up: true, leading: role === undefined ? undefined : role[0] === "master" && role[2].length > 0 };
+        return { ...up, leading: role === undefined ? undefined : role[0] === "master" && role[2].length > 0 };
     } catch (err) {
-        return { up: /NOAUTH/.test(String((err as Error)?.message)) };
+        return seen(/NOAUTH/.test(String((err as Error)?.message)));
     } finally {
         client.disconnect();
     }
@@ -45,9 +85,7 @@ async function answers(address: string, tlsCa?: string): Promise<Answer> {
 export class DownSampler {
     private stopped = false;
     private loops: Promise<void>[] = [];
-    private samples = 0;
-    private mostDown: string[] = [];
-    private readonly last = new Map<string, Answer>();
+    private readonly seen: Record<string, Observation[]>;
     private readonly downWhileLeading = new Set<string>();
 
     /**
@@ -55,17 +93,17 @@ export class DownSampler {
      * nodes serve TLS only. Each node is asked on its own every `everyMs`, so a slow or stopping node
      * delays no other: the moment between a master's handover and its stop is short.
      */
-    constructor(private readonly nodes: Record<string, string>, private readonly everyMs = 50, private readonly tlsCa?: string) {}
+    constructor(private readonly nodes: Record<string, string>, private readonly everyMs = 50, private readonly tlsCa?: string) {
+        this.seen = Object.fromEntries(Object.keys(nodes).map((n) => [n, [] as Observation[]]));
+    }
 
     start(): this {
         this.loops = Object.keys(this.nodes).map(async (name) => {
+            const seen = this.seen[name];
             while (!this.stopped) {
                 const answer = await answers(this.nodes[name], this.tlsCa);
-                if (!answer.up && this.last.get(name)?.leading === true) this.downWhileLeading.add(name);
-                this.last.set(name, answer);
-                this.samples++;
-                const down = Object.keys(this.nodes).filter((n) => this.last.get(n)?.up === false);
-                if (down.length > this.mostDown.length) this.mostDown = down;
+                if (!answer.up && seen[seen.length - 1]?.leading === true) this.downWhileLeading.add(name);
+                seen.push(answer);
                 await new Promise((r) => setTimeout(r, this.everyMs));
             }
         });
@@ -75,6 +113,7 @@ export class DownSampler {
     async stop(): Promise<DownReport> {
         this.stopped = true;
         await Promise.all(this.loops);
-        return { samples: this.samples, mostDown: this.mostDown, downWhileLeading: [...this.downWhileLeading] };
+        const samples = Object.values(this.seen).reduce((sum, s) => sum + s.length, 0);
+        return { samples, mostDown: mostDownTogether(this.seen), downWhileLeading: [...this.downWhileLeading] };
     }
 }
