@@ -52,15 +52,19 @@ export async function moveSlots(pool: NodePool, view: NodeLine[], move: SlotMove
             const batch = slots.slice(i, i + SLOT_BATCH);
             await Promise.all(batch.map((slot) => to.call("CLUSTER", "SETSLOT", String(slot), "IMPORTING", move.from)));
             await Promise.all(batch.map((slot) => from.call("CLUSTER", "SETSLOT", String(slot), "MIGRATING", move.to)));
-            for (const [k, slot] of batch.entries()) {
-                for (;;) {
-                    const found = (await from.call("CLUSTER", "GETKEYSINSLOT", String(slot), String(MIGRATE_BATCH_KEYS))) as string[];
-                    if (found.length === 0) break;
+            // The batch's slots are asked for keys together (one round trip, not one per slot: most slots of a
+            // small data set are empty); each slot's keys then go over with one MIGRATE per slot (its keys must
+            // share a slot), until every slot answers empty.
+            let pending = batch;
+            while (pending.length > 0) {
+                const found = (await Promise.all(pending.map((slot) => from.call("CLUSTER", "GETKEYSINSLOT", String(slot), String(MIGRATE_BATCH_KEYS))))) as string[][];
+                for (const slotKeys of found.filter((f) => f.length > 0)) {
                     // REPLACE: a key a previous, interrupted MIGRATE already copied is overwritten by the source's.
-                    await migrator.call("MIGRATE", dst.ip, String(dst.port), "", "0", String(MIGRATE_TIMEOUT_MS), "REPLACE", ...auth, "KEYS", ...found);
-                    keys += found.length;
-                    progress(i + k);
+                    await migrator.call("MIGRATE", dst.ip, String(dst.port), "", "0", String(MIGRATE_TIMEOUT_MS), "REPLACE", ...auth, "KEYS", ...slotKeys);
+                    keys += slotKeys.length;
+                    progress(i);
                 }
+                pending = pending.filter((_, j) => found[j].length > 0);
             }
             // The new owner first, then the old one, then everybody else.
             await Promise.all(batch.map((slot) => to.call("CLUSTER", "SETSLOT", String(slot), "NODE", move.to)));

@@ -46,6 +46,8 @@ function adminClient(node: { ip: string; port: number }, login: Login, tlsCa: st
         tls: tlsCa === undefined ? undefined : { ca: tlsCa },
         lazyConnect: true,
         connectTimeout: 2000,
+        // ioredis's ready check waits, unbounded, for a loading node to finish: PING answers LOADING instead.
+        enableReadyCheck: false,
         commandTimeout,
         maxRetriesPerRequest: 1,
         enableOfflineQueue: false,

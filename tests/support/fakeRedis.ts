@@ -47,6 +47,8 @@ export class FakeRedis {
     /** Every command received, upper-cased name first. */
     readonly received: string[][] = [];
     port = 0;
+    /** Whether to carry out a command; when it says no, the command is dropped and its connection closed. */
+    accept: (command: string[]) => boolean = () => true;
 
     /** `answer` gets each command (name upper-cased) and returns its reply. */
     constructor(private readonly answer: (args: string[]) => Reply) {}
@@ -63,6 +65,10 @@ export class FakeRedis {
                 pending = rest.toString("latin1");
                 for (const [name, ...args] of commands) {
                     const command = [name.toUpperCase(), ...args];
+                    if (!this.accept(command)) {
+                        socket.destroy();
+                        return;
+                    }
                     this.received.push(command);
                     socket.write(encode(this.answer(command)));
                 }

@@ -1,0 +1,200 @@
+import { strict as assert } from "assert";
+import calculateSlot from "cluster-key-slot";
+import fc from "fast-check";
+import type { ClusterSpec } from "../../components/engine/spec";
+import { formatRange, splitSlots } from "../../components/planning/slots";
+import { endpoint } from "../../components/planning/topology";
+import { FakeCluster, FakeNode, isStep } from "../support/fakeCluster";
+import { runEngine } from "../support/engineRun";
+
+const KEYS = 200;
+/** key:0.. as written: the first half anywhere, the second half in the slots the fourth shard takes. */
+const KEY_NAMES: string[] = [];
+for (let i = 0; KEY_NAMES.length < KEYS; i++) {
+    if (KEY_NAMES.length < KEYS / 2 || calculateSlot(`key:${i}`) >= 16000) KEY_NAMES.push(`key:${i}`);
+}
+
+/**
+ * A plan of `shards` (3 or 4) shards with `replicas` each, over the nodes named m1.., r1.. (r<i>
+ * replicates m<i>). The fourth shard takes only slots 16000-16383 from the third: a reshape then moves
+ * 384 slots in three batches, not 8192, and every kind of step still happens.
+ */
+interface Plan {
+    masters: string[];
+    replicas: string[][];
+    slots: string[];
+}
+const FOURTH_SHARD_FROM = 16000;
+function planOf(shards: 3 | 4, replicas: number): Plan {
+    const split = splitSlots(3).map(formatRange);
+    return {
+        masters: Array.from({ length: shards }, (_, i) => `m${i + 1}`),
+        replicas: Array.from({ length: shards }, (_, i) => (replicas === 0 ? [] : [`r${i + 1}`])),
+        slots: shards === 3 ? split : [split[0], split[1], `${splitSlots(3)[2].start}-${FOURTH_SHARD_FROM - 1}`, `${FOURTH_SHARD_FROM}-16383`],
+    };
+}
+
+function specFor(cluster: FakeCluster, plan: Plan, leaving: string[] = [], timeoutMs = 10000): ClusterSpec {
+    const address = (name: string) => ({ name, ip: "127.0.0.1", port: cluster.nodes.find((n) => n.name === name)!.server.port });
+    return {
+        nodes: [...plan.masters, ...plan.replicas.flat()].map(address),
+        shards: plan.masters.map((m, i) => ({ master: m, replicas: plan.replicas[i], slots: [plan.slots[i]] })),
+        replicasPerShard: plan.replicas[0].length,
+        nodeTimeoutMs: 5000,
+        users: [],
+        access: {},
+        leaving: leaving.map((n) => endpoint(address(n))),
+        timeoutMs,
+    };
+}
+
+/** Every key once, on the master that owns its slot, with its value; no open slot; the plan's shape. */
+function assertWhole(cluster: FakeCluster, plan: Plan, output: string): void {
+    const misplaced = KEY_NAMES.map((k) => ({ k, ...cluster.locate(k) }))
+        .filter((l) => l.holders.length !== 1 || l.holders[0] !== l.owner);
+    assert.deepEqual(misplaced.slice(0, 3), [], `keys lost or stranded (${misplaced.length}):\n${output}`);
+    for (const k of KEY_NAMES) {
+        const owner = cluster.nodes.find((n) => n.name === cluster.locate(k).owner)!;
+        assert.equal(owner.keys.get(k), `value of ${k}`);
+    }
+    const open = cluster.nodes.filter((n) => n.importing.size + n.migrating.size > 0).map((n) => n.name);
+    assert.deepEqual(open, [], `open slots:\n${output}`);
+    const leaders = cluster.nodes.filter((n) => n.role === "master" && cluster.slotsOf(n).length > 0).map((n) => n.name).sort();
+    const planned = new Set([...plan.masters, ...plan.replicas.flat()]);
+    assert.equal(leaders.length, plan.masters.length, `shards led by ${leaders}:\n${output}`);
+    assert.ok(leaders.every((l) => planned.has(l)), `a node outside the plan leads a shard: ${leaders}\n${output}`);
+    const ids = new Set(cluster.nodes.filter((n) => !planned.has(n.name)).map((n) => n.id));
+    const remembering = cluster.nodes.filter((n) => planned.has(n.name) && [...n.knows].some((id) => ids.has(id))).map((n) => n.name);
+    assert.deepEqual(remembering, [], `planned nodes still know nodes outside the plan:\n${output}`);
+}
+
+/** A cluster of the plan of `shards` shards holding the keys, with the nodes of 4 shards started. */
+async function clusterOf(shards: 3 | 4, replicas: number): Promise<FakeCluster> {
+    const cluster = new FakeCluster();
+    const byName = new Map<string, FakeNode>();
+    const all = planOf(4, replicas);
+    for (const name of [...all.masters, ...all.replicas.flat()]) byName.set(name, await cluster.addNode(name));
+    const plan = planOf(shards, replicas);
+    cluster.form(plan.masters.map((m) => byName.get(m)!), plan.replicas.map((rs) => rs.map((r) => byName.get(r)!)), plan.slots);
+    for (const k of KEY_NAMES) cluster.write(k, `value of ${k}`);
+    return cluster;
+}
+
+describe("the engine killed between any two steps of a reshape, then run again (fake cluster)", function () {
+    this.timeout(600000);
+
+    before(function () {
+        // The children load the engine compiled ahead of time: build it once here, not in the first child.
+        this.timeout(300000);
+        require("../../scripts/compiled").buildDir();
+    });
+
+    /** A scale-out (3 -> 4 shards) or a scale-in (4 -> 3), first run and, after the kill, the run that resumes it or reverts it. */
+    interface Scenario {
+        replicas: number;
+        direction: "out" | "in";
+        then: "resume" | "revert";
+    }
+    const leavingOf = (replicas: number) => (replicas === 0 ? ["m4"] : ["m4", "r4"]);
+    const firstSpec = (c: FakeCluster, s: Scenario) => (s.direction === "out" ? specFor(c, planOf(4, s.replicas)) : specFor(c, planOf(3, s.replicas), leavingOf(s.replicas)));
+    /** What Pulumi asks of the bootstrap next: the same inputs again, or the last successful ones (no node leaving then). */
+    const finalPlan = (s: Scenario) => planOf((s.direction === "out") === (s.then === "resume") ? 4 : 3, s.replicas);
+    const finalSpec = (c: FakeCluster, s: Scenario) => (s.then === "resume" ? firstSpec(c, s) : specFor(c, finalPlan(s)));
+
+    /** MIGRATE, CLUSTER SETSLOT IMPORTING, CLUSTER FORGET, ...: a step without its arguments. */
+    const stepKind = ([name, sub, ...args]: string[]) => (name === "CLUSTER" ? `CLUSTER ${sub} ${sub.toUpperCase() === "SETSLOT" ? args[1] : ""}` : name);
+
+    /** The kinds of step an uninterrupted first run takes, runs of one kind merged: [first index, count]. */
+    const segments = new Map<string, [number, number][]>();
+    async function segmentsOf(s: Scenario): Promise<[number, number][]> {
+        const key = `${s.direction}${s.replicas}`;
+        if (!segments.has(key)) {
+            const cluster = await clusterOf(s.direction === "out" ? 3 : 4, s.replicas);
+            const kinds: string[] = [];
+            const run = await runEngine(cluster, firstSpec(cluster, s), Infinity, (command) => isStep(command) && kinds.push(stepKind(command)));
+            try {
+                // Uninterrupted, the first run alone reaches its plan.
+                assert.equal(run.exitCode, 0, run.output);
+                assertWhole(cluster, s.direction === "out" ? planOf(4, s.replicas) : planOf(3, s.replicas), run.output);
+            } finally {
+                await cluster.close();
+            }
+            const merged: [number, number][] = [];
+            kinds.forEach((k, i) => (i > 0 && kinds[i - 1] === k ? merged[merged.length - 1][1]++ : merged.push([i, 1])));
+            segments.set(key, merged);
+        }
+        return segments.get(key)!;
+    }
+
+    const scenario = fc.record({
+        replicas: fc.constantFrom(0, 1),
+        direction: fc.constantFrom("out" as const, "in" as const),
+        then: fc.constantFrom("resume" as const, "revert" as const),
+    });
+
+    it("ends healthy with every key on its owner whatever step the first run was killed before (property)", async () => {
+        await fc.assert(
+            fc.asyncProperty(scenario, fc.nat(), fc.constantFrom("first", "second", "last"), async (s, segment, where) => {
+                const segs = await segmentsOf(s);
+                const [start, count] = segs[segment % segs.length];
+                const killBefore = start + 1 + (where === "first" ? 0 : where === "second" ? Math.min(1, count - 1) : count - 1);
+                const cluster = await clusterOf(s.direction === "out" ? 3 : 4, s.replicas);
+                try {
+                    const killed = await runEngine(cluster, firstSpec(cluster, s), killBefore);
+                    const after = await runEngine(cluster, finalSpec(cluster, s));
+                    const story = `${JSON.stringify(s)} killed before step ${killBefore} (${killed.killed}):\n${killed.output}\n-- then --\n${after.output}`;
+                    assert.equal(after.exitCode, 0, story);
+                    assertWhole(cluster, finalPlan(s), story);
+                } finally {
+                    await cluster.close();
+                }
+            }),
+            // Each case is two engine processes: a few here, more on demand (FAULT_RUNS=100 npm run test:unit). No
+            // shrinking: a failing case waits out the engine's deadline, and its log already tells the story.
+            { numRuns: Number(process.env.FAULT_RUNS ?? 8), endOnFailure: true },
+        );
+    });
+
+    it("stops within its deadline when a node does not answer, naming it, having changed nothing (property)", async () => {
+        await fc.assert(
+            fc.asyncProperty(scenario, fc.nat(), async (s, pick) => {
+                const cluster = await clusterOf(s.direction === "out" ? 3 : 4, s.replicas);
+                try {
+                    const spec = s.direction === "out" ? specFor(cluster, planOf(4, s.replicas), [], 1500) : specFor(cluster, planOf(3, s.replicas), leavingOf(s.replicas), 1500);
+                    const silent = cluster.nodes.find((n) => n.name === spec.nodes[pick % spec.nodes.length].name)!;
+                    silent.down = true;
+                    const started = Date.now();
+                    const run = await runEngine(cluster, spec);
+                    assert.equal(run.exitCode, 1, run.output);
+                    assert.match(run.output, new RegExp(`not answering: ${silent.name} \\(127\\.0\\.0\\.1:${silent.server.port}\\)`), run.output);
+                    assert.equal(run.steps, 0, `a step was taken:\n${run.output}`);
+                    assert.ok(Date.now() - started < 10000, `took ${Date.now() - started} ms`);
+                } finally {
+                    await cluster.close();
+                }
+            }),
+            { numRuns: 3, endOnFailure: true },
+        );
+    });
+
+    it("waits for a node that is loading its data, and stops at the deadline naming it when the loading outlasts it", async () => {
+        const cluster = await clusterOf(3, 1);
+        try {
+            const loader = cluster.nodes.find((n) => n.name === "m2")!;
+            loader.loadingUntil = Date.now() + 60000;
+            const started = Date.now();
+            const stopped = await runEngine(cluster, specFor(cluster, planOf(4, 1), [], 1500));
+            assert.equal(stopped.exitCode, 1, stopped.output);
+            assert.match(stopped.output, /not answering: m2 \(127\.0\.0\.1:\d+\): LOADING/, stopped.output);
+            assert.equal(stopped.steps, 0, stopped.output);
+            assert.ok(Date.now() - started < 10000, `took ${Date.now() - started} ms: the wait ignored its deadline`);
+
+            loader.loadingUntil = Date.now() + 1500;
+            const waited = await runEngine(cluster, specFor(cluster, planOf(4, 1)));
+            assert.equal(waited.exitCode, 0, waited.output);
+            assertWhole(cluster, planOf(4, 1), waited.output);
+        } finally {
+            await cluster.close();
+        }
+    });
+});
