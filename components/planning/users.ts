@@ -39,14 +39,23 @@ export function ruleTokens(rules: string): string[] {
     return rules.match(/\([^)]*\)?|[^\s(]+/g) ?? [];
 }
 
+/**
+ * Rule text as problems show it: a password rule (>pass, <pass, #hash, !hash) only by its sign, since
+ * problems are printed by previews, which CI posts to pull requests.
+ */
+function shown(rule: string): string {
+    return rule.replace(/(^|[\s(])([<>#!])[^\s)]*/g, "$1$2...");
+}
+
 /** Why one rule would be refused, or undefined when it is well formed. */
 export function ruleProblem(rule: string, inSelector = false): string | undefined {
     if (MANAGED.test(rule)) {
-        return `"${rule}" is set by the stack (a listed user is on; its password comes from "password")`;
+        const what = /^[<>#!]/.test(rule) ? `a password rule (${shown(rule)})` : `"${rule}"`;
+        return `${what} is set by the stack (a listed user is on; its password comes from "password")`;
     }
     if (rule.startsWith("(")) {
-        if (inSelector) return `"${rule}": selectors do not nest`;
-        if (!rule.endsWith(")")) return `"${rule}" opens a selector that is not closed`;
+        if (inSelector) return `"${shown(rule)}": selectors do not nest`;
+        if (!rule.endsWith(")")) return `"${shown(rule)}" opens a selector that is not closed`;
         const inner = ruleTokens(rule.slice(1, -1));
         if (inner.length === 0) return `"${rule}" is an empty selector`;
         return inner.map((r) => ruleProblem(r, true)).find((p) => p !== undefined);

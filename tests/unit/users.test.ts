@@ -188,6 +188,18 @@ describe("ACL users (redis-cluster:users)", () => {
             }),
         );
     });
+
+    it("never repeats a password written into the rules (>, <, #, !), also inside a selector", () => {
+        fc.assert(
+            fc.property(fc.constantFrom(">", "<", "#", "!"), fc.stringMatching(/^[A-Za-z0-9]{6,20}$/), fc.constantFrom("alone", "selector", "unclosed"), (sign, secret, where) => {
+                const rule = where === "alone" ? `${sign}${secret}` : where === "selector" ? `(~x ${sign}${secret})` : `(~x ${sign}${secret}`;
+                const r = resolveUsers([{ name: "app", password: "app-password", rules: `~app:* ${rule} +@read` }]);
+                assert.equal(r.problems.length, 1, r.problems.join("\n"));
+                assert.ok(!r.problems[0].includes(secret), r.problems[0]);
+                assert.ok(r.problems[0].includes(`${sign}...`), r.problems[0]);
+            }),
+        );
+    });
 });
 
 describe("ACL rules", () => {
