@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RedisCluster, plannedLayout } from "./components/cluster";
 import { appliedIdentity, deployedPlacement } from "./components/hosts/deployed";
 import { unreachableHosts } from "./components/hosts/reachable";
+import { hostsInUse } from "./components/planning/hosts";
 import { CONFIG_NAMESPACE, ClusterSettings, RawSettings, resolveSettings } from "./components/planning/settings";
 import { ClusterPlan, planCluster } from "./components/planning/plan";
 import { hostLossProblem } from "./components/planning/quorum";
@@ -55,23 +56,28 @@ if (problems.length > 0) {
 
 /** The stack: its outputs are what users and clients need. */
 async function main() {
-    if (settings.hosts) {
-        // Every host must answer before anything is declared: a lost host stops the run here, by name.
-        const lost = await unreachableHosts(settings.hosts);
+    const withDeployed: ClusterSettings = settings.hosts ? { ...settings, deployed: await deployedPlacement() } : settings;
+    if (withDeployed.hosts) {
+        const placed = planCluster(withDeployed);
+        // Every host the cluster needs must answer before anything is declared: a lost host stops the run
+        // here, by name. One that runs no node, now or before, holds nothing: it only gets a warning.
+        const needed = hostsInUse(withDeployed.hosts, placed.nodes.map((n) => n.host?.name), withDeployed.deployed?.placement);
+        const lost = await unreachableHosts(needed);
         if (lost.length > 0) {
             throw new pulumi.RunError(
                 `Cannot reach every Docker host, nothing was changed:\n - ${lost.join("\n - ")}\n` +
                     `Bring the host back (empty, or with its volumes) and run again; see "Several hosts" in the README.`,
             );
         }
-    }
-    const withDeployed: ClusterSettings = settings.hosts ? { ...settings, deployed: await deployedPlacement() } : settings;
-    if (withDeployed.hosts && !withDeployed.allowHostLossOutage) {
-        // Judged on the placement itself: deployed nodes keep their hosts, so a scale-out places new masters around them.
-        const placed = planCluster(withDeployed);
-        const masterHosts = placed.shards.map((s) => placed.nodes.find((n) => n.name === s.master)!.host!.name);
-        const problem = hostLossProblem(masterHosts, withDeployed.hosts.length, withDeployed.replicasPerShard, (k) => `${CONFIG_NAMESPACE}:${k}`);
-        if (problem !== undefined) throw new pulumi.RunError(`Refused, nothing was changed:\n - ${problem}`);
+        for (const idle of await unreachableHosts(withDeployed.hosts.filter((h) => !needed.includes(h)))) {
+            pulumi.log.warn(`${idle}; it runs no node, so nothing waits for it (its entry may be corrected or removed)`);
+        }
+        if (!withDeployed.allowHostLossOutage) {
+            // Judged on the placement itself: deployed nodes keep their hosts, so a scale-out places new masters around them.
+            const masterHosts = placed.shards.map((s) => placed.nodes.find((n) => n.name === s.master)!.host!.name);
+            const problem = hostLossProblem(masterHosts, withDeployed.hosts.length, withDeployed.replicasPerShard, (k) => `${CONFIG_NAMESPACE}:${k}`);
+            if (problem !== undefined) throw new pulumi.RunError(`Refused, nothing was changed:\n - ${problem}`);
+        }
     }
     const cluster = new RedisCluster("redis-cluster", withDeployed, undefined, await appliedIdentity());
     const plan = cluster.plan;

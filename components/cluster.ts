@@ -13,7 +13,7 @@ import { ClusterBootstrap } from "./resources/clusterBootstrap";
 import { NodeRef, ShardView } from "./planning/topology";
 import { clusterLabels } from "./labels";
 import { RedisNode } from "./node";
-import { HostSpec } from "./planning/hosts";
+import { HostSpec, hostsInUse } from "./planning/hosts";
 import { ClusterPlan, NodePlan, clusterLayout, planCluster } from "./planning/plan";
 import { rolloutOrder } from "./planning/rollout";
 import { ClusterSettings } from "./planning/settings";
@@ -83,6 +83,8 @@ export class RedisCluster extends pulumi.ComponentResource {
             firstNodeIp: settings.firstNodeIp,
             image: settings.image,
             hosts: hostsIdentity(plan.hosts),
+            // Which hosts run nodes after this up: entries of the others may be corrected or removed later.
+            ...(plan.hosts ? { hostsWithNodes: [...new Set(plan.nodes.map((n) => n.host!.name))].sort().join(",") } : {}),
             // Present only with TLS, so that state written before TLS existed compares equal.
             ...(settings.tls ? { tls: tlsMode(settings.tls) } : {}),
             // Present only where ports are published: node i at hostPortBase + i - 1 (a shift must not collide).
@@ -103,8 +105,10 @@ export class RedisCluster extends pulumi.ComponentResource {
         // on the guard's refusal all the same, without waiting for the guard's provider process to start.
         const guarded: pulumi.Resource[] = pulumi.runtime.isDryRun() ? [] : [this.guard];
 
-        // One engine, or one per host with its own provider: every resource of a node goes to its host.
-        this.engines = (plan.hosts ?? [undefined]).map((host) => {
+        // One engine, or one per host with its own provider: every resource of a node goes to its host. A
+        // listed host that runs no node, now or before this up, gets nothing (it need not even answer).
+        const engineHosts = plan.hosts ? hostsInUse(plan.hosts, plan.nodes.map((n) => n.host?.name), settings.deployed?.placement) : [undefined];
+        this.engines = engineHosts.map((host) => {
             const suffix = host === undefined ? "" : `-${host.name}`;
             const provider = host === undefined ? undefined : new docker.Provider(`${name}-docker${suffix}`, { host: host.docker }, { parent: this });
             const network = new docker.Network(

@@ -87,3 +87,13 @@ export function resolveHosts(raw: unknown, nodeCount: number, hostPortBase: numb
     }
     return { hosts: problems.length === 0 ? hosts : undefined, problems, warnings };
 }
+
+/**
+ * The hosts the cluster needs this run, in list order: those the plan places nodes on, and those
+ * nodes still run on (a scale-in deletes them there). A listed host with neither gets no resources,
+ * need not answer, and may be corrected or removed.
+ */
+export function hostsInUse(hosts: HostSpec[], plannedHosts: (string | undefined)[], deployedPlacement: Record<string, string> = {}): HostSpec[] {
+    const used = new Set([...plannedHosts, ...Object.values(deployedPlacement)]);
+    return hosts.filter((h) => used.has(h.name));
+}

@@ -16,6 +16,8 @@ export interface ClusterIdentity {
     image: string;
     /** The hosts, in order ("" without any); absent in state written before hosts existed. */
     hosts?: string;
+    /** Names of the hosts that run nodes, comma-joined; absent in older state (then every listed host does). */
+    hostsWithNodes?: string;
     /** With TLS: which CA signs the node certificates (tlsMode); absent: plain TCP. */
     tls?: string;
     /** Published ports: "<hostPortBase>x<node count>"; absent when nothing is published (and in older state). */
@@ -91,18 +93,8 @@ export function refusedChanges(deployed: ClusterIdentity | undefined, next: Clus
                 `with it) with pulumi config set ${key("allowFullRestart")} true`,
         );
     }
-    const before = (deployed.hosts ?? "").split(",").filter(Boolean);
-    const after = (next.hosts ?? "").split(",").filter(Boolean);
-    // Appending hosts is safe: running nodes stay where they are, only new nodes go to the new hosts.
-    const appended = before.length > 0 && before.every((h, i) => after[i] === h);
-    if (before.join(",") !== after.join(",") && !appended) {
-        refused.push(
-            `${key("hosts")} changed other than by adding hosts at the end: removing, reordering or changing a host ` +
-                `(its docker endpoint or address) would move or re-address running nodes, whose data stays on their host. ` +
-                `Set the existing entries back; new hosts may be added after them. To spread the cluster ` +
-                `differently, run pulumi destroy and up (it deletes the data)`,
-        );
-    }
+    const hostsProblem = hostListProblem(deployed, next);
+    if (hostsProblem !== undefined) refused.push(hostsProblem);
     const portsBefore = portsOf(deployed);
     const portsAfter = portsOf(next);
     if (portsBefore && portsAfter && portsBefore.base !== portsAfter.base) {
@@ -135,4 +127,27 @@ export function refusedChanges(deployed: ClusterIdentity | undefined, next: Clus
         );
     }
     return refused;
+}
+
+/**
+ * Hosts that run nodes keep their entries (name, docker endpoint, address) and their order: their nodes'
+ * data stays on them. Entries of hosts that run none may be corrected or removed, and hosts added.
+ */
+function hostListProblem(deployed: ClusterIdentity, next: ClusterIdentity): string | undefined {
+    const entries = (list: string | undefined) => (list ?? "").split(",").filter(Boolean);
+    const before = entries(deployed.hosts);
+    const after = entries(next.hosts);
+    const nameOf = (entry: string) => entry.split("=")[0];
+    const withNodes = deployed.hostsWithNodes === undefined ? new Set(before.map(nameOf)) : new Set(entries(deployed.hostsWithNodes));
+    const kept = before.filter((e) => withNodes.has(nameOf(e)));
+    // From one local engine to hosts (or back) would recreate every node elsewhere.
+    const engineChange = (before.length === 0) !== (after.length === 0);
+    if (!engineChange && after.filter((e) => kept.includes(e)).join(",") === kept.join(",")) return undefined;
+    const changed = kept.filter((e) => !after.includes(e)).map(nameOf);
+    return (
+        `${key("hosts")} changed ${engineChange ? "between one local engine and several hosts" : `a host that runs nodes (${changed.join(", ") || "their order"})`}: ` +
+        `removing, reordering or changing such a host (its docker endpoint or address) would move or re-address running nodes, whose data stays on their host. ` +
+        `Set those entries back; entries of hosts that run no node may be corrected or removed, and new hosts added. To spread the cluster ` +
+        `differently, run pulumi destroy and up (it deletes the data)`
+    );
 }

@@ -227,6 +227,18 @@ describe("Docker hosts made on this machine", function () {
             await reshapeAcrossHosts({ replicasPerShard: "2" }, 12);
         });
 
+        it("lists a mistyped host that runs no node: up warns, blocks nothing and changes no node; the entry may then be corrected", async () => {
+            const running = () => HOSTS.map((h) => engine(h, "ps", "-q", "--no-trunc").split("\n").sort().join(","));
+            const before = running();
+            const typo = { ...TEST_HOSTS[3], docker: "unix:///run/rch-typo.sock" };
+            await t.stack.setConfig("redis-cluster:hosts", { value: JSON.stringify([...HOSTS, typo]) });
+            const result = await t.up();
+            assert.equal(result.outputs.clusterState.value, "ok");
+            assert.match(result.stdout, /host "h4" \(unix:\/\/\/run\/rch-typo\.sock\) does not answer[^\n]*it runs no node/);
+            assert.deepEqual(running(), before, "a container changed");
+            // The next test corrects the entry (and adds a shard there): no refusal, as h4 never ran a node.
+        });
+
         it("adds a fourth host: running nodes stay where they are, a new shard goes to the new host and two others", async () => {
             testHosts("up", "4");
             const before: Record<string, string> = (await t.stack.outputs()).placement.value;

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { resolveHosts } from "../../components/planning/hosts";
+import fc from "fast-check";
+import { hostsInUse, resolveHosts } from "../../components/planning/hosts";
 
 const three = [
     { name: "h1", docker: "unix:///run/rch-1.sock", address: "10.77.0.11" },
@@ -44,5 +45,30 @@ describe("the hosts setting", () => {
         const r = resolveHosts(three.slice(0, 2), 9, 7001, 2);
         assert.deepEqual(r.problems, []);
         assert.match(r.warnings.join("\n"), /redis-cluster:hosts has 2 host\(s\): keeping a shard's 3 nodes on different hosts needs 3/);
+    });
+});
+
+describe("the hosts a run needs", () => {
+    const host = (i: number) => ({ name: `h${i}`, docker: `unix:///run/rch-${i}.sock`, address: `10.77.0.${10 + i}` });
+
+    it("are exactly the listed hosts with planned or still running nodes, in list order (property)", () => {
+        fc.assert(
+            fc.property(
+                fc.uniqueArray(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 6 }),
+                fc.array(fc.integer({ min: 1, max: 9 })),
+                fc.array(fc.integer({ min: 1, max: 9 })),
+                (listed, planned, running) => {
+                    const hosts = listed.map(host);
+                    const placement = Object.fromEntries(running.map((h, i) => [`redis-${i + 1}`, `h${h}`]));
+                    const needed = hostsInUse(hosts, planned.map((h) => `h${h}`), placement).map((h) => h.name);
+                    const expected = listed.filter((i) => planned.includes(i) || running.includes(i)).map((i) => `h${i}`);
+                    assert.deepEqual(needed, expected);
+                },
+            ),
+        );
+    });
+
+    it("leave out a host that runs no node, such as a mistyped entry", () => {
+        assert.deepEqual(hostsInUse([host(1), host(2), host(3)], ["h1", "h2", "h1"], { "redis-3": "h2" }).map((h) => h.name), ["h1", "h2"]);
     });
 });

@@ -42,16 +42,23 @@ describe("change safety", () => {
         });
     }
 
-    it("lets hosts be added at the end, and refuses any other change of the host list (nodes would leave their data)", () => {
+    it("lets hosts be added, and refuses any other change to a host that runs nodes (they would leave their data)", () => {
         const h1 = "h1=unix:///a@10.0.0.1";
         const h2 = "h2=unix:///b@10.0.0.2";
         const h3 = "h3=unix:///c@10.0.0.3";
-        const before = { ...deployed, hosts: `${h1},${h2}` };
-        assert.deepEqual(refusedChanges(before, { ...before, hosts: `${h1},${h2},${h3}` }, false), []);
-        for (const hosts of [h1, `${h2},${h1}`, `${h1},h2=unix:///b@10.0.0.9`, `${h3},${h1},${h2}`, ""]) {
-            const [reason] = refusedChanges(before, { ...before, hosts }, true);
-            assert.match(reason ?? "", /^redis-cluster:hosts changed other than by adding hosts at the end: .*new hosts may be added after them/, hosts);
+        // Older state does not say which hosts run nodes: every listed one counts.
+        for (const before of [{ ...deployed, hosts: `${h1},${h2}` }, { ...deployed, hosts: `${h1},${h2}`, hostsWithNodes: "h1,h2" }]) {
+            assert.deepEqual(refusedChanges(before, { ...before, hosts: `${h1},${h2},${h3}` }, false), []);
+            assert.deepEqual(refusedChanges(before, { ...before, hosts: `${h3},${h1},${h2}` }, false), []);
+            for (const hosts of [h1, `${h2},${h1}`, `${h1},h2=unix:///b@10.0.0.9`, `${h1},h2=unix:///x@10.0.0.2`, `${h1},h9=unix:///b@10.0.0.2`, ""]) {
+                const [reason] = refusedChanges(before, { ...before, hosts }, true);
+                assert.match(reason ?? "", /^redis-cluster:hosts changed (a host that runs nodes|between one local engine and several hosts).*entries of hosts that run no node may be corrected or removed/, hosts);
+            }
         }
+        // h3 never ran a node (a mistyped endpoint, or a host for later): it may be corrected or removed.
+        const withEmpty = { ...deployed, hosts: `${h1},${h2},h3=unix:///typo@10.0.0.3`, hostsWithNodes: "h1,h2" };
+        for (const hosts of [`${h1},${h2},${h3}`, `${h1},${h2}`, `${h1},${h2},h4=unix:///d@10.0.0.4`]) assert.deepEqual(refusedChanges(withEmpty, { ...withEmpty, hosts }, false), [], hosts);
+        assert.match(refusedChanges(withEmpty, { ...withEmpty, hosts: `${h1},${h3}` }, false)[0], /a host that runs nodes \(h2\)/);
         // From one local engine to hosts would recreate every node elsewhere.
         assert.equal(refusedChanges({ ...deployed, hosts: "" }, { ...deployed, hosts: h1 }, true).length, 1);
         // State written before hosts existed has no list: that is one local engine, as before.
