@@ -106,8 +106,9 @@ export class RedisCluster extends pulumi.ComponentResource {
         const guarded: pulumi.Resource[] = pulumi.runtime.isDryRun() ? [] : [this.guard];
 
         // One engine, or one per host with its own provider: every resource of a node goes to its host. A
-        // listed host that runs no node, now or before this up, gets nothing (it need not even answer).
-        const engineHosts = plan.hosts ? hostsInUse(plan.hosts, plan.nodes.map((n) => n.host?.name), settings.deployed?.placement) : [undefined];
+        // listed host the plan places no node on gets nothing: a scale-in that empties a host deletes its
+        // network and image with its last containers (Pulumi deletes them through the provider in state).
+        const engineHosts = plan.hosts ? hostsInUse(plan.hosts, plan.nodes.map((n) => n.host?.name)) : [undefined];
         this.engines = engineHosts.map((host) => {
             const suffix = host === undefined ? "" : `-${host.name}`;
             const provider = host === undefined ? undefined : new docker.Provider(`${name}-docker${suffix}`, { host: host.docker }, { parent: this });

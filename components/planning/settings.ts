@@ -255,6 +255,14 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
     if (disableDefaultUser && (access.users ?? []).length === 0) {
         problems.push(`${key("disableDefaultUser")} is true but ${key("users")} lists nobody: no client could log in; add a user first`);
     }
+    if (!disableDefaultUser && password === undefined && (access.users ?? []).length > 0) {
+        // The default user would stay `nopass` with every right: the users' rules would restrict nobody.
+        problems.push(
+            `${key("users")} lists users, but the default user has no password: any client logs in as default, with every right, so the users' rules ` +
+                `restrict nobody. Set a password for it (pulumi config set --secret ${key("password")} '<password>'), or turn it off ` +
+                `(pulumi config set ${key("disableDefaultUser")} true)`,
+        );
+    }
     if (disableDefaultUser && password !== undefined) {
         warnings.push(`${key("password")} is set but ${key("disableDefaultUser")} is true: the default user is off, so the password lets nobody in`);
     }

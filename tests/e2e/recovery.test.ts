@@ -62,11 +62,19 @@ describe("recovering from lost nodes and an interrupted up", function () {
         }
     }
 
-    async function recreateWithUp(): Promise<ShardOutput[]> {
+    /** Container name -> id, for every container of the stack. */
+    const containerIds = () => Object.fromEntries(stackObjects(t.name).containers.map((n) => [n, docker("inspect", "-f", "{{.Id}}", n).trim()]));
+
+    /** Refresh and up bring `lost` back; every other container keeps running as it was (none restarts with it). */
+    async function recreateWithUp(lost: string): Promise<ShardOutput[]> {
+        const before = containerIds();
         // As a person would: refresh notices the missing container and volume, up creates them again.
         await t.stack.refresh();
         const result = await t.up();
         assert.equal(result.outputs.clusterState.value, "ok");
+        const after = containerIds();
+        assert.deepEqual(Object.keys(after).sort(), [...Object.keys(before), lost].sort());
+        assert.deepEqual(Object.fromEntries(Object.keys(before).map((n) => [n, after[n]])), before, "a container other than the lost one was recreated");
         return result.outputs.slotAssignments.value;
     }
 
@@ -77,7 +85,7 @@ describe("recovering from lost nodes and an interrupted up", function () {
             liveNodes(shards[0].master.name).find((n) => n.id === lost.nodeId)?.flags.includes("fail") ? true : undefined,
         );
 
-        shards = await recreateWithUp();
+        shards = await recreateWithUp(lost.name);
         const view = liveNodes(shards[0].master.name);
         const back = view.find((n) => n.ip === lost.ip)!;
         assert.ok(back, "the recreated node is not in the cluster");
@@ -103,7 +111,7 @@ describe("recovering from lost nodes and an interrupted up", function () {
         // Served again by the promoted replica before Pulumi does anything.
         await assertAllKeys();
 
-        shards = await recreateWithUp();
+        shards = await recreateWithUp(lost.name);
         const view = liveNodes(observer);
         const back = view.find((n) => n.ip === lost.ip)!;
         assert.notEqual(back.id, lost.nodeId);

@@ -110,4 +110,13 @@ describe("settings", () => {
         assert.deepEqual(problems, []);
         assert.equal(settings.gateway, "192.168.77.1");
     });
+
+    it("refuses users while the default user has no password (it would let anyone in with every right), unless it is off or has one", () => {
+        const users = [{ name: "app", password: "App-pw-1", rules: "~app:* +@read" }];
+        const [problem] = problemsOf({ users });
+        assert.match(problem ?? "", /^redis-cluster:users lists users, but the default user has no password: .*pulumi config set --secret redis-cluster:password .*pulumi config set redis-cluster:disableDefaultUser true/);
+        assert.deepEqual(problemsOf({ users, password: "Default-pw-1" }), []);
+        assert.deepEqual(problemsOf({ users, disableDefaultUser: "true" }), []);
+        assert.deepEqual(problemsOf({ users: [] }), []);
+    });
 });

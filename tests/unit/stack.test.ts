@@ -159,7 +159,7 @@ describe("stack resource graph (mocks)", function () {
 
     it("with tls and users: one CA, a certificate per node naming its addresses, the stack's own users, and TLS everywhere", async () => {
         const users = JSON.stringify([{ name: "app", password: "pw-App-1", rules: "~app:* +@read" }]);
-        const { resources, outputs } = await runProgram({ image: "redis:7.2", tls: "true", users });
+        const { resources, outputs } = await runProgram({ image: "redis:7.2", tls: "true", users, password: "pw-Default-1" });
         const ofType = (t: string) => resources.filter((r) => r.type.endsWith(`:${t}`));
         assert.equal(ofType("TlsAuthority").length, 1);
         assert.equal(ofType("InternalUsers").length, 1);
@@ -181,7 +181,7 @@ describe("stack resource graph (mocks)", function () {
         const guard = ofType("ChangeGuard")[0];
         assert.equal(guard.inputs.identity.tls, "the stack's own CA");
         for (const g of ofType("RolloutGate")) assert.equal(g.inputs.tlsMode, "the stack's own CA");
-        assert.equal(outputs.connectCommand, "docker exec -it redis-1 redis-cli -c --tls --cacert /usr/local/etc/redis/tls/ca.crt");
+        assert.equal(outputs.connectCommand, "docker exec -it redis-1 redis-cli -c --tls --cacert /usr/local/etc/redis/tls/ca.crt --askpass");
     });
 
     it("fails before declaring anything when the config is invalid", async () => {
