@@ -111,7 +111,7 @@ export class RedisCluster extends pulumi.ComponentResource {
         const engineHosts = plan.hosts ? hostsInUse(plan.hosts, plan.nodes.map((n) => n.host?.name)) : [undefined];
         this.engines = engineHosts.map((host) => {
             const suffix = host === undefined ? "" : `-${host.name}`;
-            const provider = host === undefined ? undefined : new docker.Provider(`${name}-docker${suffix}`, { host: host.docker }, { parent: this });
+            const provider = host === undefined ? undefined : new docker.Provider(`${name}-docker${suffix}`, { host: host.docker, ...(host.certPath ? { certPath: host.certPath } : {}) }, { parent: this });
             const network = new docker.Network(
                 `${name}-network${suffix}`,
                 {

@@ -9,7 +9,9 @@
 #   scripts/test-hosts.sh down       every test host, its namespace and data removed
 #   scripts/test-hosts.sh env I      prints HOST_ADDR and DOCKER_HOST of host I
 #
-# Host I is at 10.77.0.(10+I) on bridge rcbr0 (10.77.0.1); its engine at unix:///run/rch-I.sock.
+# Host I is at 10.77.0.(10+I) on bridge rcbr0 (10.77.0.1); its engine at unix:///run/rch-I.sock, and
+# as a remote engine is, at tcp://10.77.0.(10+I):2376 with TLS: clients present the certificate in
+# /var/lib/redis-cluster-test-hosts/tls/client (ca.pem, cert.pem, key.pem: a docker certPath).
 # Only daemons started here are stopped, by the pid in their pidfile; the machine's dockerd is never touched.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -26,6 +28,24 @@ pidfile() { echo "/run/rch-$1.pid"; }
 # containerd's socket path lives under the exec root and must stay short (a unix socket path limit).
 exec_root() { echo "/run/rch-$1"; }
 dockerh() { docker -H "unix://$(sock "$1")" "${@:2}"; }
+TLS_DIR="$DATA_ROOT/tls"
+
+# A CA (made once), a client certificate, and host I's server certificate naming its address.
+tls_material() {
+  local i="$1" d="$TLS_DIR"
+  mkdir -p "$d/client" "$d/h$i"
+  sign() { # name, subject, extensions, output directory
+    openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$4/key.pem" -out "$d/$1.csr" 2>/dev/null
+    printf '%b' "$3" >"$d/$1.ext"
+    openssl x509 -req -in "$d/$1.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" -CAcreateserial -days 30 -extfile "$d/$1.ext" -out "$4/cert.pem" 2>/dev/null
+  }
+  [ -s "$d/ca.pem" ] || openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=redis-cluster test hosts CA" -keyout "$d/ca-key.pem" -out "$d/ca.pem" 2>/dev/null
+  if [ ! -s "$d/client/cert.pem" ]; then
+    sign client "/CN=redis-cluster tests" "extendedKeyUsage=clientAuth\n" "$d/client"
+    cp "$d/ca.pem" "$d/client/ca.pem"
+  fi
+  [ -s "$d/h$i/cert.pem" ] || sign "h$i" "/CN=$(addr "$i")" "subjectAltName=IP:$(addr "$i")\nextendedKeyUsage=serverAuth\n" "$d/h$i"
+}
 
 running() {
   local pid
@@ -66,10 +86,12 @@ daemon_start() {
   local i="$1"
   running "$i" && return 0
   mkdir -p "$DATA_ROOT/h$i" "$(exec_root "$i")"
+  tls_material "$i"
   # nsenter, not `ip netns exec`: the latter remounts /sys and dockerd then misses the cgroup mounts.
   setsid nsenter --net="/run/netns/$(ns "$i")" dockerd \
     --data-root "$DATA_ROOT/h$i" --exec-root "$(exec_root "$i")" \
     -H "unix://$(sock "$i")" -p "$(pidfile "$i")" --bip "172.31.$((200 + i)).1/24" \
+    -H "tcp://$(addr "$i"):2376" --tlsverify --tlscacert "$TLS_DIR/ca.pem" --tlscert "$TLS_DIR/h$i/cert.pem" --tlskey "$TLS_DIR/h$i/key.pem" \
     >"/var/log/rch-$i.log" 2>&1 </dev/null &
   for _ in $(seq 1 60); do
     dockerh "$i" info >/dev/null 2>&1 && return 0
@@ -152,6 +174,7 @@ case "${1:-}" in
       ip link del "rchv$i" 2>/dev/null || true
       rm -rf "${DATA_ROOT:?}/h$i" "$(exec_root "$i")" "$(sock "$i")" "$(pidfile "$i")"
     done
+    rm -rf "${TLS_DIR:?}"
     ip link del "$BRIDGE" 2>/dev/null || true
     while iptables -D FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null; do :; done
     ;;

@@ -11,6 +11,11 @@ export interface HostSpec {
     docker: string;
     /** The IPv4 address other hosts and clients reach this host at: nodes announce it. */
     address: string;
+    /**
+     * With tcp://: a directory holding ca.pem, cert.pem and key.pem (as DOCKER_CERT_PATH does): the
+     * provider then speaks TLS to the engine and checks its certificate.
+     */
+    certPath?: string;
 }
 
 /** A cluster bus port is its client port plus this, on every host (Redis's own convention). */
@@ -49,6 +54,12 @@ export function resolveHosts(raw: unknown, nodeCount: number, hostPortBase: numb
         const name = typeof e.name === "string" ? e.name.trim() : "";
         const docker = typeof e.docker === "string" ? e.docker.trim() : "";
         const address = typeof e.address === "string" ? e.address.trim() : "";
+        const certPath = typeof e.certPath === "string" && e.certPath.trim() !== "" ? e.certPath.trim() : undefined;
+        if (e.certPath !== undefined && (certPath === undefined || !certPath.startsWith("/"))) {
+            problems.push(`${at}.certPath must be the absolute path of a directory holding ca.pem, cert.pem and key.pem`);
+        } else if (certPath !== undefined && !docker.startsWith("tcp://")) {
+            problems.push(`${at}.certPath is for tcp:// engines only (unix:// is local, ssh:// is encrypted by SSH)`);
+        }
         if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,39}$/.test(name)) {
             problems.push(`${at}.name "${name}" is not a host name: use 1-40 letters, digits, "_", "." or "-", starting with a letter or digit`);
         }
@@ -61,7 +72,7 @@ export function resolveHosts(raw: unknown, nodeCount: number, hostPortBase: numb
             // Nodes announce it: a node told to meet 127.0.0.1 dials itself and the cluster never forms.
             problems.push(`${at}.address ${address} is not reachable from other hosts: give the address they reach this host at`);
         }
-        hosts.push({ name, docker, address });
+        hosts.push({ name, docker, address, ...(certPath === undefined ? {} : { certPath }) });
     });
     for (const field of ["name", "address"] as const) {
         const seen = new Map<string, number>();
@@ -96,4 +107,12 @@ export function resolveHosts(raw: unknown, nodeCount: number, hostPortBase: numb
 export function hostsInUse(hosts: HostSpec[], plannedHosts: (string | undefined)[], deployedPlacement: Record<string, string> = {}): HostSpec[] {
     const used = new Set([...plannedHosts, ...Object.values(deployedPlacement)]);
     return hosts.filter((h) => used.has(h.name));
+}
+
+/**
+ * Hosts whose engine is reached over plain tcp://: the docker provider sends them every container's
+ * definition unencrypted, redis.conf with the password and the nodes' TLS keys included.
+ */
+export function plainTcpHosts(hosts: HostSpec[] | undefined): HostSpec[] {
+    return (hosts ?? []).filter((h) => h.docker.startsWith("tcp://") && h.certPath === undefined);
 }

@@ -3,7 +3,7 @@
  * reads raw values from Pulumi config and decides what to do with problems.
  */
 import { Netmask, ip2long, long2ip } from "netmask";
-import { HostSpec, resolveHosts } from "./hosts";
+import { HostSpec, plainTcpHosts, resolveHosts } from "./hosts";
 import { CONFIG_NAMESPACE } from "./keys";
 import { MIN_REDIS, formatVersion, isOlder, redisVersionOf } from "./image";
 import { SLOT_COUNT } from "./slots";
@@ -281,6 +281,16 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
     const placement = resolveHosts(raw.hosts, nodeCount, hostPortBase, replicasPerShard);
     problems.push(...placement.problems);
     warnings.push(...placement.warnings);
+    const plainTcp = plainTcpHosts(placement.hosts).map((h) => `"${h.name}" (${h.docker})`);
+    if (plainTcp.length > 0) {
+        const secrets = [password !== undefined && "the password", (access.users ?? []).length > 0 && "the users' passwords", tls !== undefined && "the nodes' TLS keys"].filter(Boolean);
+        const how = `give each its certPath (a directory with ca.pem, cert.pem and key.pem, as for DOCKER_CERT_PATH), or use ssh://`;
+        if (secrets.length > 0) {
+            problems.push(`${key("hosts")}: ${plainTcp.join(", ")} would receive ${secrets.join(", ")} unencrypted over plain tcp://: ${how}`);
+        } else {
+            warnings.push(`${key("hosts")}: ${plainTcp.join(", ")} ${plainTcp.length === 1 ? "is" : "are"} reached over plain tcp://, unencrypted and unauthenticated: ${how}`);
+        }
+    }
 
     const addressing = resolveAddresses(text("subnet") ?? DEFAULTS.subnet, text("gateway"), text("firstNodeIp"), nodeCount);
     problems.push(...addressing.problems);

@@ -5,7 +5,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { Redis } from "ioredis";
 import { eventually } from "../support/redis";
-import { testHosts } from "../support/testHosts";
+import { testHostCertPath, testHosts } from "../support/testHosts";
 import { preparedImage } from "../../scripts/preparedImage";
 
 const hosts = [1, 2, 3];
@@ -49,6 +49,11 @@ describe("test hosts on this machine (scripts/test-hosts.sh)", function () {
         for (const i of hosts) assert.equal(await eventually(`PONG from host ${i}`, 10000, async () => ((await ping(i)) === "PONG" ? "PONG" : undefined)), "PONG");
         // Hosts reach each other too: a container on host 1 talks to host 2's published port.
         assert.equal(engine(1, "exec", "probe", "redis-cli", "-h", address(2), "-p", "7001", "ping"), "PONG");
+        // As a remote engine: tcp://<address>:2376 over TLS, only for a client with the tests' certificate.
+        const certs = testHostCertPath();
+        const overTls = (...tls: string[]) => execFileSync("docker", [...tls, "-H", `tcp://${address(3)}:2376`, "info", "-f", "{{.DockerRootDir}}"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+        assert.equal(overTls("--tlsverify", "--tlscacert", `${certs}/ca.pem`, "--tlscert", `${certs}/cert.pem`, "--tlskey", `${certs}/key.pem`), engine(3, "info", "-f", "{{.DockerRootDir}}"));
+        assert.throws(() => overTls("--tlsverify", "--tlscacert", `${certs}/ca.pem`), /certificate|tls|bad/i, "the engine served a client without a certificate");
         // Idempotent: a second `up` keeps what runs.
         testHosts("up", String(hosts.length));
         assert.equal(await ping(1), "PONG");
@@ -67,6 +72,7 @@ describe("test hosts on this machine (scripts/test-hosts.sh)", function () {
         testHosts("down");
         assert.doesNotMatch(execFileSync("ip", ["netns", "list"], { encoding: "utf8" }), /\brch\d+\b/);
         assert.doesNotMatch(fs.readFileSync("/proc/mounts", "utf8"), /rch-\d|redis-cluster-test-hosts/);
+        assert.ok(!fs.existsSync(testHostCertPath()), "the test hosts' certificates are left");
         assert.ok(!fs.readdirSync("/run").some((f) => /^rch-\d/.test(f)), "a socket, pidfile or exec root is left in /run");
         assert.doesNotMatch(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }), /dockerd .*rch-\d/);
         assert.doesNotMatch(execFileSync("iptables", ["-S", "FORWARD"], { encoding: "utf8" }), /rcbr0/);

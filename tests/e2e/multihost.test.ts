@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import { TestStack, createTestStack } from "../support/stack";
 import { clusterClient, countMissingKeys, eventually, withClusterClient, writeKeys } from "../support/redis";
 import { runStatus } from "../support/status";
-import { testHost, testHosts } from "../support/testHosts";
+import { testHost, testHostOverTls, testHosts } from "../support/testHosts";
 import { ContinuousWriter, WriterReport } from "../support/writer";
 import { DownReport, DownSampler } from "../support/sampler";
 
@@ -242,7 +242,8 @@ describe("Docker hosts made on this machine", function () {
         it("adds a fourth host: running nodes stay where they are, a new shard goes to the new host and two others", async () => {
             testHosts("up", "4");
             const before: Record<string, string> = (await t.stack.outputs()).placement.value;
-            await reshapeAcrossHosts({ hosts: JSON.stringify(TEST_HOSTS), shards: "5" }, 15, TEST_HOSTS);
+            // h4 as a remote engine is: tcp:// with TLS (certPath), the entry that replaces the mistyped one.
+            await reshapeAcrossHosts({ hosts: JSON.stringify([...HOSTS, testHostOverTls(4)]), shards: "5" }, 15, TEST_HOSTS);
             const after: Record<string, string> = (await t.stack.outputs()).placement.value;
             assert.deepEqual(Object.fromEntries(Object.keys(before).map((n) => [n, after[n]])), before, "a running node moved");
             const added = Object.keys(after).filter((n) => !(n in before)).map((n) => after[n]);

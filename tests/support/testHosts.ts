@@ -12,3 +12,14 @@ export function testHosts(...args: string[]): string {
 export function testHost(i: number): { name: string; docker: string; address: string } {
     return { name: `h${i}`, docker: `unix:///run/rch-${i}.sock`, address: `10.77.0.${10 + i}` };
 }
+
+/** The client certificate (ca.pem, cert.pem, key.pem) the test hosts' TLS engines accept: a docker certPath. */
+export function testHostCertPath(): string {
+    return "/var/lib/redis-cluster-test-hosts/tls/client";
+}
+
+/** Test host `i` as a `hosts` entry reached as a remote engine: tcp://<address>:2376 over TLS. */
+export function testHostOverTls(i: number): { name: string; docker: string; address: string; certPath: string } {
+    const h = testHost(i);
+    return { ...h, docker: `tcp://${h.address}:2376`, certPath: testHostCertPath() };
+}

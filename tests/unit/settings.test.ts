@@ -119,4 +119,27 @@ describe("settings", () => {
         assert.deepEqual(problemsOf({ users, disableDefaultUser: "true" }), []);
         assert.deepEqual(problemsOf({ users: [] }), []);
     });
+
+    it("refuses secrets sent to a plain tcp:// engine, warns without secrets, and accepts it with certPath or ssh://", () => {
+        const hosts = (h2: Record<string, string>) => [
+            { name: "h1", docker: "unix:///run/rch-1.sock", address: "10.77.0.11" },
+            { name: "h2", address: "10.77.0.12", ...h2 },
+            { name: "h3", docker: "ssh://ops@10.77.0.13", address: "10.77.0.13" },
+        ];
+        const plain = hosts({ docker: "tcp://10.77.0.12:2375" });
+        const base = { hostPortBase: "7001" };
+        for (const secret of [{ password: "Default-pw-1" }, { tls: "true" }, { users: [{ name: "app", password: "App-pw-1", rules: "+@read" }], disableDefaultUser: "true" }]) {
+            const problems = problemsOf({ ...base, ...secret, hosts: plain });
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], /^redis-cluster:hosts: "h2" \(tcp:\/\/10\.77\.0\.12:2375\) would receive .* unencrypted over plain tcp:\/\/: give each its certPath/);
+        }
+        const open = resolveSettings({ ...base, hosts: plain }, IMAGE);
+        assert.deepEqual(open.problems, []);
+        assert.ok(open.warnings.some((w) => /"h2" \(tcp:\/\/10\.77\.0\.12:2375\) is reached over plain tcp:\/\//.test(w)), open.warnings.join("\n"));
+        const withCerts = resolveSettings({ ...base, password: "Default-pw-1", hosts: hosts({ docker: "tcp://10.77.0.12:2376", certPath: "/etc/docker-certs/h2" }) }, IMAGE);
+        assert.deepEqual(withCerts.problems, []);
+        assert.equal(withCerts.settings.hosts![1].certPath, "/etc/docker-certs/h2");
+        assert.match(problemsOf({ ...base, hosts: hosts({ docker: "tcp://10.77.0.12:2376", certPath: "certs" }) })[0], /hosts\[1\]\.certPath must be the absolute path/);
+        assert.match(problemsOf({ ...base, hosts: hosts({ docker: "ssh://ops@10.77.0.12", certPath: "/certs" }) })[0], /hosts\[1\]\.certPath is for tcp:\/\/ engines only/);
+    });
 });
