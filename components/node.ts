@@ -17,6 +17,20 @@ export interface RedisNodeArgs {
     after: pulumi.Resource[];
 }
 
+/**
+ * How the engine applies a change of a node's container; with containerSpec's split into recreating and
+ * in-place inputs, this decides which changes restart a node (tests/e2e/fingerprint.test.ts holds the
+ * rollout fingerprint to what the docker provider then really does).
+ */
+export const CONTAINER_CHANGE_OPTIONS = {
+    // Fixed name, address and host port: the old container must go before its successor starts.
+    deleteBeforeReplace: true,
+    // Docker ignores healthcheck edits on an existing container.
+    replaceOnChanges: ["healthcheck"],
+    // The provider would replace the container for a label: labels are set when it is created.
+    ignoreChanges: ["labels"],
+};
+
 export class RedisNode extends pulumi.ComponentResource {
     readonly volume: docker.Volume;
     readonly container: docker.Container;
@@ -41,11 +55,7 @@ export class RedisNode extends pulumi.ComponentResource {
                 parent: this,
                 provider: args.provider,
                 dependsOn: [...args.guarded, ...args.after, this.volume],
-                // Fixed name, address and host port: the old container must go before its successor starts.
-                deleteBeforeReplace: true,
-                // Docker ignores healthcheck edits on an existing container.
-                replaceOnChanges: ["healthcheck"],
-                ignoreChanges: ["labels"],
+                ...CONTAINER_CHANGE_OPTIONS,
             },
         );
 

@@ -38,6 +38,7 @@ const EXPECTED_SECONDS: Record<string, number> = {
     "scale.test.ts": 230,
     "cluster.test.ts": 129,
     "upgrade.test.ts": 76,
+    "fingerprint.test.ts": 70,
     "hosts.test.ts": 43,
     "password.test.ts": 42,
     "validation.test.ts": 35,
