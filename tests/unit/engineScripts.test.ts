@@ -1,0 +1,108 @@
+import { strict as assert } from "assert";
+import calculateSlot from "cluster-key-slot";
+import { Redis } from "ioredis";
+import { ensureCluster } from "../../components/engine/cluster";
+import { failOver } from "../../components/engine/failover";
+import { moveSlots } from "../../components/engine/migrate";
+import { NodePool } from "../../components/engine/pool";
+import { Deadline } from "../../components/engine/wait";
+import { parseClusterNodes } from "../../components/planning/topology";
+import { FakeCluster, FakeNode } from "../support/fakeCluster";
+import { KEY_NAMES, assertWhole, clusterOf, planOf, specFor } from "../support/fakePlans";
+
+/** The engine's scripts and primitives, run in this process against a fake cluster on loopback ports. */
+describe("engine scripts and primitives (fake cluster)", function () {
+    this.timeout(60000);
+    let cluster: FakeCluster;
+    let pool: NodePool | undefined;
+    const log: string[] = [];
+    const record = (m: string) => log.push(m);
+    const named = (name: string) => cluster.nodes.find((n) => n.name === name)!;
+    const address = (n: FakeNode) => ({ name: n.name, ip: "127.0.0.1", port: n.server.port });
+
+    afterEach(async () => {
+        pool?.close();
+        pool = undefined;
+        log.length = 0;
+        await cluster?.close();
+    });
+
+    it("creates a cluster from empty nodes exactly as planned: slots, masters and replicas", async () => {
+        cluster = new FakeCluster();
+        for (const name of ["m1", "m2", "m3", "m4", "r1", "r2", "r3", "r4"]) await cluster.addNode(name);
+        const plan = planOf(4, 1);
+        await ensureCluster(specFor(cluster, plan), record);
+        plan.masters.forEach((m, i) => {
+            const [from, to] = plan.slots[i].split("-").map(Number);
+            assert.deepEqual([cluster.owner[from], cluster.owner[to]], [named(m).id, named(m).id], `${m} owns ${plan.slots[i]}`);
+            assert.equal(named(`r${i + 1}`).masterId, named(m).id, `r${i + 1} replicates ${m}`);
+        });
+        assert.ok(cluster.owner.every(Boolean), "every slot is assigned");
+        assert.ok(cluster.nodes.every((n) => n.knows.size === 7), "every node knows every other");
+        assert.match(log.join("\n"), /creating a cluster of 4 shards from 8 new nodes/);
+    });
+
+    it("heals a node that came back empty under a new id: the old id is forgotten everywhere, the new one replicates again", async () => {
+        cluster = await clusterOf(3, 1);
+        const lost = named("r2");
+        const oldId = lost.id;
+        const client = new Redis({ host: "127.0.0.1", port: lost.server.port, lazyConnect: true });
+        await client.connect();
+        await client.call("CLUSTER", "RESET", "HARD");
+        client.disconnect();
+        assert.ok(named("m1").knows.has(oldId));
+
+        await ensureCluster(specFor(cluster, planOf(3, 1)), record);
+        assert.ok(cluster.nodes.every((n) => !n.knows.has(oldId)), "a node still knows the old id");
+        assert.notEqual(lost.id, oldId);
+        assert.equal(lost.role, "slave");
+        assertWhole(cluster, planOf(3, 1), log.join("\n"));
+    });
+
+    it("refuses to remove a leaving node that holds keys, and resets or forgets nothing of it", async () => {
+        cluster = await clusterOf(3, 0);
+        const stray = named("m4");
+        for (const n of cluster.nodes.filter((n) => n !== stray)) {
+            n.knows.add(stray.id);
+            stray.knows.add(n.id);
+        }
+        // A key in a slot m1 owns, left on m4 (as a migration whose partner died leaves one).
+        stray.keys.set("stray", "value");
+        const id = stray.id;
+        await assert.rejects(ensureCluster(specFor(cluster, planOf(3, 0), ["m4"]), record), /refusing to remove nodes that still hold keys, nothing of them was reset or forgotten:\n - 127\.0\.0\.1:\d+ \(127\.0\.0\.1:\d+\) holds 1 key/);
+        assert.equal(stray.id, id, "reset");
+        assert.equal(stray.keys.get("stray"), "value");
+        assert.ok(named("m1").knows.has(id), "forgotten");
+    });
+
+    it("fails a master over to its replica (primitive), and stops at the deadline naming both when the master does not answer", async () => {
+        cluster = await clusterOf(3, 1);
+        pool = new NodePool(cluster.nodes.map(address), { access: {} });
+        await pool.connectPlanned();
+        await failOver(pool, address(named("r1")), address(named("m1")), new Deadline(5000, "test"));
+        assert.equal(named("r1").role, "master");
+        assert.equal(named("m1").masterId, named("r1").id);
+        assert.equal(named("r1").keys.size, KEY_NAMES.filter((k) => cluster.owner[calculateSlot(k)] === named("r1").id).length);
+
+        named("m2").down = true;
+        await assert.rejects(failOver(pool, address(named("r2")), address(named("m2")), new Deadline(1500, "test")), /r2 to take over from m2/);
+        assert.equal(named("r2").role, "slave");
+    });
+
+    it("moves slots with their keys and tells every master the new owner (primitive)", async () => {
+        cluster = await clusterOf(3, 0);
+        pool = new NodePool(cluster.nodes.map(address), { access: {} });
+        await pool.connectPlanned();
+        const view = await pool.view("m1");
+        const [m1, m2] = [named("m1"), named("m2")];
+        const moving = KEY_NAMES.filter((k) => calculateSlot(k) < 1000);
+        assert.ok(moving.length > 0);
+        await moveSlots(pool, view, { from: m1.id, to: m2.id, slots: [{ start: 0, end: 999 }] }, new Deadline(5000, "test"), record);
+        assert.ok(moving.every((k) => m2.keys.has(k) && !m1.keys.has(k)), "a key did not move");
+        assert.ok(cluster.owner.slice(0, 1000).every((id) => id === m2.id));
+        assert.deepEqual(cluster.nodes.filter((n) => n.importing.size + n.migrating.size > 0).map((n) => n.name), []);
+        const seen = parseClusterNodes(String(await pool.client("m3").call("CLUSTER", "NODES"))).find((l) => l.id === m2.id)!;
+        assert.equal(seen.slots[0].start, 0);
+        assert.match(log.join("\n"), new RegExp(`moved slots 0-999 \\(1000 slots, ${moving.length} keys\\) from m1 to m2`));
+    });
+});
