@@ -55,6 +55,30 @@ describe("change safety", () => {
                 assert.match(reason ?? "", /^redis-cluster:hosts changed (a host that runs nodes|between one local engine and several hosts).*entries of hosts that run no node may be corrected or removed/, hosts);
             }
         }
+        // Any list keeping the entries of the hosts that run nodes, in their order, is accepted; dropping or changing one is refused.
+        const entry = (i: number, v = 0) => `h${i}=unix:///s${i}-${v}@10.0.0.${i}`;
+        fc.assert(
+            fc.property(
+                fc.uniqueArray(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 6 }),
+                fc.func(fc.boolean()),
+                fc.array(fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 3 })), { maxLength: 4 }),
+                fc.nat(),
+                (listed, runs, extra, pick) => {
+                    const withNodes = listed.filter((i) => runs(i));
+                    fc.pre(withNodes.length > 0);
+                    const before = { ...deployed, hosts: listed.map((i) => entry(i)).join(","), hostsWithNodes: withNodes.map((i) => `h${i}`).join(",") };
+                    // Idle hosts corrected (another endpoint) or dropped, new ones added, around the kept entries.
+                    const others = [...listed.filter((i) => !withNodes.includes(i)).map((i) => entry(i, 1)), ...extra.filter(([i]) => !listed.includes(i)).map(([i, v]) => entry(i, v))];
+                    const after = [...withNodes.map((i) => entry(i))];
+                    others.forEach((o, k) => after.splice((k * 7 + pick) % (after.length + 1), 0, o));
+                    assert.deepEqual(refusedChanges(before, { ...before, hosts: [...new Set(after)].join(",") }, false), [], after.join(","));
+                    const victim = withNodes[pick % withNodes.length];
+                    for (const broken of [after.filter((e) => e !== entry(victim)), after.map((e) => (e === entry(victim) ? entry(victim, 2) : e))]) {
+                        assert.equal(refusedChanges(before, { ...before, hosts: broken.join(",") }, true).length, 1, broken.join(","));
+                    }
+                },
+            ),
+        );
         // h3 never ran a node (a mistyped endpoint, or a host for later): it may be corrected or removed.
         const withEmpty = { ...deployed, hosts: `${h1},${h2},h3=unix:///typo@10.0.0.3`, hostsWithNodes: "h1,h2" };
         for (const hosts of [`${h1},${h2},${h3}`, `${h1},${h2}`, `${h1},${h2},h4=unix:///d@10.0.0.4`]) assert.deepEqual(refusedChanges(withEmpty, { ...withEmpty, hosts }, false), [], hosts);
