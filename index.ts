@@ -62,15 +62,16 @@ async function main() {
         // Every host the cluster needs must answer before anything is declared: a lost host stops the run
         // here, by name. One that runs no node, now or before, holds nothing: it only gets a warning.
         const needed = hostsInUse(withDeployed.hosts, placed.nodes.map((n) => n.host?.name), withDeployed.deployed?.placement);
-        const lost = await unreachableHosts(needed);
+        // Asked together: a dead idle host costs its probe's timeout once, beside the others.
+        const [lost, idle] = await Promise.all([unreachableHosts(needed), unreachableHosts(withDeployed.hosts.filter((h) => !needed.includes(h)))]);
         if (lost.length > 0) {
             throw new pulumi.RunError(
                 `Cannot reach every Docker host, nothing was changed:\n - ${lost.join("\n - ")}\n` +
                     `Bring the host back (empty, or with its volumes) and run again; see "Several hosts" in the README.`,
             );
         }
-        for (const idle of await unreachableHosts(withDeployed.hosts.filter((h) => !needed.includes(h)))) {
-            pulumi.log.warn(`${idle}; it runs no node, so nothing waits for it (its entry may be corrected or removed)`);
+        for (const silent of idle) {
+            pulumi.log.warn(`${silent}; it runs no node, so nothing waits for it (its entry may be corrected or removed)`);
         }
         if (!withDeployed.allowHostLossOutage) {
             // Judged on the placement itself: deployed nodes keep their hosts, so a scale-out places new masters around them.
