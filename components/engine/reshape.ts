@@ -5,7 +5,7 @@
  * moves keys with MIGRATE before ownership changes, so no key is lost.
  */
 import { ReplicaAssignment, assignReplicas, chooseLeaders, currentShardLeaders, departingNodes, orderMoves, slotMoves } from "../planning/reshard";
-import { formatRange, parseRange } from "../planning/slots";
+import { SLOT_COUNT, formatRange, parseRange, slotsOf } from "../planning/slots";
 import { NodeLine, endpoint, isMaster, parseInfo } from "../planning/topology";
 import type { ClusterSpec } from "./spec";
 import { waitSlotAgreement } from "./health";
@@ -24,6 +24,8 @@ export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadl
     await failOverLeavingMasters(pool, view, staying, deadline, log);
 
     view = await waitSlotAgreement(pool, names, deadline);
+    // Those still leading are drained (a replica that took over keeps every key its master had).
+    await refuseStrayKeys(pool, view.filter((n) => isMaster(n) && n.slots.length > 0 && !staying.has(endpoint(n))));
     const choice = chooseLeaders(view, staying, spec.shards.length);
     const current = new Set(currentShardLeaders(view).map((n) => n.id));
     let reset = 0;
@@ -81,6 +83,34 @@ async function copyFunctions(pool: NodePool, view: NodeLine[], leaders: string[]
     await Promise.all(lacking.map((c) => c.call("FUNCTION", "RESTORE", dump, "REPLACE")));
     if (lacking.length > 0) {
         log(`copied ${counts[richest]} function librar${counts[richest] === 1 ? "y" : "ies"} to ${lacking.length} new master(s)`);
+    }
+}
+
+/**
+ * A leaving master's keys in slots it does not own (left by a migration whose partner died) are never
+ * moved by draining its slots, and Redis drops them when the drained master turns replica of the
+ * slots' new owner: the reshape stops before moving anything, naming the node and the slots.
+ */
+async function refuseStrayKeys(pool: NodePool, leavingMasters: NodeLine[]): Promise<void> {
+    const found: string[] = [];
+    for (const m of leavingMasters) {
+        const client = await pool.at(m.ip, m.port);
+        if (Number(await client.call("DBSIZE")) === 0) continue;
+        const owned = new Set(slotsOf(m.slots));
+        const others = Array.from({ length: SLOT_COUNT }, (_, s) => s).filter((s) => !owned.has(s));
+        // Only slots it does not own: writes to its own slots cannot make the count wrong.
+        const counts = await Promise.all(others.map(async (s) => Number(await client.call("CLUSTER", "COUNTKEYSINSLOT", String(s)))));
+        const stray = others.filter((_, i) => counts[i] > 0);
+        if (stray.length > 0) {
+            const keys = counts.reduce((a, b) => a + b, 0);
+            found.push(`${pool.label(m.ip, m.port)} (${endpoint(m)}) holds ${keys} key(s) in slot(s) it does not own: ${stray.slice(0, 5).join(", ")}${stray.length > 5 ? ", ..." : ""}`);
+        }
+    }
+    if (found.length > 0) {
+        throw new PermanentError(
+            `refusing to drain nodes that hold keys outside their slots (Redis would drop them once the node gives its last slot away), nothing was moved:\n - ${found.join("\n - ")}\n` +
+                `Move those keys to their slots' owners (e.g. redis-cli --cluster fix) or keep the nodes in the plan, then run up again`,
+        );
     }
 }
 

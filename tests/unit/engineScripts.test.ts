@@ -75,6 +75,22 @@ describe("engine scripts and primitives (fake cluster)", function () {
         assert.ok(named("m1").knows.has(id), "forgotten");
     });
 
+    it("refuses to drain a leaving master that holds keys outside its slots (Redis would drop them), before moving anything", async () => {
+        cluster = await clusterOf(4, 0);
+        const leaving = named("m4");
+        // A key of a slot m1 owns, left on m4 as a migration whose partner died leaves one.
+        const stray = KEY_NAMES.find((k) => cluster.owner[calculateSlot(k)] === named("m1").id)!;
+        leaving.keys.set(stray, "stray");
+        const owners = [...cluster.owner];
+        await assert.rejects(
+            ensureCluster(specFor(cluster, planOf(3, 0), ["m4"]), record),
+            new RegExp(`refusing to drain nodes that hold keys outside their slots .*nothing was moved:\\n - 127\\.0\\.0\\.1:\\d+ \\(127\\.0\\.0\\.1:\\d+\\) holds 1 key\\(s\\) in slot\\(s\\) it does not own: ${calculateSlot(stray)}\\n`),
+        );
+        assert.deepEqual(cluster.owner, owners, "a slot moved");
+        assert.equal(leaving.keys.get(stray), "stray");
+        assert.equal(leaving.role, "master");
+    });
+
     it("fails a master over to its replica (primitive), and stops at the deadline naming both when the master does not answer", async () => {
         cluster = await clusterOf(3, 1);
         pool = new NodePool(cluster.nodes.map(address), { access: {} });
