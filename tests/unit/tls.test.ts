@@ -29,7 +29,7 @@ const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
 const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
 /** A few Docker hosts for the multi-host plans; addresses may coincide with node addresses (10.38.0.11...). */
-const hostsAt = (octets: number[]) => octets.map((o, i) => ({ name: `h${i + 1}`, docker: `tcp://10.77.0.${i + 1}:2375`, address: `10.38.0.${o}` }));
+const hostsAt = (octets: number[]) => octets.map((o, i) => ({ name: `h${i + 1}`, docker: `ssh://ops@10.77.0.${i + 1}`, address: `10.38.0.${o}` }));
 
 /** The planned nodes of a TLS cluster; the settings must be valid. */
 function plannedNodes(raw: RawSettings): NodePlan[] {
