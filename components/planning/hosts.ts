@@ -23,6 +23,7 @@ export const BUS_PORT_OFFSET = 10000;
 
 const key = `${CONFIG_NAMESPACE}:hosts`;
 const DOCKER_SCHEMES = ["unix://", "tcp://", "ssh://"];
+const HOST_FIELDS = ["name", "docker", "address", "certPath"];
 
 function isIpv4(ip: string): boolean {
     return /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) && ip.split(".").every((o) => Number(o) <= 255);
@@ -51,6 +52,10 @@ export function resolveHosts(raw: unknown, nodeCount: number, hostPortBase: numb
             return;
         }
         const e = entry as Record<string, unknown>;
+        for (const field of Object.keys(e).filter((f) => !HOST_FIELDS.includes(f))) {
+            // A misspelt field (certpath) would otherwise be dropped without a word.
+            problems.push(`${at}.${field} is not a host setting (${HOST_FIELDS.join(", ")})`);
+        }
         const name = typeof e.name === "string" ? e.name.trim() : "";
         const docker = typeof e.docker === "string" ? e.docker.trim() : "";
         const address = typeof e.address === "string" ? e.address.trim() : "";
