@@ -7,6 +7,7 @@
  * It runs inside Pulumi's dynamic-provider host, loaded from the project
  * (resources/dynamic.ts), so nothing secret is kept at module level.
  */
+import { shapeDrift } from "../planning/drift";
 import { NodeReport, assess } from "../planning/topology";
 import { applyCurrentAccess, checkRulesWithRedis } from "./access";
 import { createCluster } from "./create";
@@ -74,6 +75,16 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
             await waitHealthy(pool, spec.nodes.map((n) => n.name), deadline, log);
             // Only on a healthy cluster: every heir is then linked and in sync, so no write is lost.
             if ((await mastersBackToPlannedHosts(pool, spec, deadline, log)) > 0) {
+                await waitHealthy(pool, spec.nodes.map((n) => n.name), deadline, log);
+            }
+            // Redis may move a replica on its own while the shape changes (replica migration: a replica of a
+            // shard with two or more joins a master it saw without a working one for 5 s). The up ends only
+            // with the plan's layout, as the next preview compares it.
+            for (let round = 1; round <= 2; round++) {
+                const drift = shapeDrift(await Promise.all(spec.nodes.map(async (n) => ({ ...n, view: await pool.view(n.name) }))), spec);
+                if (drift.length === 0) break;
+                log(`the cluster moved away from the plan while it changed (${drift.join("; ")}); reconciling again`);
+                await reshape(pool, spec, deadline, log);
                 await waitHealthy(pool, spec.nodes.map((n) => n.name), deadline, log);
             }
         }

@@ -91,6 +91,26 @@ describe("engine scripts and primitives (fake cluster)", function () {
         assert.equal(leaving.role, "master");
     });
 
+    it("ends with the plan's replicas when Redis moves a replica on its own during the change (replica migration)", async () => {
+        cluster = await clusterOf(3, 1);
+        let migrated = false;
+        cluster.gate = (_node, [name, sub]) => {
+            // Right after the engine attaches r4, r1 leaves m1 for m2, as Redis's replica migration would.
+            if (!migrated && name === "CLUSTER" && sub.toUpperCase() === "REPLICATE") {
+                migrated = true;
+                setImmediate(() => (named("r1").masterId = named("m2").id));
+            }
+            return true;
+        };
+        await ensureCluster(specFor(cluster, planOf(4, 1)), record);
+        const replicas = (m: string) => cluster.nodes.filter((n) => n.masterId === named(m).id).length;
+        assert.ok(migrated);
+        const leaders = cluster.nodes.filter((n) => n.role === "master" && cluster.slotsOf(n).length > 0);
+        assert.deepEqual(leaders.map((l) => replicas(l.name)), [1, 1, 1, 1], log.join("\n"));
+        assert.match(log.join("\n"), /the cluster moved away from the plan while it changed .*reconciling again/);
+        assertWhole(cluster, planOf(4, 1), log.join("\n"));
+    });
+
     it("fails a master over to its replica (primitive), and stops at the deadline naming both when the master does not answer", async () => {
         cluster = await clusterOf(3, 1);
         pool = new NodePool(cluster.nodes.map(address), { access: {} });
