@@ -14,7 +14,7 @@ import { createCluster } from "./create";
 import { mastersBackToPlannedHosts } from "./failover";
 import { waitClusterOk, waitHealthy } from "./health";
 import { assignSlots, finishOpenSlots, forgetGhosts, meetAll } from "./heal";
-import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./nodeTimeout";
+import { BOOTSTRAP_NODE_TIMEOUT_MS, disableReplicaMigration, setNodeTimeout } from "./nodeTimeout";
 import { NodePool } from "./pool";
 import { ClusterReport, summarize } from "./report";
 import { reshape } from "./reshape";
@@ -61,6 +61,7 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
             throw new PermanentError(`refusing to change the cluster:\n - ${verdict.reasons.join("\n - ")}`);
         }
         await checkRulesWithRedis(pool, spec.nodes[0].name, spec.users);
+        await disableReplicaMigration(pool, spec.nodes.map((n) => n.name));
         if (verdict.kind === "fresh") {
             log(`creating a cluster of ${spec.shards.length} shards from ${spec.nodes.length} new nodes`);
             await createCluster(pool, spec, deadline, log);

@@ -40,6 +40,10 @@ describe("engine scripts and primitives (fake cluster)", function () {
         assert.ok(cluster.owner.every(Boolean), "every slot is assigned");
         assert.ok(cluster.nodes.every((n) => n.knows.size === 7), "every node knows every other");
         assert.match(log.join("\n"), /creating a cluster of 4 shards from 8 new nodes/);
+        // No replica leaves its shard on its own: the plan decides (replica migration off on every node).
+        for (const n of cluster.nodes) {
+            assert.ok(n.server.received.some((c) => c.join(" ") === "CONFIG SET cluster-migration-barrier 1000000"), `${n.name}: replica migration left on`);
+        }
     });
 
     it("heals a node that came back empty under a new id: the old id is forgotten everywhere, the new one replicates again", async () => {
