@@ -66,6 +66,8 @@ describe("a 3x1 cluster, end to end", function () {
         const view = liveNodes(names[0]);
         assert.equal(view.length, 6);
         assertOutputsMatchLive(shards, view);
+        // Replica migration is off on every node: the plan, not Redis, decides which shard a replica serves.
+        for (const name of names) assert.equal(redisCli(name, undefined, "config", "get", "cluster-migration-barrier").split("\n")[1], "1000000", name);
         for (const shard of shards) {
             assert.equal(shard.replicas.length, 1);
             assert.notEqual(shard.replicas[0].ip, shard.master.ip, "a replica shares its master's node");
