@@ -4,10 +4,12 @@
  * a new master, a scale-in half drained) leaves the cluster in a shape no input shows. Reverting the
  * config would then look like "no change" while Pulumi deletes the nodes holding the moved keys.
  * This compares the structure only (members, slot split, replica counts, open slots, and with hosts
- * no host running more masters than planned where a replica can take a shard back), never transient
+ * replicas placed by the placement rule and no host running more masters than planned where a
+ * replica can take a shard back), never transient
  * state (links, PFAIL, sync progress), so a healthy cluster after a failover on one host matches. Pure.
  */
 import { describeMove, masterMovesFor } from "./masterHosts";
+import { assignReplicas, currentShardLeaders } from "./reshard";
 import { countSlots, formatRange, mergeRanges, parseRange } from "./slots";
 import { NodeLine, endpoint, isHandshake, isMaster, isMyself } from "./topology";
 
@@ -72,10 +74,21 @@ export function shapeDrift(observed: ObservedNode[], plan: PlannedShape): string
     if (live !== wanted) {
         reasons.push(`the slots are split as ${masters.length} shard(s) [${live}], the plan has ${plan.shards.length} [${wanted}]`);
     }
+    const counted = reasons.length;
     for (const m of masters) {
         const replicas = view.filter((l) => l.masterId === m.id).length;
         if (replicas !== plan.replicasPerShard) {
             reasons.push(`the shard of ${endpoint(m)} has ${replicas} replica(s), the plan ${plan.replicasPerShard}`);
+        }
+    }
+    if (reasons.length === counted) {
+        // The counts match: the replicas must also sit where the placement rule puts them (no two members
+        // of a shard on one host while a node on another host could serve it), as the up leaves them.
+        const hostOf = (l: NodeLine) => plan.nodes.find((p) => endpoint(p) === endpoint(l))?.host;
+        const leaders = currentShardLeaders(view).map((l) => l.id);
+        const line = (id: string) => view.find((l) => l.id === id)!;
+        for (const a of assignReplicas(view, leaders, planned, plan.replicasPerShard, hostOf)) {
+            reasons.push(`${endpoint(line(a.node))} should replicate ${endpoint(line(a.masterId))}, so that no two members of a shard share a host`);
         }
     }
     // A host lost and back holds the masters its replicas' hosts had: losing it next may stop the cluster.

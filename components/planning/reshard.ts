@@ -5,6 +5,7 @@
  */
 import { ip2long } from "netmask";
 import { NodeLine, endpoint, isMaster, isMyself } from "./topology";
+import { completeShards, improveShards } from "./placement";
 import { SlotRange, mergeRanges, slotsOf, splitSlots } from "./slots";
 
 const confirmedFail = (n: NodeLine) => n.flags.includes("fail");
@@ -128,9 +129,11 @@ export interface ReplicaAssignment {
 }
 
 /**
- * Gives every leader `replicas` replicas from the staying nodes that lead
- * nothing: existing replicas stay where they are unless their shard has too
- * many; empty masters and surplus replicas go to the shards that lack some.
+ * Gives every leader `replicas` replicas from the staying nodes that lead nothing, by the
+ * placement rule: replicas stay with their shard (a shard with too many gives up those sharing a
+ * host most); free nodes fill the shards that lack some as the planner fills new ones
+ * (completeShards); then replicas move only where that lowers the shards sharing a host
+ * (improveShards). Only changes are returned: an empty list means the layout is as the rule wants.
  */
 export function assignReplicas(
     view: NodeLine[],
@@ -143,26 +146,23 @@ export function assignReplicas(
     const usable = view
         .filter((n) => stayingEndpoints.has(endpoint(n)) && !confirmedFail(n) && !leaders.includes(n.id))
         .sort((a, b) => ip2long(a.ip) - ip2long(b.ip) || a.port - b.port);
-    const members = new Map(leaders.map((id) => [id, usable.filter((n) => n.masterId === id).map((n) => n.id)]));
-    const free: string[] = usable.filter((n) => !n.masterId || !leaders.includes(n.masterId)).map((n) => n.id);
-    for (const [id, list] of members) {
-        while (list.length > replicas) free.push(list.pop()!);
-        members.set(id, list);
-    }
-    const out: ReplicaAssignment[] = [];
-    const line = (id: string) => view.find((n) => n.id === id)!;
-    for (const id of leaders) {
-        const list = members.get(id)!;
-        while (list.length < replicas && free.length > 0) {
-            // On several hosts: a node on a host the shard does not use yet, if there is one.
-            const used = [id, ...list].map((m) => hostOf(line(m)));
-            const fresh = free.findIndex((f) => hostOf(line(f)) === undefined || !used.includes(hostOf(line(f))));
-            const [node] = free.splice(fresh >= 0 ? fresh : 0, 1);
-            list.push(node);
-            out.push({ node, masterId: id });
+    const masterHosts = leaders.map((id) => hostOf(view.find((n) => n.id === id)!));
+    const surplus: NodeLine[] = [];
+    const kept = leaders.map((id, k) => {
+        const list = usable.filter((n) => n.masterId === id);
+        while (list.length > replicas) {
+            // The member sharing a host with the most others goes (the last on ties).
+            const shared = (n: NodeLine) => [masterHosts[k], ...list.map(hostOf)].filter((h) => h !== undefined && h === hostOf(n)).length;
+            const worst = list.reduce((w, n, i) => (shared(n) >= shared(list[w]) ? i : w), 0);
+            surplus.push(...list.splice(worst, 1));
         }
-    }
-    return out;
+        return list;
+    });
+    const free = usable.filter((n) => surplus.includes(n) || !n.masterId || !leaders.includes(n.masterId));
+    const open = kept.map((list, k) => ({ hosts: [masterHosts[k], ...list.map(hostOf)], missing: replicas - list.length }));
+    const filled = completeShards(open, free, hostOf).map((picked, k) => [...kept[k], ...picked]);
+    const { shards } = improveShards(masterHosts, filled, free.filter((n) => !filled.flat().includes(n)), hostOf);
+    return leaders.flatMap((masterId, k) => shards[k].filter((n) => n.masterId !== masterId).map((n) => ({ node: n.id, masterId })));
 }
 
 /** Nodes the cluster knows that the plan no longer has (scale-in), or that are gone for good. */

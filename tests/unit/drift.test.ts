@@ -81,6 +81,21 @@ describe("drift: the live cluster against the plan", () => {
         );
     });
 
+    it("finds replicas on their master's host while a replica on another host could serve (the placement rule), none once moved", () => {
+        // 3x1 over three hosts, node i on host (i-1) mod 3; each replica sits on its own master's host.
+        const c = cluster(3, 1, []);
+        const hostOf = (i: number) => `h${i % 3}`;
+        c.plan.nodes.forEach((n, i) => (n.host = hostOf(i)));
+        const masters = [c.lines[0], c.lines[2], c.lines[4]];
+        const shared = [...masters, `id4 10.50.0.14:6379@16379 slave id1 0 0 1 connected`, `id5 10.50.0.15:6379@16379 slave id2 0 0 2 connected`, `id6 10.50.0.16:6379@16379 slave id3 0 0 3 connected`];
+        const observe = (lines: string[]) => c.nodes.map((n) => ({ name: n.name, ip: n.ip, port: n.port, view: parseClusterNodes(lines.join("\n")) }));
+        const drift = shapeDrift(observe(shared), c.plan);
+        assert.equal(drift.length, 3, drift.join("\n"));
+        assert.match(drift.join("\n"), /should replicate .* so that no two members of a shard share a host/);
+        const rotated = [...masters, `id4 10.50.0.14:6379@16379 slave id2 0 0 1 connected`, `id5 10.50.0.15:6379@16379 slave id3 0 0 2 connected`, `id6 10.50.0.16:6379@16379 slave id1 0 0 3 connected`];
+        assert.deepEqual(shapeDrift(observe(rotated), c.plan), []);
+    });
+
     it("says so when no node answers, rather than finding nothing", () => {
         const c = cluster(3, 1, []);
         const drift = shapeDrift(c.observe().map((o) => ({ ...o, view: undefined })), c.plan);

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { SlotMove, assignReplicas, chooseLeaders, departingNodes, orderMoves, planOpenSlots, slotMoves } from "../../components/planning/reshard";
 import { NodeLine, endpoint, parseClusterNodes } from "../../components/planning/topology";
 import { formatRange, slotsOf, splitSlots } from "../../components/planning/slots";
+import { antiAffine, placeNodes, shardMembers } from "../../components/planning/placement";
 
 interface Owners {
     /** slot -> owner id */
@@ -235,6 +236,79 @@ describe("reshaping, over the whole valid range (properties)", function () {
                 if (spare >= leaders.length * wanted) {
                     for (const id of leaders) assert.ok([...final.values()].filter((m) => m === id).length >= wanted, `${id} short of replicas`);
                 }
+            }),
+            { numRuns: 300 },
+        );
+    });
+});
+
+describe("replicas by the placement rule at run time (the planner's rule)", () => {
+    /** S leaders owning slots and S*R other nodes, each node on a host; a non-leader is an empty master (0) or a replica of leader k. */
+    const cluster = fc
+        .record({ hosts: fc.integer({ min: 1, max: 5 }), shards: fc.integer({ min: 1, max: 6 }), replicas: fc.integer({ min: 0, max: 3 }) })
+        .chain((c) =>
+            fc.record({
+                ...Object.fromEntries(Object.entries(c).map(([k, v]) => [k, fc.constant(v)])),
+                hostOf: fc.array(fc.integer({ min: 0, max: c.hosts - 1 }), { minLength: c.shards * (c.replicas + 1), maxLength: c.shards * (c.replicas + 1) }),
+                serves: fc.array(fc.integer({ min: 0, max: c.shards }), { minLength: c.shards * c.replicas, maxLength: c.shards * c.replicas }),
+            }),
+        ) as fc.Arbitrary<{ hosts: number; shards: number; replicas: number; hostOf: number[]; serves: number[] }>;
+    const viewFor = (c: { shards: number; hostOf: number[] }, serves: (i: number) => number) => {
+        const cuts = splitSlots(c.shards);
+        return parseClusterNodes(
+            c.hostOf
+                .map((h, i) => {
+                    const at = `n${i + 1} 10.0.${h}.${i + 1}:6379@16379`;
+                    if (i < c.shards) return `${at} master - 0 0 ${i + 1} connected ${formatRange(cuts[i])}`;
+                    const m = serves(i);
+                    return m === 0 ? `${at} master - 0 0 0 connected` : `${at} slave n${m} 0 0 0 connected`;
+                })
+                .join("\n"),
+        );
+    };
+    const hostOf = (n: NodeLine) => n.ip.split(".")[2];
+    const leadersOf = (c: { shards: number }) => Array.from({ length: c.shards }, (_, k) => `n${k + 1}`);
+    const apply = (view: NodeLine[], assignments: { node: string; masterId: string }[]) =>
+        view.map((n) => {
+            const a = assignments.find((x) => x.node === n.id);
+            return a ? { ...n, flags: ["slave"], masterId: a.masterId } : n;
+        });
+    const membersOf = (view: NodeLine[], id: string) => view.filter((n) => n.masterId === id);
+
+    it("leaves every shard with its replica count, in one pass: run again, it changes nothing", () => {
+        fc.assert(
+            fc.property(cluster, (c) => {
+                const view = viewFor(c, (i) => c.serves[i - c.shards]);
+                const staying = new Set(view.map(endpoint));
+                const after = apply(view, assignReplicas(view, leadersOf(c), staying, c.replicas, hostOf));
+                for (const id of leadersOf(c)) assert.equal(membersOf(after, id).length, c.replicas, `${id}'s replicas`);
+                assert.deepEqual(assignReplicas(after, leadersOf(c), staying, c.replicas, hostOf), []);
+            }),
+            { numRuns: 500 },
+        );
+    });
+
+    it("leaves the planner's own layout as it is, on any placement of the nodes (no drift on a new cluster)", () => {
+        fc.assert(
+            fc.property(cluster, (c) => {
+                const members = shardMembers(c.shards, c.replicas, c.hostOf);
+                const masterOf = new Map(members.flatMap((m) => m.replicas.map((r) => [r, m.master])));
+                const view = viewFor(c, (i) => masterOf.get(i + 1)!);
+                assert.deepEqual(assignReplicas(view, leadersOf(c), new Set(view.map(endpoint)), c.replicas, hostOf), []);
+            }),
+            { numRuns: 500 },
+        );
+    });
+
+    it("on the planner's own placement, fills new replicas exactly as anti-affine as the planner's layout", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 3 }), (hosts, shards, replicas) => {
+                const placed = placeNodes(shards * (replicas + 1), hosts, replicas);
+                const c = { shards, hostOf: placed };
+                const view = viewFor(c, () => 0);
+                const after = apply(view, assignReplicas(view, leadersOf(c), new Set(view.map(endpoint)), replicas, hostOf));
+                const members = leadersOf(c).map((id, k) => ({ master: k + 1, replicas: membersOf(after, id).map((n) => Number(n.id.slice(1))) }));
+                assert.equal(antiAffine(members, placed), antiAffine(shardMembers(shards, replicas, placed), placed));
             }),
             { numRuns: 300 },
         );
