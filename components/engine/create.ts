@@ -2,10 +2,11 @@
 import { endpoint } from "../planning/topology";
 import type { ClusterSpec } from "./spec";
 import { waitHealthy, waitSlotAgreement } from "./health";
-import { assignSlots, meetAll } from "./heal";
-import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./nodeTimeout";
+import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./steps/nodeTimeout";
+import { meetAll } from "./steps/meet";
+import { replicate } from "./steps/replicate";
+import { assignSlots } from "./steps/slots";
 import { NodePool } from "./pool";
-import { replicate } from "./reshape";
 import { Deadline, Log } from "./wait";
 
 /** Returns once the new cluster is healthy (waitHealthy), with the configured node timeout restored. */

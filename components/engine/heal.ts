@@ -1,126 +1,54 @@
 /**
- * Bringing every planned node into one cluster: forgetting ids that are gone,
- * meeting nodes that do not know each other, closing slots an interrupted
- * migration left open, and assigning slots nobody owns.
+ * Healing a formed cluster into the plan: new and recreated nodes joined, departed ids forgotten,
+ * interrupted migrations finished, unowned slots assigned, then the shape reshaped to the plan's.
  */
-import { OpenSlotPlan, planOpenSlots } from "../planning/reshard";
-import { SlotRange, formatRange, intersectRanges, parseRange } from "../planning/slots";
-import { NodeLine, coverageGaps, endpoint, isFailed, isMaster, isMyself, missingLinks, parseClusterNodes } from "../planning/topology";
+import { applyCurrentAccess } from "./steps/access";
+import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./steps/nodeTimeout";
+import { forgetGhosts } from "./steps/forget";
+import { meetAll } from "./steps/meet";
+import { assignSlots, finishOpenSlots } from "./steps/slots";
+import { waitClusterOk } from "./health";
+import { NodePool } from "./pool";
+import { reshape } from "./reshape";
 import type { ClusterSpec } from "./spec";
-import { forgetEverywhere } from "./forget";
-import { moveSlots } from "./migrate";
-import { NodeAddress, NodePool } from "./pool";
-import { Deadline, Log, waitUntil } from "./wait";
+import { Deadline, Log } from "./wait";
 
-const names = (spec: ClusterSpec) => spec.nodes.map((n) => n.name);
-
-/** Makes every planned node know every other, resending MEET for handshakes Redis dropped. */
-export async function meetAll(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
-    const missing = async () => missingLinks(await Promise.all(names(spec).map(async (name) => ({ name, view: await pool.view(name) }))), spec.nodes);
-    let gaps = await missing();
-    if (gaps.length === 0) {
-        return;
-    }
-    log(`meeting ${spec.nodes.length} nodes`);
-    let lastMeet = 0;
-    await waitUntil(
-        deadline,
-        () => `all nodes to know each other (${gaps.length} links missing, e.g. ${gaps[0]?.from} -> ${gaps[0]?.to.name})`,
-        async () => {
-            gaps = await missing();
-            if (gaps.length === 0) {
-                return true;
-            }
-            // A handshake that does not finish within the node timeout is dropped silently: ask again.
-            if (Date.now() - lastMeet > 1000) {
-                lastMeet = Date.now();
-                // With the announced bus port when it is not port + 10000 (a node behind its host's published ports).
-                const meet = (to: NodeAddress) => ["MEET", to.ip, String(to.port), ...(to.busPort === undefined ? [] : [String(to.busPort)])];
-                await Promise.all(gaps.map((g) => pool.client(g.from).call("CLUSTER", ...meet(g.to)).catch(() => undefined)));
-            }
-            return undefined;
-        },
-        50,
-    );
-    log(`all ${spec.nodes.length} nodes know each other`);
-}
-
-/**
- * A node that came back with an empty volume has a new id at an old address;
- * the old id lingers as a failed node. Forget it everywhere so the cluster
- * stops waiting for it.
- */
-export async function forgetGhosts(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
-    const views = await Promise.all(names(spec).map(async (name) => ({ name, view: await pool.view(name) })));
-    const liveIds = new Set(views.map((v) => v.view.find(isMyself)?.id).filter((id): id is string => !!id));
-    const ghosts = new Set<string>();
-    for (const { view } of views) {
-        for (const n of view) {
-            if (!liveIds.has(n.id) && (isFailed(n) || pool.nameOf(n.ip, n.port) !== undefined) && n.slots.length === 0) {
-                ghosts.add(n.id);
-            }
-        }
-    }
-    if (ghosts.size === 0) {
-        return;
-    }
-    log(`forgetting ${ghosts.size} departed node id(s): ${[...ghosts].map((g) => g.slice(0, 8)).join(", ")}`);
-    await forgetEverywhere(pool, names(spec), ghosts, deadline, "every node to forget the departed ids");
-}
-
-/**
- * Resolves slots left open by an interrupted migration (planOpenSlots): moves are finished toward
- * the importing node, so keys already copied stay valid; slots whose partner is gone are closed.
- */
-export async function finishOpenSlots(pool: NodePool, spec: ClusterSpec, view: NodeLine[], deadline: Deadline, log: Log): Promise<void> {
-    const plannedSelves = (await Promise.all(names(spec).map((n) => pool.view(n)))).map((v) => v.find(isMyself)!).filter(Boolean);
-    // Members outside the plan carry their own markers (a new master importing when a run was killed).
-    const planned = new Set(spec.nodes.map(endpoint));
-    const outside = view.filter((n) => !planned.has(endpoint(n)) && !isFailed(n));
-    const outsideSelves = await Promise.all(
-        outside.map(async (n) => {
-            const client = await pool.at(n.ip, n.port).catch(() => undefined);
-            return client && parseClusterNodes(String(await client.call("CLUSTER", "NODES"))).find(isMyself);
-        }),
-    );
-    const selves = [...plannedSelves, ...outsideSelves.filter((l): l is NodeLine => l !== undefined)];
-    const plan: OpenSlotPlan = planOpenSlots(selves, view);
-    for (const { node, slots } of plan.stabilize) {
-        const line = view.find((n) => n.id === node) ?? selves.find((n) => n.id === node)!;
-        log(`closing ${slots.length} open slot(s) on ${pool.label(line.ip, line.port)} whose migration partner is gone or done`);
-        const client = await pool.at(line.ip, line.port);
-        for (const slot of slots) await client.call("CLUSTER", "SETSLOT", String(slot), "STABLE");
-    }
-    for (const move of plan.moves) {
-        log(`finishing an interrupted migration of ${move.slots.reduce((k, r) => k + r.end - r.start + 1, 0)} slot(s)`);
-        await moveSlots(pool, view, move, deadline, log);
+/** Ends a change of access and brings every node's named users to the list (a replaced or healed node included). */
+export async function applyUsers(pool: NodePool, spec: ClusterSpec, log: Log): Promise<void> {
+    await applyCurrentAccess(pool, spec.nodes.map((n) => n.name), spec.access, spec.users);
+    if (spec.access.internal) {
+        log(`ACL users on every node: ${spec.users.map((u) => u.name).join(", ") || "none"}${spec.access.internal.defaultUser ? "" : " (the default user is off)"}`);
     }
 }
 
-/** The node that now owns any of a shard's planned slots (it may be a promoted replica). */
-function currentLeader(pool: NodePool, view: NodeLine[], planned: SlotRange[]): string | undefined {
-    // Only a confirmed FAIL disqualifies: a busy machine shows transient PFAIL ("fail?") during bootstrap.
-    const owner = view.find((n) => isMaster(n) && !n.flags.includes("fail") && intersectRanges(n.slots, planned).length > 0);
-    return owner ? pool.nameOf(owner.ip, owner.port) : undefined;
-}
-
-/**
- * Assigns every slot nobody owns to the shard planned for it, on the node that
- * currently leads that shard. On a new cluster that is all of them.
- */
-export async function assignSlots(pool: NodePool, spec: ClusterSpec, view: NodeLine[], log: Log): Promise<void> {
-    const gaps = coverageGaps(view);
-    if (gaps.length === 0) {
-        return;
+export async function healCluster(pool: NodePool, spec: ClusterSpec, joining: string[], holdsKeys: boolean, deadline: Deadline, log: Log): Promise<void> {
+    if (joining.length > 0) {
+        log(`joining ${joining.join(", ")} to the existing cluster`);
     }
-    for (const shard of spec.shards) {
-        const planned = shard.slots.map(parseRange);
-        const missing = intersectRanges(planned, gaps);
-        if (missing.length === 0) {
-            continue;
-        }
-        const leader = currentLeader(pool, view, planned) ?? shard.master;
-        await pool.client(leader).call("CLUSTER", "ADDSLOTSRANGE", ...missing.flatMap((r) => [String(r.start), String(r.end)]));
-        log(`slots ${missing.map(formatRange).join(",")} -> ${leader}`);
+    const names = spec.nodes.map((n) => n.name);
+    // Ends a change of access (every node accepted the old logins too until now) and brings every
+    // node's named users to the list, a node that was replaced or healed included.
+    await applyUsers(pool, spec, log);
+    // Applies a changed nodeTimeoutMs without a restart, and undoes the bootstrap's lowered value if an
+    // earlier run was interrupted before restoring it. Joining nodes get the short bootstrap timeout
+    // until they say cluster_state:ok (well under a second) only while the cluster holds no key: they
+    // are masters, if without slots, and Redis counts their failure reports, so a few of them could
+    // mark a loaded master failed during a fork pause of half a second and cause a failover (whose
+    // asynchronous replication may lose the writes of that moment).
+    await setNodeTimeout(pool, names.filter((n) => !joining.includes(n)), spec.nodeTimeoutMs);
+    await setNodeTimeout(pool, joining, holdsKeys ? spec.nodeTimeoutMs : BOOTSTRAP_NODE_TIMEOUT_MS);
+    try {
+        await forgetGhosts(pool, spec, deadline, log);
+        await meetAll(pool, spec, deadline, log);
+        await finishOpenSlots(pool, spec, await pool.bestView(), deadline, log);
+        await assignSlots(pool, spec, await pool.bestView(), log);
+        // A node that does not yet see the cluster as ok answers CLUSTERDOWN, also to MIGRATE.
+        await waitClusterOk(pool, names, deadline);
+        log(`cluster_state ok on all ${names.length} nodes`);
+    } finally {
+        await setNodeTimeout(pool, joining, spec.nodeTimeoutMs).catch(() => undefined);
     }
+    // From here joined nodes may own slots and vote in failovers: they run with the configured timeout.
+    // Roles of a formed cluster follow what it is now, not the initial plan's numbering.
+    await reshape(pool, spec, deadline, log);
 }

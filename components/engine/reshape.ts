@@ -4,17 +4,19 @@
  * replicas each, and nodes outside the plan drained and forgotten. Every step
  * moves keys with MIGRATE before ownership changes, so no key is lost.
  */
-import { ReplicaAssignment, assignReplicas, chooseLeaders, currentShardLeaders, departingNodes, orderMoves, slotMoves } from "../planning/reshard";
+import { assignReplicas, chooseLeaders, currentShardLeaders, departingNodes, orderMoves, slotMoves } from "../planning/reshard";
 import { SLOT_COUNT, formatRange, parseRange, slotsOf } from "../planning/slots";
 import { NodeLine, endpoint, isMaster, parseInfo } from "../planning/topology";
 import type { ClusterSpec } from "./spec";
 import { waitSlotAgreement } from "./health";
-import { meetAll } from "./heal";
-import { forgetEverywhere } from "./forget";
-import { moveSlots } from "./migrate";
 import { NodePool } from "./pool";
-import { bestHeir, failOver } from "./failover";
-import { Deadline, Log, PermanentError, waitUntil } from "./wait";
+import { bestHeir, failOver } from "./steps/failover";
+import { copyFunctions } from "./steps/functions";
+import { meetAll } from "./steps/meet";
+import { moveSlots } from "./steps/migrate";
+import { removeLeavingNodes } from "./steps/remove";
+import { replicate } from "./steps/replicate";
+import { Deadline, Log, PermanentError } from "./wait";
 
 export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
     const names = spec.nodes.map((n) => n.name);
@@ -61,28 +63,7 @@ export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadl
 
     const leaving = departingNodes(await waitSlotAgreement(pool, names, deadline), staying);
     if (leaving.length > 0) {
-        await forgetLeavingNodes(pool, spec, leaving, deadline, log);
-    }
-}
-
-/**
- * Redis Functions live on every master, not in a slot: a new master must have them before it
- * owns keys, or FCALL fails on the slots it receives (redis-cli --cluster add-node does the same).
- */
-async function copyFunctions(pool: NodePool, view: NodeLine[], leaders: string[], log: Log): Promise<void> {
-    const lines = leaders.map((id) => view.find((n) => n.id === id)!);
-    const clients = await Promise.all(lines.map((l) => pool.at(l.ip, l.port)));
-    const counts = await Promise.all(clients.map(async (c) => ((await c.call("FUNCTION", "LIST")) as unknown[]).length));
-    const richest = counts.indexOf(Math.max(...counts));
-    if (counts[richest] === 0) {
-        return;
-    }
-    const dump = (await clients[richest].callBuffer("FUNCTION", "DUMP")) as Buffer;
-    const lacking = clients.filter((_, i) => counts[i] < counts[richest]);
-    // REPLACE: a library of the same name is overwritten with the one the cluster already runs.
-    await Promise.all(lacking.map((c) => c.call("FUNCTION", "RESTORE", dump, "REPLACE")));
-    if (lacking.length > 0) {
-        log(`copied ${counts[richest]} function librar${counts[richest] === 1 ? "y" : "ies"} to ${lacking.length} new master(s)`);
+        await removeLeavingNodes(pool, spec, leaving, deadline, log);
     }
 }
 
@@ -125,61 +106,4 @@ async function failOverLeavingMasters(pool: NodePool, view: NodeLine[], staying:
         log(`failing ${pool.label(master.ip, master.port)} over to ${pool.label(heir.ip, heir.port)} before it leaves`);
         await failOver(pool, heir, master, deadline);
     }
-}
-
-/** Sends CLUSTER REPLICATE for each assignment, retrying until the replica knows its master. */
-export async function replicate(pool: NodePool, view: NodeLine[], assignments: ReplicaAssignment[], deadline: Deadline, log: Log): Promise<void> {
-    const lineOf = (id: string) => view.find((n) => n.id === id)!;
-    await Promise.all(
-        assignments.map(async (a) => {
-            const line = lineOf(a.node);
-            const client = await pool.at(line.ip, line.port);
-            await waitUntil(deadline, () => `${pool.label(line.ip, line.port)} to accept CLUSTER REPLICATE ${a.masterId}`, async () => {
-                await client.call("CLUSTER", "REPLICATE", a.masterId);
-                return true;
-            });
-        }),
-    );
-    if (assignments.length > 0) {
-        const name = (id: string) => pool.label(lineOf(id).ip, lineOf(id).port);
-        log(`replicas attached: ${assignments.map((a) => `${name(a.node)}->${name(a.masterId)}`).join(", ")}`);
-    }
-}
-
-/** Removes nodes outside the plan from every staying node's table, and resets them so they cannot rejoin. */
-async function forgetLeavingNodes(pool: NodePool, spec: ClusterSpec, leaving: NodeLine[], deadline: Deadline, log: Log): Promise<void> {
-    for (const n of leaving) {
-        if (n.slots.length > 0) {
-            throw new Error(`${endpoint(n)} still owns slots ${n.slots.map(formatRange).join(",")}; refusing to forget it`);
-        }
-    }
-    // A master that gave up all its slots holds no keys; one that still does (keys stranded in a slot
-    // whose migration partner died) keeps them: it is neither reset nor forgotten, and its volume stays.
-    // A leaving replica holds a copy of its master's keys, which stay with the master. Its role is asked
-    // of the node itself: a master that gave away its last slot turned replica of the receiver and synced
-    // from it before gossip tells the others.
-    const clients = await Promise.all(leaving.map((n) => pool.at(n.ip, n.port).catch(() => undefined)));
-    const holding: string[] = [];
-    await Promise.all(
-        leaving.map(async (n, i) => {
-            const client = clients[i];
-            const master = client !== undefined && parseInfo(String(await client.call("INFO", "replication"))).role === "master";
-            const keys = master ? Number(await client!.call("DBSIZE")) : 0;
-            if (keys > 0) holding.push(`${pool.label(n.ip, n.port)} (${endpoint(n)}) holds ${keys} key(s) in slots it does not own`);
-        }),
-    );
-    if (holding.length > 0) {
-        throw new PermanentError(
-            `refusing to remove nodes that still hold keys, nothing of them was reset or forgotten:\n - ${holding.join("\n - ")}\n` +
-                `Keep them in the plan (set shards/replicasPerShard back) and move the keys out (e.g. redis-cli --cluster fix), then run up again`,
-        );
-    }
-    log(`forgetting ${leaving.length} node(s) leaving the cluster: ${leaving.map(endpoint).join(", ")}`);
-    await Promise.all(
-        leaving.map(async (n, i) => {
-            // A replica of a leaving node must not follow it out: it is reassigned before this point.
-            await clients[i]?.call("CLUSTER", "RESET", "HARD").catch(() => undefined);
-        }),
-    );
-    await forgetEverywhere(pool, spec.nodes.map((n) => n.name), new Set(leaving.map((n) => n.id)), deadline, "the leaving nodes to be forgotten by every staying node");
 }

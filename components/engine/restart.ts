@@ -10,8 +10,8 @@ import { RestartRecord, replicaInSync } from "../planning/handover";
 import { acceptBoth, isChanging } from "../planning/access";
 import { NodeLine, endpoint, isFailed, isHandshake, isMaster, isMyself, parseInfo } from "../planning/topology";
 import { waitClusterOk, waitSlotAgreement } from "./health";
-import { applyAccessCommands } from "./access";
-import { bestHeir, failOver } from "./failover";
+import { applyAccessCommands } from "./steps/access";
+import { bestHeir, failOver } from "./steps/failover";
 import { Credentials, NodeAddress, NodePool, tryConnect } from "./pool";
 import { Deadline, Log, PermanentError, waitUntil } from "./wait";
 

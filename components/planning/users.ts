@@ -1,7 +1,7 @@
 /**
  * Named ACL users (redis-cluster:users): parsing and the checks that need no server. Pure.
  * What only Redis can judge (a command name it does not know) is checked by the engine on one
- * node before it changes any (engine/access.ts).
+ * node before it changes any (engine/steps/access.ts).
  */
 import { CONFIG_NAMESPACE } from "./keys";
 
@@ -68,7 +68,7 @@ export function ruleProblem(rule: string, inSelector = false): string | undefine
         return undefined;
     }
     // Whether a command or category exists depends on the image (modules add both, e.g. +json.get,
-    // +@search): Redis judges that on one node before any node changes (engine/access.ts).
+    // +@search): Redis judges that on one node before any node changes (engine/steps/access.ts).
     if (/^[+-]@[a-z][a-z0-9_.-]*$/i.test(rule) || /^[+-][a-z][a-z0-9_.-]*(\|[a-z0-9_.-]+)?$/i.test(rule)) {
         return undefined;
     }

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { NodeAddress } from "../engine/pool";
-import { judgeRulesOnAnyNode } from "../engine/access";
+import { judgeRulesOnAnyNode } from "../engine/steps/access";
 import { makeWayForRestart } from "../engine/restart";
 import { InternalUsers } from "../planning/access";
 import { NO_RESTART, NodeRevision, RestartRecord, restartingMembers } from "../planning/handover";

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { forgetEverywhere } from "../../components/engine/forget";
+import { forgetEverywhere } from "../../components/engine/steps/forget";
 import { NodePool } from "../../components/engine/pool";
 import { Deadline } from "../../components/engine/wait";
 import { FakeRedis, infoText } from "../support/fakeRedis";

@@ -4,11 +4,11 @@
  * lost), asked again while it has not happened (Redis abandons a manual failover after 5 s), until
  * both nodes report their new roles.
  */
-import { ReplicaState, chooseHeir, replicaInSync } from "../planning/handover";
-import { HostedPlan, describeMove, masterMovesFor } from "../planning/masterHosts";
-import { NodeLine, endpoint, parseInfo } from "../planning/topology";
-import { NodePool } from "./pool";
-import { Deadline, Log, waitUntil } from "./wait";
+import { ReplicaState, chooseHeir, replicaInSync } from "../../planning/handover";
+import { HostedPlan, describeMove, masterMovesFor } from "../../planning/masterHosts";
+import { NodeLine, endpoint, parseInfo } from "../../planning/topology";
+import { NodePool } from "../pool";
+import { Deadline, Log, waitUntil } from "../wait";
 
 /** How long one CLUSTER FAILOVER may take before it is asked for again (Redis gives up on its own after 5 s). */
 export const FAILOVER_RETRY_MS = 6000;

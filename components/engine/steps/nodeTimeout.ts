@@ -2,7 +2,7 @@
  * Cluster settings at run time: cluster-node-timeout (short while nodes form or join, the configured
  * value otherwise), and no replica migration (the plan decides which shard a replica serves).
  */
-import { NodePool } from "./pool";
+import { NodePool } from "../pool";
 
 /** While nodes form a cluster or join one, this timeout makes them say `ok` in well under a second. */
 export const BOOTSTRAP_NODE_TIMEOUT_MS = 500;

@@ -1,8 +1,8 @@
 /** Puts nodes in an access state decided by planning/access, and lets Redis judge the users' rules first. */
-import { NodeAccess, onlyCurrent } from "../planning/access";
-import { UserSpec, ruleTokens } from "../planning/users";
-import { Credentials, NodeAddress, NodePool } from "./pool";
-import { PermanentError } from "./wait";
+import { NodeAccess, onlyCurrent } from "../../planning/access";
+import { UserSpec, ruleTokens } from "../../planning/users";
+import { Credentials, NodeAddress, NodePool } from "../pool";
+import { PermanentError } from "../wait";
 
 async function runOn(pool: NodePool, name: string, commands: string[][]): Promise<void> {
     for (const [command, ...args] of commands) {

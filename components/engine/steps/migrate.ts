@@ -4,11 +4,11 @@
  * MIGRATING, the keys go over in batches with MIGRATE, then the new owner is
  * told to the target, the source and every other master.
  */
-import { formatRange, slotsOf } from "../planning/slots";
-import { SlotMove } from "../planning/reshard";
-import { NodeLine, isFailed, isMaster } from "../planning/topology";
-import { MIGRATE_TIMEOUT_MS, NodePool } from "./pool";
-import { Deadline, Log } from "./wait";
+import { formatRange, slotsOf } from "../../planning/slots";
+import { SlotMove } from "../../planning/reshard";
+import { NodeLine, isFailed, isMaster } from "../../planning/topology";
+import { MIGRATE_TIMEOUT_MS, NodePool } from "../pool";
+import { Deadline, Log } from "../wait";
 
 /** Keys per MIGRATE: big keys travel in small batches, so one reply never waits on too much data. */
 const MIGRATE_BATCH_KEYS = 100;

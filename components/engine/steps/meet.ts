@@ -1,0 +1,38 @@
+/** MEET: every planned node knows every other. */
+import { missingLinks } from "../../planning/topology";
+import type { ClusterSpec } from "../spec";
+import { NodeAddress, NodePool } from "../pool";
+import { Deadline, Log, waitUntil } from "../wait";
+
+const names = (spec: ClusterSpec) => spec.nodes.map((n) => n.name);
+
+/** Makes every planned node know every other, resending MEET for handshakes Redis dropped. */
+export async function meetAll(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
+    const missing = async () => missingLinks(await Promise.all(names(spec).map(async (name) => ({ name, view: await pool.view(name) }))), spec.nodes);
+    let gaps = await missing();
+    if (gaps.length === 0) {
+        return;
+    }
+    log(`meeting ${spec.nodes.length} nodes`);
+    let lastMeet = 0;
+    await waitUntil(
+        deadline,
+        () => `all nodes to know each other (${gaps.length} links missing, e.g. ${gaps[0]?.from} -> ${gaps[0]?.to.name})`,
+        async () => {
+            gaps = await missing();
+            if (gaps.length === 0) {
+                return true;
+            }
+            // A handshake that does not finish within the node timeout is dropped silently: ask again.
+            if (Date.now() - lastMeet > 1000) {
+                lastMeet = Date.now();
+                // With the announced bus port when it is not port + 10000 (a node behind its host's published ports).
+                const meet = (to: NodeAddress) => ["MEET", to.ip, String(to.port), ...(to.busPort === undefined ? [] : [String(to.busPort)])];
+                await Promise.all(gaps.map((g) => pool.client(g.from).call("CLUSTER", ...meet(g.to)).catch(() => undefined)));
+            }
+            return undefined;
+        },
+        50,
+    );
+    log(`all ${spec.nodes.length} nodes know each other`);
+}
