@@ -6,6 +6,7 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { ensureCluster } from "../components/engine/cluster";
 import { clusterLayout, planCluster } from "../components/planning/plan";
 import { ClusterSettings } from "../components/planning/settings";
+import { readClusterNodes } from "../tests/support/clusterNodes";
 import { removeStackObjects } from "../tests/support/docker";
 import { IMAGE, ROOT, docker, seconds, sleep } from "./common";
 import { startBaselineContainers } from "./baseline";
@@ -56,11 +57,12 @@ export async function failoverTrial(s: ClusterSettings, trial: number): Promise<
     const probe = await adminOf(nodes[0]);
     const view = String(await probe.call("CLUSTER", "NODES"));
     probe.disconnect();
-    const masters = view.split("\n").filter((l) => / master /.test(l) && !l.includes("fail") && l.split(" ").length > 8);
+    // Flags exactly "master", as the bench always chose: never the probe's own line (myself,master) nor a failing one.
+    const masters = readClusterNodes(view).filter((l) => l.flags.join(",") === "master" && l.owned.length > 0);
     const victimLine = masters[trial % masters.length];
-    const victimIp = victimLine.split(" ")[1].split(":")[0];
+    const victimIp = victimLine.ip;
     const victim = nodes.find((n) => n.ip === victimIp)!;
-    const firstSlot = Number(victimLine.trim().split(" ")[8].split("-")[0]);
+    const firstSlot = victimLine.owned[0].start;
     const key = await keyForSlot(nodes.find((n) => n.ip !== victimIp)!, firstSlot);
     const others = nodes.filter((n) => n !== victim);
 

@@ -3,6 +3,7 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import { Redis } from "ioredis";
+import { ClusterNodesLine, readClusterNodes } from "../support/clusterNodes";
 import { TestStack, createTestStack } from "../support/stack";
 import { clusterClient, countMissingKeys, eventually, withClusterClient, writeKeys } from "../support/redis";
 import { runStatus } from "../support/status";
@@ -19,28 +20,20 @@ const hostByAddress = new Map(TEST_HOSTS.map((h) => [h.address, h.name]));
 const engine = (host: { docker: string }, ...args: string[]) => execFileSync("docker", ["-H", host.docker, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 const lines = (text: string) => text.split("\n").filter(Boolean);
 
-interface LiveLine {
-    id: string;
-    endpoint: string;
+/** A node's line, with the test host its address belongs to. */
+interface LiveLine extends ClusterNodesLine {
     host: string;
-    master: boolean;
-    failed: boolean;
-    masterId?: string;
-    slots: string[];
 }
 
-/** CLUSTER NODES from the node at `endpoint`, parsed here, independently of the project's parser. */
+/** CLUSTER NODES from the node at `endpoint`, read with the tests' reader, independently of the project's parser. */
 async function clusterNodes(endpoint: string, password?: string, tlsCa?: string): Promise<LiveLine[]> {
     const [host, port] = endpoint.split(":");
     const c = new Redis({ host, port: Number(port), password, tls: tlsCa === undefined ? undefined : { ca: tlsCa }, lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
     c.on("error", () => undefined);
     try {
         await c.connect();
-        return lines(String(await c.call("CLUSTER", "NODES"))).map((l) => {
-            const f = l.trim().split(/\s+/);
-            const ep = f[1].split("@")[0];
-            return { id: f[0], endpoint: ep, host: hostByAddress.get(ep.split(":")[0]) ?? "?", master: f[2].includes("master"), failed: /fail/.test(f[2]), masterId: f[3] === "-" ? undefined : f[3], slots: f.slice(8) };
-        });
+        // `failed` as this suite always read it: any flag containing "fail" (nofailover too), broader than the reader's.
+        return readClusterNodes(String(await c.call("CLUSTER", "NODES"))).map((n) => ({ ...n, host: hostByAddress.get(n.ip) ?? "?", failed: n.flags.some((f) => f.includes("fail")) }));
     } finally {
         c.disconnect();
     }

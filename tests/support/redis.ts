@@ -1,5 +1,6 @@
 /** Independent Redis clients for the tests: ioredis in cluster mode and redis-cli inside a node container. */
 import { Cluster } from "ioredis";
+import { ClusterNodesLine, readClusterNodes } from "./clusterNodes";
 import { docker } from "./docker";
 
 /** A password for the default user, or a named user's login. */
@@ -42,23 +43,12 @@ export function redisCli(container: string, auth: Auth, ...args: string[]): stri
     return docker("exec", ...env, container, "redis-cli", ...(username === undefined ? [] : ["--user", username]), ...args);
 }
 
-export interface LiveNode {
-    id: string;
-    ip: string;
-    flags: string[];
-    masterId?: string;
-    slots: string[];
-}
+/** A node's line as the tests read it (tests/support/clusterNodes.ts, not the project's parser). */
+export type LiveNode = ClusterNodesLine;
 
-/** CLUSTER NODES as redis-cli prints it, parsed here independently of the project's own parser. */
+/** CLUSTER NODES as redis-cli prints it. */
 export function liveNodes(container: string, password?: string): LiveNode[] {
-    return redisCli(container, password, "cluster", "nodes")
-        .split("\n")
-        .filter((l) => l.trim())
-        .map((l) => {
-            const f = l.trim().split(/\s+/);
-            return { id: f[0], ip: f[1].split(":")[0], flags: f[2].split(","), masterId: f[3] === "-" ? undefined : f[3], slots: f.slice(8) };
-        });
+    return readClusterNodes(redisCli(container, password, "cluster", "nodes"));
 }
 
 export async function writeKeys(client: Cluster, count: number, prefix: string): Promise<void> {

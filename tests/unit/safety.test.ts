@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
 import { isDowngrade, redisVersionOf } from "../../components/planning/image";
-import { ClusterIdentity, refusedChanges } from "../../components/planning/safety";
+import { createAuthority } from "../../components/engine/certificates";
+import { ClusterIdentity, refusedChanges, tlsMode } from "../../components/planning/safety";
 import { changeGuardProvider } from "../../components/providers/guard";
 
 const deployed: ClusterIdentity = {
@@ -169,5 +170,75 @@ describe("change safety: published ports", () => {
 
     it("judges nothing about ports for state written before they were recorded", () => {
         assert.deepEqual(refusedChanges(deployed, at(6372, 6), false), []);
+    });
+});
+
+describe("TLS", () => {
+    describe("the change guard", () => {
+        const deployed: ClusterIdentity = {
+            namePrefix: "redis",
+            subnet: "10.38.0.0/24",
+            gateway: "10.38.0.1",
+            firstNodeIp: "10.38.0.11",
+            image: "redis:7.2",
+        };
+        const caText = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim() !== "");
+        const mode = fc.oneof(fc.constant(undefined), fc.constant(tlsMode({})), caText.map((caCert) => tlsMode({ caCert })));
+
+        it("tlsMode: undefined without TLS; the stack's own CA; one mode per CA, whitespace around it aside", () => {
+            assert.equal(tlsMode(undefined), undefined);
+            assert.equal(tlsMode({}), "the stack's own CA");
+            fc.assert(
+                fc.property(caText, caText, fc.constantFrom("", "\n", "  \n", "\r\n"), (a, b, ws) => {
+                    assert.equal(tlsMode({ caCert: a }), tlsMode({ caCert: a }));
+                    assert.equal(tlsMode({ caCert: `${ws}${a}${ws}` }), tlsMode({ caCert: a }));
+                    assert.notEqual(tlsMode({ caCert: a }), tlsMode({}));
+                    if (a.trim() !== b.trim()) assert.notEqual(tlsMode({ caCert: a }), tlsMode({ caCert: b }));
+                }),
+            );
+        });
+
+        it("refuses turning TLS on or off or changing the CA, naming the key and allowFullRestart, unless allowFullRestart (property)", () => {
+            fc.assert(
+                fc.property(mode, mode, fc.boolean(), (before, after, allow) => {
+                    const refused = refusedChanges({ ...deployed, tls: before }, { ...deployed, tls: after }, allow);
+                    if (before === after || allow) {
+                        assert.deepEqual(refused, [], `${before} -> ${after}`);
+                        return;
+                    }
+                    assert.equal(refused.length, 1, refused.join("\n"));
+                    const toggled = before === undefined || after === undefined;
+                    const onOff = (m: string | undefined) => (m === undefined ? "false" : "true");
+                    if (toggled) assert.ok(refused[0].startsWith(`redis-cluster:tls changed from ${onOff(before)} to ${onOff(after)}: `), refused[0]);
+                    else assert.ok(refused[0].startsWith(`redis-cluster:tlsCaCert changed from ${before} to ${after}: nodes that trust only the old CA`), refused[0]);
+                    assert.match(refused[0], /pulumi config set redis-cluster:allowFullRestart true/);
+                }),
+                { numRuns: 300 },
+            );
+        });
+
+        it("names both ends of a toggle and of a CA change", async () => {
+            const [a, b] = await Promise.all([createAuthority("a", 30), createAuthority("b", 30)]);
+            const [on] = refusedChanges(deployed, { ...deployed, tls: tlsMode({}) }, false);
+            assert.match(on, /^redis-cluster:tls changed from false to true: /);
+            const [off] = refusedChanges({ ...deployed, tls: tlsMode({ caCert: a.certPem }) }, deployed, false);
+            assert.match(off, /^redis-cluster:tls changed from true to false: /);
+            const [swap] = refusedChanges({ ...deployed, tls: tlsMode({ caCert: a.certPem }) }, { ...deployed, tls: tlsMode({ caCert: b.certPem }) }, false);
+            assert.match(swap, new RegExp(`^redis-cluster:tlsCaCert changed from ${tlsMode({ caCert: a.certPem })} to ${tlsMode({ caCert: b.certPem })}: `));
+            const [own] = refusedChanges({ ...deployed, tls: tlsMode({}) }, { ...deployed, tls: tlsMode({ caCert: a.certPem }) }, false);
+            assert.match(own, /^redis-cluster:tlsCaCert changed from the stack's own CA to the CA [0-9a-f]{16}: /);
+            for (const r of [on, off, swap, own]) assert.match(r, /redis-cluster:allowFullRestart/);
+            assert.deepEqual(refusedChanges({ ...deployed, tls: tlsMode({ caCert: a.certPem }) }, { ...deployed, tls: tlsMode({ caCert: `${a.certPem}\n` }) }, false), []);
+        });
+
+        it("never refuses without a deployed cluster, and reads state without the tls field as plain TCP", () => {
+            fc.assert(
+                fc.property(mode, fc.boolean(), (next, allow) => {
+                    assert.deepEqual(refusedChanges(undefined, { ...deployed, tls: next }, allow), []);
+                }),
+            );
+            assert.deepEqual(refusedChanges(deployed, { ...deployed, tls: undefined }, false), []);
+            assert.equal(refusedChanges(deployed, { ...deployed, tls: tlsMode({}) }, false).length, 1);
+        });
     });
 });

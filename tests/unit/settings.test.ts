@@ -2,7 +2,11 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import fc from "fast-check";
+import { createAuthority, Issued } from "../../components/engine/certificates";
+import { tlsMode } from "../../components/planning/safety";
 import { DEFAULTS, DEFAULT_IMAGE, RawSettings, resolveSettings } from "../../components/planning/settings";
+import { TLS_DEFAULTS } from "../../components/planning/tls";
 
 const IMAGE = "redis:7.2";
 const problemsOf = (raw: RawSettings) => resolveSettings(raw, IMAGE).problems;
@@ -141,5 +145,83 @@ describe("settings", () => {
         assert.equal(withCerts.settings.hosts![1].certPath, "/etc/docker-certs/h2");
         assert.match(problemsOf({ ...base, hosts: hosts({ docker: "tcp://10.77.0.12:2376", certPath: "certs" }) })[0], /hosts\[1\]\.certPath must be the absolute path/);
         assert.match(problemsOf({ ...base, hosts: hosts({ docker: "ssh://ops@10.77.0.12", certPath: "/certs" }) })[0], /hosts\[1\]\.certPath is for tcp:\/\/ engines only/);
+    });
+});
+
+describe("TLS", () => {
+    describe("settings", () => {
+        let ca: Issued;
+        before(async () => {
+            ca = await createAuthority("user", 3650);
+        });
+
+        it("tls true: TLS with the stack's own CA and the 365/30 day defaults; unset or false: plain TCP", () => {
+            for (const tls of ["true", true, " TRUE "] as const) {
+                const { settings, problems, warnings } = resolveSettings({ tls }, IMAGE);
+                assert.deepEqual(problems, []);
+                assert.deepEqual(warnings, []);
+                assert.deepEqual(settings.tls, { caCert: undefined, caKey: undefined, validityDays: 365, renewBeforeDays: 30 });
+            }
+            assert.deepEqual(TLS_DEFAULTS, { validityDays: 365, renewBeforeDays: 30 });
+            for (const tls of [undefined, "", "false", false] as const) {
+                const { settings, problems } = resolveSettings({ tls }, IMAGE);
+                assert.deepEqual(problems, []);
+                assert.equal(settings.tls, undefined);
+            }
+            const { settings, problems } = resolveSettings({ tls: "yes" }, IMAGE);
+            assert.equal(settings.tls, undefined);
+            assert.ok(problems.some((p) => /^redis-cluster:tls must be true or false/.test(p)), problems.join("\n"));
+        });
+
+        it("takes any valid pair of day counts, as strings or numbers (property)", () => {
+            fc.assert(
+                fc.property(fc.integer({ min: 1, max: 10000 }), fc.nat(10000), fc.boolean(), (validityDays, r, asNumbers) => {
+                    const renewBeforeDays = r % validityDays;
+                    const raw: RawSettings = asNumbers
+                        ? { tls: "true", tlsCertValidityDays: validityDays, tlsRenewBeforeDays: renewBeforeDays }
+                        : { tls: "true", tlsCertValidityDays: String(validityDays), tlsRenewBeforeDays: ` ${renewBeforeDays} ` };
+                    const { settings, problems } = resolveSettings(raw, IMAGE);
+                    assert.deepEqual(problems, []);
+                    assert.deepEqual(settings.tls, { caCert: undefined, caKey: undefined, validityDays, renewBeforeDays });
+                }),
+            );
+        });
+
+        const bad: [RawSettings, RegExp][] = [
+            [{ tlsCertValidityDays: "0" }, /^redis-cluster:tlsCertValidityDays must be at least 1 \(got 0\)/],
+            [{ tlsCertValidityDays: "-3" }, /^redis-cluster:tlsCertValidityDays must be at least 1 \(got -3\)/],
+            [{ tlsCertValidityDays: "abc" }, /^redis-cluster:tlsCertValidityDays must be a whole number \(got "abc"\)/],
+            [{ tlsCertValidityDays: "1.5" }, /^redis-cluster:tlsCertValidityDays must be a whole number/],
+            [{ tlsRenewBeforeDays: "-1" }, /^redis-cluster:tlsRenewBeforeDays must be at least 0 \(got -1\)/],
+            [{ tlsRenewBeforeDays: "soon" }, /^redis-cluster:tlsRenewBeforeDays must be a whole number \(got "soon"\)/],
+            [{ tlsRenewBeforeDays: 2.5 }, /^redis-cluster:tlsRenewBeforeDays must be a whole number/],
+            [{ tlsCertValidityDays: "30", tlsRenewBeforeDays: "30" }, /^redis-cluster:tlsRenewBeforeDays 30 is not below redis-cluster:tlsCertValidityDays 30/],
+            [{ tlsCertValidityDays: "10" }, /^redis-cluster:tlsRenewBeforeDays 30 is not below redis-cluster:tlsCertValidityDays 10/],
+        ];
+        for (const [raw, expected] of bad) {
+            it(`refuses ${JSON.stringify(raw)}, naming the key`, () => {
+                const { problems } = resolveSettings({ tls: "true", ...raw }, IMAGE);
+                assert.ok(problems.some((p) => expected.test(p)), `expected ${expected} in:\n${problems.join("\n")}`);
+            });
+        }
+
+        it("takes a user's CA (both halves), checks it, and warns when it is set without tls", () => {
+            const good = resolveSettings({ tls: "true", tlsCaCert: `${ca.certPem}\n\n`, tlsCaKey: ca.keyPem }, IMAGE);
+            assert.deepEqual(good.problems, []);
+            assert.equal(good.settings.tls?.caCert, ca.certPem.trim());
+            assert.equal(good.settings.tls?.caKey, ca.keyPem);
+            assert.equal(tlsMode(good.settings.tls), tlsMode({ caCert: ca.certPem }));
+
+            const half = resolveSettings({ tls: "true", tlsCaCert: ca.certPem }, IMAGE);
+            assert.ok(half.problems.some((p) => p.startsWith("redis-cluster:tlsCaCert and redis-cluster:tlsCaKey go together")), half.problems.join("\n"));
+
+            const garbage = resolveSettings({ tls: "true", tlsCaCert: "not a certificate", tlsCaKey: ca.keyPem }, IMAGE);
+            assert.ok(garbage.problems.some((p) => p.startsWith("redis-cluster:tlsCaCert is not a PEM certificate")), garbage.problems.join("\n"));
+
+            const off = resolveSettings({ tlsCaCert: ca.certPem, tlsCaKey: ca.keyPem }, IMAGE);
+            assert.deepEqual(off.problems, []);
+            assert.equal(off.settings.tls, undefined);
+            assert.ok(off.warnings.some((w) => w.startsWith("redis-cluster:tlsCaCert is set but redis-cluster:tls is not true")), off.warnings.join("\n"));
+        });
     });
 });
