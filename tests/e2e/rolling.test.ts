@@ -7,9 +7,9 @@ import "../support/env";
 import { docker } from "../support/docker";
 import { TestStack, createTestStack, stateFile } from "../support/stack";
 import { runStatus } from "../support/status";
-import { DataSet, clusterClient, liveNodes, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
-import { ContinuousWriter, WriterReport, longestGap } from "../support/writer";
-import { DownReport, DownSampler } from "../support/sampler";
+import { DataSet, liveNodes, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
+import { WriterReport } from "../support/writer";
+import { upUnderWrites } from "../support/rollout";
 import { buildImageVariant } from "../support/docker";
 import { preparedImage } from "../../scripts/preparedImage";
 
@@ -59,38 +59,17 @@ describe("rolling changes while clients write", function () {
         });
     }
 
-    /** Runs `up` while one writer per password writes, then checks every acknowledged write and the data set. */
-    async function upUnderWrites(what: string, writerPasswords: (string | undefined)[], readPassword: string | undefined): Promise<{ reports: WriterReport[]; anyClientGapMs: number }> {
-        const clients = writerPasswords.map((p) => clusterClient([SEED], p));
-        const writers = clients.map((c, i) => new ContinuousWriter(c, `${what}-${i}`).start());
-        // Every node that exists now, watched from outside: never two down at once.
-        const sampler = new DownSampler(addresses(nodeCount)).start();
-        let reports: WriterReport[];
-        let down: DownReport;
-        try {
-            const result = await t.up();
-            assert.equal(result.outputs.clusterState.value, "ok");
-            nodeCount = result.outputs.nodes.value.length;
-        } finally {
-            // Also when the up fails: a sampler left running keeps mocha from ever exiting.
-            down = await sampler.stop();
-            reports = await Promise.all(writers.map((w) => w.stop()));
-            clients.forEach((c) => c.disconnect());
-        }
-        changes.push(`${what}: most nodes down at once ${down.mostDown.length} (${down.mostDown.join(", ")}), ${down.samples} samples`);
-        assert.ok(down.mostDown.length <= 1, `${what}: nodes down together: ${down.mostDown}`);
-        // The longest time in which no client at all got a write acknowledged.
-        const anyClientGapMs = longestGap(writers.flatMap((w) => [w.startedAt, ...w.ackTimes, w.stoppedAt]));
-        changes.push(`${describeRun(what, reports)}; longest gap for all clients together ${anyClientGapMs} ms`);
-        await withClusterClient([SEED], readPassword, async (reader) => {
-            for (const w of writers) assert.deepEqual(await w.lost(reader), [], `${what}: acknowledged writes lost`);
-            assert.deepEqual(await missingFromDataSet(reader, DATA), { plain: 0, groups: 0 });
-        });
-        assert.ok(reports.some((r) => r.acknowledged > 0), describeRun(what, reports));
+    /** Runs `up` while one writer per password writes (tests/support/rollout), then checks the data set, status and the next preview. */
+    async function upWhileWriting(what: string, writerPasswords: (string | undefined)[], readPassword: string | undefined): Promise<{ reports: WriterReport[]; anyClientGapMs: number }> {
+        // Every node that exists now, watched from outside.
+        const watched = await upUnderWrites({ up: () => t.up(), seeds: [SEED], addresses: addresses(nodeCount), writers: writerPasswords, auth: readPassword, keyPrefix: what });
+        nodeCount = watched.result.outputs.nodes.value.length;
+        changes.push(watched.line);
+        await withClusterClient([SEED], readPassword, async (reader) => assert.deepEqual(await missingFromDataSet(reader, DATA), { plain: 0, groups: 0 }));
         const status = runStatus(t.name);
         assert.equal(status.code, 0, status.output);
         await t.stack.preview({ expectNoChanges: true });
-        return { reports, anyClientGapMs };
+        return watched;
     }
 
     it("recreates every container one at a time when redis.conf changes, failing masters over first", async () => {
@@ -101,7 +80,7 @@ describe("rolling changes while clients write", function () {
         const preview = await t.stack.preview({ diff: true });
         assert.equal(preview.changeSummary.replace, 6, preview.stdout);
         for (const n of names) assert.match(preview.stdout, new RegExp(`RolloutGate::${n}-rollout\\b`));
-        const { reports: [report] } = await upUnderWrites("conf", [password], password);
+        const { reports: [report] } = await upWhileWriting("conf", [password], password);
 
         names.forEach((n, i) => assert.notEqual(containerId(n), before[i], `${n} was not recreated`));
         // One at a time, in the planned order: masters (1-3), then replicas (4-6).
@@ -121,20 +100,20 @@ describe("rolling changes while clients write", function () {
     it("moves every node to a new image one at a time", async () => {
         buildImageVariant(preparedImage(), UPGRADED_IMAGE);
         await configure({ image: UPGRADED_IMAGE });
-        await upUnderWrites("image", [password], password);
+        await upWhileWriting("image", [password], password);
         const upgraded = docker("image", "inspect", "-f", "{{.Id}}", UPGRADED_IMAGE);
         for (const n of nodeNames(6)) assert.equal(docker("inspect", "-f", "{{.Image}}", n), upgraded, `${n} runs another image`);
     });
 
     it("publishes host ports one node at a time", async () => {
         await configure({ hostPortBase: "17371" });
-        await upUnderWrites("ports", [password], password);
+        await upWhileWriting("ports", [password], password);
         for (const [i, n] of nodeNames(6).entries()) assert.equal(docker("port", n, "6379/tcp"), `127.0.0.1:${17371 + i}`);
     });
 
     it("grows from 3 to 4 shards while a client writes", async () => {
         await configure({ shards: "4" });
-        await upUnderWrites("grow", [password], password);
+        await upWhileWriting("grow", [password], password);
         assert.equal(liveNodes(`${PREFIX}-1`, password).filter((n) => n.flags.includes("master")).length, 4);
     });
 
@@ -149,7 +128,7 @@ describe("rolling changes while clients write", function () {
         // Status reads what is deployed: until the up, the nodes still run with the old password.
         const before = runStatus(t.name);
         assert.equal(before.code, 0, before.output);
-        const { reports, anyClientGapMs } = await upUnderWrites(what, [from, to], to);
+        const { reports, anyClientGapMs } = await upWhileWriting(what, [from, to], to);
         password = to;
         assert.ok(reports[0].acknowledged > 0 && reports[1].acknowledged > 0, describeRun(what, reports));
         assert.ok(anyClientGapMs < MAX_WRITE_GAP_MS, `no client was served for ${anyClientGapMs} ms`);

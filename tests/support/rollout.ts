@@ -3,7 +3,7 @@ import { strict as assert } from "assert";
 import { UpResult } from "@pulumi/pulumi/automation";
 import { Auth, clusterClient, withClusterClient } from "./redis";
 import { DownReport, DownSampler } from "./sampler";
-import { ContinuousWriter, WriterReport } from "./writer";
+import { ContinuousWriter, WriterReport, longestGap } from "./writer";
 
 export interface WatchedUp {
     /** The stack's `up`. */
@@ -14,39 +14,64 @@ export interface WatchedUp {
     /** How the writer logs in, and the CA when the nodes serve TLS only. */
     auth?: Auth;
     tlsCa?: string;
+    /** One writer per login instead (a password rotation: one on the old, one on the new); `auth` reads back. */
+    writers?: (Auth | undefined)[];
     /** Names the writer's keys (`<keyPrefix>:<n>`) and the log line. */
     keyPrefix: string;
     /** The user allowed every node to restart at once (allowFullRestart): the one-at-a-time checks do not apply. */
     fullRestart?: boolean;
 }
 
+export interface WatchedResult {
+    result: UpResult;
+    down: DownReport;
+    /** One per writer, in the order of `writers`. */
+    reports: WriterReport[];
+    /** The longest time in which no writer at all got a write acknowledged. */
+    anyClientGapMs: number;
+    /** What the run saw, one line for the suite's log. */
+    line: string;
+}
+
 /**
  * Runs the `up` under writes and asserts what every rolling change owes: the cluster ends ok, never
  * two nodes down at once, no master stopped while it led a shard with a replica, writes went
- * through, and every acknowledged write reads back afterwards.
+ * through for every writer, and every acknowledged write reads back afterwards.
  */
-export async function upUnderWrites(w: WatchedUp): Promise<{ result: UpResult; down: DownReport; report: WriterReport }> {
-    const writerClient = clusterClient(w.seeds, w.auth, undefined, w.tlsCa);
-    const writer = new ContinuousWriter(writerClient, w.keyPrefix).start();
+export async function upUnderWrites(w: WatchedUp): Promise<WatchedResult> {
+    const logins = w.writers ?? [w.auth];
+    const clients = logins.map((auth) => clusterClient(w.seeds, auth, undefined, w.tlsCa));
+    const writers = clients.map((c, i) => new ContinuousWriter(c, logins.length === 1 ? w.keyPrefix : `${w.keyPrefix}-${i}`).start());
     const sampler = new DownSampler(w.addresses, undefined, w.tlsCa).start();
     let result: UpResult;
     let down: DownReport;
-    let report: WriterReport;
+    let reports: WriterReport[];
     try {
         result = await w.up();
         assert.equal(result.outputs.clusterState.value, "ok");
     } finally {
+        // Also when the up fails: a sampler left running keeps mocha from ever exiting.
         down = await sampler.stop();
-        report = await writer.stop();
-        writerClient.disconnect();
-        console.log(`      ${w.keyPrefix}: ${report.acknowledged}/${report.attempts} writes acknowledged; most nodes down at once: ${down.mostDown.length} (${down.samples} samples)`);
+        reports = await Promise.all(writers.map((x) => x.stop()));
+        clients.forEach((c) => c.disconnect());
     }
+    const anyClientGapMs = longestGap(writers.flatMap((x) => [x.startedAt, ...x.ackTimes, x.stoppedAt]));
+    const writes = reports.map((r) => `${r.acknowledged}/${r.attempts} acknowledged, errors ${JSON.stringify(r.errors)}, longest gap ${r.longestGapMs} ms`).join("; ");
+    const line = `${w.keyPrefix}: most nodes down at once ${down.mostDown.length} (${down.mostDown.join(", ")}), ${down.samples} samples; ${writes}; longest gap for all writers together ${anyClientGapMs} ms`;
+    console.log(`      ${line}`);
     if (!w.fullRestart) {
-        assert.ok(down.mostDown.length <= 1, `nodes down together: ${down.mostDown}`);
+        assert.ok(down.mostDown.length <= 1, `${w.keyPrefix}: nodes down together: ${down.mostDown}`);
         // A master restarted without a failover leaves its slots unserved while a replica could serve them.
         assert.deepEqual(down.downWhileLeading, [], `${w.keyPrefix}: masters stopped without handing over to their replica`);
     }
-    assert.ok(report.acknowledged > 100, `${w.keyPrefix}: too few writes went through: ${JSON.stringify(report)}`);
-    await withClusterClient(w.seeds, w.auth, async (reader) => assert.deepEqual(await writer.lost(reader), [], `${w.keyPrefix}: acknowledged writes lost`), w.tlsCa);
-    return { result, down, report };
+    reports.forEach((r, i) => assert.ok(r.acknowledged > 100, `${w.keyPrefix}: too few writes of writer ${i} went through: ${JSON.stringify(r)}`));
+    await withClusterClient(
+        w.seeds,
+        w.auth,
+        async (reader) => {
+            for (const x of writers) assert.deepEqual(await x.lost(reader), [], `${w.keyPrefix}: acknowledged writes lost`);
+        },
+        w.tlsCa,
+    );
+    return { result, down, reports, anyClientGapMs, line };
 }
