@@ -4,6 +4,9 @@
  * state, loading the TypeScript compiler to do it on every run. Here the serialized provider is one
  * line that loads the provider from the project's compiled code when the provider process runs it.
  *
+ * The line names scripts/compiled.js, which only hands on to runtime/compiled.js: the text is an
+ * input of every resource, so a new path would show every dynamic resource as changed.
+ *
  * That line runs in Pulumi's dynamic provider process (cwd: the project directory), for resources
  * created by this code. State written before it still carries the serialized engine of its day:
  * Pulumi uses that for refresh and delete, and the new line for diff and update.

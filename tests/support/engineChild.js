@@ -4,7 +4,7 @@
 // stdout; exits 0 when the cluster is ensured, 1 with the error on stderr.
 "use strict";
 const fs = require("fs");
-const { ensureCluster } = require("../../scripts/compiled").load("components/engine/cluster");
+const { ensureCluster } = require("../../runtime/compiled").load("components/engine/cluster");
 
 const clock = () => new Date().toISOString().slice(17, 23);
 ensureCluster(JSON.parse(fs.readFileSync(process.argv[2], "utf8")), (m) => console.log(`${clock()} ${m}`)).then(

@@ -1,4 +1,4 @@
-// scripts/compiled.js, on a small copy of the project's layout: what Pulumi runs is rebuilt exactly
+// runtime/compiled.js, loaded through scripts/compiled.js (the path resources' state names), on a small copy of the project's layout: what Pulumi runs is rebuilt exactly
 // when a source changes, a type error stops the run with the compiler's message, old builds are pruned.
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -7,14 +7,13 @@ import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-describe("the program compiled ahead of time (scripts/compiled.js)", function () {
+describe("the program compiled ahead of time (runtime/compiled.js)", function () {
     this.timeout(120000);
     let dir: string;
-    /** A fresh copy of compiled.js for `dir` (each require of it keeps its own current build). */
+    /** A fresh copy of compiled.js for `dir` (each require of it keeps its own current build), through the path state names. */
     const compiled = () => {
-        const file = path.join(dir, "scripts", "compiled.js");
-        delete require.cache[require.resolve(file)];
-        return require(file) as { load: (m: string) => any; buildDir: () => string };
+        for (const f of ["scripts/compiled.js", "runtime/compiled.js"]) delete require.cache[require.resolve(path.join(dir, f))];
+        return require(path.join(dir, "scripts", "compiled.js")) as { load: (m: string) => any; buildDir: () => string };
     };
     const write = (rel: string, text: string) => {
         fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -23,7 +22,7 @@ describe("the program compiled ahead of time (scripts/compiled.js)", function ()
 
     beforeEach(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "compiled-"));
-        write("scripts/compiled.js", fs.readFileSync(path.join(ROOT, "scripts/compiled.js"), "utf8"));
+        for (const f of ["scripts/compiled.js", "runtime/compiled.js"]) write(f, fs.readFileSync(path.join(ROOT, f), "utf8"));
         write("tsconfig.json", fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8"));
         write("tsconfig.program.json", fs.readFileSync(path.join(ROOT, "tsconfig.program.json"), "utf8"));
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));

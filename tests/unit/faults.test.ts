@@ -10,7 +10,7 @@ describe("the engine killed between any two steps of a reshape, then run again (
     before(function () {
         // The children load the engine compiled ahead of time: build it once here, not in the first child.
         this.timeout(300000);
-        require("../../scripts/compiled").buildDir();
+        require("../../runtime/compiled").buildDir();
     });
 
     /** A scale-out (3 -> 4 shards) or a scale-in (4 -> 3), first run and, after the kill, the run that resumes it or reverts it. */
