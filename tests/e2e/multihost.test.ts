@@ -318,5 +318,37 @@ describe("Docker hosts made on this machine", function () {
             assertAntiAffine(await clusterNodes(seeds[0], NEW_PASSWORD, ca));
             await t.stack.preview({ expectNoChanges: true });
         });
+
+        it("puts back replicas moved by hand onto their master's host: the preview names them, the up re-attaches them, no key lost", async () => {
+            const view = await clusterNodes(seeds[0], NEW_PASSWORD, ca);
+            const [a, b] = view.filter((n) => n.master && n.slots.length > 0);
+            // b's replica on a's host and a's replica on b's host trade masters: each shard then has two members on one host.
+            const moves = [
+                { node: view.find((n) => n.masterId === b.id && n.host === a.host)!, to: a },
+                { node: view.find((n) => n.masterId === a.id && n.host === b.host)!, to: b },
+            ];
+            for (const m of moves) {
+                const c = new Redis({ host: m.node.ip, port: m.node.port, password: NEW_PASSWORD, tls: { ca }, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+                c.on("error", () => undefined);
+                try {
+                    await c.connect();
+                    assert.equal(await c.call("CLUSTER", "REPLICATE", m.to.id), "OK");
+                } finally {
+                    c.disconnect();
+                }
+            }
+            await eventually("every node to see the moved replicas", 30000, async () => {
+                const seen = await clusterNodes(seeds[0], NEW_PASSWORD, ca);
+                return moves.every((m) => seen.find((n) => n.id === m.node.id)?.masterId === m.to.id) ? true : undefined;
+            });
+            assert.throws(() => assertAntiAffine(view.map((n) => ({ ...n, masterId: moves.find((m) => m.node.id === n.id)?.to.id ?? n.masterId }))), /shares a host/);
+            const preview = await t.stack.preview();
+            assert.match(preview.stdout + preview.stderr, /the live cluster differs from the plan; up reconciles it first:[\s\S]*should replicate .*so that no two members of a shard share a host/);
+            const result = await t.up();
+            assert.equal(result.outputs.clusterState.value, "ok");
+            assertAntiAffine(await clusterNodes(seeds[0], NEW_PASSWORD, ca));
+            await withClusterClient(seeds, NEW_PASSWORD, async (reader) => assert.equal(await countMissingKeys(reader, KEYS, "hr"), 0), ca);
+            await t.stack.preview({ expectNoChanges: true });
+        });
     });
 });
