@@ -57,6 +57,8 @@ export class FakeCluster {
     private readonly retired = new Map<string, number>();
     /** Called before each command is carried out; returning false drops it and closes its connection. */
     gate: (node: FakeNode, command: string[]) => boolean = () => true;
+    /** How many of the next CLUSTER FAILOVERs are answered OK and then abandoned (Redis gives up after 5 s when the master does not pause in time). */
+    abandonFailovers = 0;
 
     async addNode(name: string): Promise<FakeNode> {
         const node: FakeNode = { name, id: newId(), role: "master", keys: new Map(), knows: new Set(), importing: new Map(), migrating: new Map(), runId: newId(), down: false, loadingUntil: 0 } as FakeNode;
@@ -228,7 +230,8 @@ export class FakeCluster {
                 if (x.role !== "slave") return new Error("ERR You should send CLUSTER FAILOVER to a replica");
                 const master = this.byId(x.masterId!)!;
                 // Without FORCE a replica waits for its master to pause writes; a master that does not answer never does.
-                if (!master.down) this.promote(x, master);
+                if (this.abandonFailovers > 0) this.abandonFailovers--;
+                else if (!master.down) this.promote(x, master);
                 return OK;
             }
             case "FORGET": {

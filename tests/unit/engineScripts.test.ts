@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import calculateSlot from "cluster-key-slot";
 import { Redis } from "ioredis";
 import { ensureCluster } from "../../components/engine/cluster";
-import { failOver } from "../../components/engine/steps/failover";
+import { FAILOVER_RETRY_MS, failOver } from "../../components/engine/steps/failover";
 import { moveSlots } from "../../components/engine/steps/migrate";
 import { NodePool } from "../../components/engine/pool";
 import { Deadline } from "../../components/engine/wait";
@@ -127,6 +127,19 @@ describe("engine scripts and primitives (fake cluster)", function () {
         named("m2").down = true;
         await assert.rejects(failOver(pool, address(named("r2")), address(named("m2")), new Deadline(1500, "test")), /r2 to take over from m2/);
         assert.equal(named("r2").role, "slave");
+    });
+
+    it("asks again for a failover Redis abandoned (primitive), and ends with the roles swapped", async () => {
+        cluster = await clusterOf(3, 1);
+        pool = new NodePool(cluster.nodes.map(address), { access: {} });
+        await pool.connectPlanned();
+        cluster.abandonFailovers = 1;
+        const asked: string[] = [];
+        cluster.gate = (node, [name, sub]) => (name === "CLUSTER" && sub.toUpperCase() === "FAILOVER" && asked.push(node.name), true);
+        await failOver(pool, address(named("r1")), address(named("m1")), new Deadline(FAILOVER_RETRY_MS + 5000, "test"));
+        assert.deepEqual(asked, ["r1", "r1"]);
+        assert.equal(named("r1").role, "master");
+        assert.equal(named("m1").masterId, named("r1").id);
     });
 
     it("moves slots with their keys and tells every master the new owner (primitive)", async () => {
