@@ -4,7 +4,7 @@
  * hands each node its redis.conf and files, and the engine what it logs in with.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { InternalUsers as InternalUsersValue, internalAclLines } from "./planning/access";
+import { InternalUsers as InternalUsersValue, NodeAccess, internalAclLines } from "./planning/access";
 import { NodePlan } from "./planning/plan";
 import { renderRedisConf } from "./planning/redisConf";
 import { tlsMode } from "./planning/safety";
@@ -25,6 +25,8 @@ export class ClusterSecurity {
     readonly password?: pulumi.Output<string>;
     /** ACL mode only: the stack's own users (secret), and the named users (secret). */
     readonly internal?: pulumi.Output<InternalUsersValue>;
+    /** Who may log in to a node (the password and the stack's own users), made here once for every node's files. */
+    private readonly access: pulumi.Output<NodeAccess>;
     readonly users?: pulumi.Output<UserSpec[]>;
     /** ACL mode only: the stack's own users as aclfile lines, for every node's container (secret). */
     readonly internalAcl?: pulumi.Output<string>;
@@ -46,8 +48,11 @@ export class ClusterSecurity {
                     .all([made.adminPassword, made.replicationPassword])
                     .apply(([adminPassword, replicationPassword]) => ({ adminPassword, replicationPassword, defaultUser: !settings.disableDefaultUser })),
             );
-            this.internalAcl = this.internal.apply((i) => internalAclLines({ password: settings.password, internal: i }).join("\n") + "\n");
             this.users = pulumi.secret(settings.users ?? []);
+        }
+        this.access = pulumi.all([this.password, this.internal]).apply(([password, internal]) => ({ password, internal }));
+        if (this.internal) {
+            this.internalAcl = this.access.apply((a) => internalAclLines(a).join("\n") + "\n");
         }
         const tls = settings.tls;
         if (tls) {
@@ -62,12 +67,8 @@ export class ClusterSecurity {
 
     /** The node's redis.conf: a secret when it holds a password. */
     redisConf(node: NodePlan): pulumi.Output<string> {
-        const s = this.settings;
-        if (this.internal) {
-            return this.internal.apply((internal) => renderRedisConf(node, s, { password: s.password, internal }));
-        }
-        const conf = renderRedisConf(node, s);
-        return s.password === undefined ? pulumi.output(conf) : pulumi.secret(conf);
+        // Secret exactly when the access holds a password or the stack's own users.
+        return this.access.apply((a) => renderRedisConf(node, this.settings, a));
     }
 
     /** With TLS, the node's own certificate (declared here, once per node) and the CA's. */

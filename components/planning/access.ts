@@ -27,6 +27,11 @@ export interface NodeAccess {
     internal?: InternalUsers;
 }
 
+/** The access a resource's inputs carry (the password and the stack's own users, stored apart in state), as one value. */
+export function accessOf(inputs: { password?: string; internal?: InternalUsers }): NodeAccess {
+    return { password: inputs.password, internal: inputs.internal };
+}
+
 /** A username (undefined: default) and password the engine may log in with. */
 export interface Login {
     username?: string;

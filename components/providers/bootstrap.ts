@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterReport, ClusterSpec, NodeAddress, ensureCluster, readCluster } from "../engine/cluster";
 import { liveDrift } from "../engine/drift";
-import { InternalUsers, NodeAccess } from "../planning/access";
+import { InternalUsers, accessOf } from "../planning/access";
 import { ShardView, endpoint } from "../planning/topology";
 import { UserSpec } from "../planning/users";
 
@@ -36,7 +36,6 @@ interface Inputs {
     containerIds: string[];
 }
 
-const accessOf = (i: Inputs): NodeAccess => ({ password: i.password, internal: i.internal });
 const replicasOf = (i: Inputs): number => i.replicasPerShard ?? i.plannedShards[0]?.replicas.length ?? 0;
 
 /** Upper bound for the waits of one bootstrap, heal or reshape (slot moves extend it by their own time). */

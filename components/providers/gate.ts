@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NodeAddress } from "../engine/pool";
 import { judgeRulesOnAnyNode } from "../engine/steps/access";
 import { makeWayForRestart } from "../engine/restart";
-import { InternalUsers } from "../planning/access";
+import { InternalUsers, accessOf } from "../planning/access";
 import { NO_RESTART, NodeRevision, RestartRecord, restartingMembers } from "../planning/handover";
 
 interface Inputs {
@@ -72,7 +72,7 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
         }
         if (news.userRules !== undefined && JSON.stringify(news.userRules) !== JSON.stringify(olds.userRules)) {
             // Before any container of this up restarts into the new users: a refusal now changes nothing.
-            await judgeRulesOnAnyNode(news.nodes, { access: { password: news.password, internal: news.internal }, previousAccess: { password: olds.password, internal: olds.internal }, tlsCa: news.tlsCa }, news.userRules);
+            await judgeRulesOnAnyNode(news.nodes, { access: accessOf(news), previousAccess: accessOf(olds), tlsCa: news.tlsCa }, news.userRules);
         }
         const runId = await makeWayForRestart(
             {
@@ -81,8 +81,8 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
                 appendonly: restarting?.appendonly,
                 allowFullRestart: news.allowFullRestart === true,
                 after: news.previous,
-                access: { password: news.password, internal: news.internal },
-                previousAccess: { password: olds.password, internal: olds.internal },
+                access: accessOf(news),
+                previousAccess: accessOf(olds),
                 tlsCa: news.tlsCa,
                 timeoutMs: TIMEOUT_MS,
             },
