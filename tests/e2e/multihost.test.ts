@@ -350,5 +350,19 @@ describe("Docker hosts made on this machine", function () {
             await withClusterClient(seeds, NEW_PASSWORD, async (reader) => assert.equal(await countMissingKeys(reader, KEYS, "hr"), 0), ca);
             await t.stack.preview({ expectNoChanges: true });
         });
+
+        it("refuses a hostPortBase change with hosts at preview and at up, leaving every container as it was", async () => {
+            const before = HOSTS.flatMap((h) => lines(engine(h, "ps", "-q", "--no-trunc"))).sort();
+            await t.stack.setConfig("redis-cluster:hostPortBase", { value: "7301" });
+            try {
+                const refusal = /redis-cluster:hostPortBase changed from 7201 to 7301: with hosts, .*every node's address changes[\s\S]*redis-cluster:allowFullRestart true/;
+                await assert.rejects(t.stack.preview(), refusal);
+                await assert.rejects(t.up(), refusal);
+            } finally {
+                await t.stack.setConfig("redis-cluster:hostPortBase", { value: "7201" });
+            }
+            assert.deepEqual(HOSTS.flatMap((h) => lines(engine(h, "ps", "-q", "--no-trunc"))).sort(), before);
+            await withClusterClient(seeds, NEW_PASSWORD, async (reader) => assert.equal(await countMissingKeys(reader, KEYS, "hr"), 0), ca);
+        });
     });
 });
