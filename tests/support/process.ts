@@ -18,7 +18,7 @@ function processes(): Proc[] {
 
 /** The pid of the running `pulumi up` for `stack`, if any. */
 export function pulumiUpPid(stack: string): number | undefined {
-    return processes().find((p) => /^pulumi up\b/.test(p.args) && p.args.includes(`--stack ${stack} `))?.pid;
+    return processes().find((p) => /^pulumi up\b/.test(p.args) && ` ${p.args} `.includes(` --stack ${stack} `))?.pid;
 }
 
 /** A process and all its descendants, stopped (SIGSTOP) so nothing forks or acts until killed or thawed. */

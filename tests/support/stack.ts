@@ -120,7 +120,7 @@ export function stateFile(stackName: string): string {
 async function upFromEvents(stack: Stack, workspace: LocalWorkspace, onOutput: (out: string) => void): Promise<UpResult> {
     const eventLog = path.join(os.tmpdir(), `${stack.name}-up-${process.pid}-${Date.now()}.jsonl`);
     try {
-        const args = ["up", "--yes", "--skip-preview", "--non-interactive", "--event-log", eventLog, "--stack", stack.name];
+        const args = ["up", "--yes", "--skip-preview", "--event-log", eventLog, "--stack", stack.name, "--non-interactive"];
         // --event-log is one of the CLI's hidden flags, which PULUMI_DEBUG_COMMANDS shows (as the Automation API sets it).
         const run = await runPulumi(args, { ...workspace.envVars, PULUMI_DEBUG_COMMANDS: "true" }, onOutput);
         const events: EngineEvent[] = fs
