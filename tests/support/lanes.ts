@@ -52,7 +52,8 @@ const MULTI_HOST_FILES = new Set(["hosts.test.ts", "multihost.test.ts"]);
  * One lane per CPU, at most 3. Measured on 2 CPUs: with the nodes' healthcheck run every second (a
  * `docker exec` each) 3 lanes took 63 min against 55 one after another; with it every 10 s, 2 lanes
  * took 31 min against 46 one after another (December 2026), each suite about 1.4 times slower beside
- * another but both lanes busy.
+ * another but both lanes busy; 3 lanes then took 31 min too (each suite about 1.6 times slower, the
+ * CPUs never idle): the suites are bound by CPU, not by waiting.
  */
 const DEFAULT_LANES = Math.min(3, Math.max(1, os.cpus().length));
 const HEARTBEAT_MS = 60 * 1000;
