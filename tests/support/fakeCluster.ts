@@ -57,6 +57,8 @@ export class FakeCluster {
     private readonly retired = new Map<string, number>();
     /** Called before each command is carried out; returning false drops it and closes its connection. */
     gate: (node: FakeNode, command: string[]) => boolean = () => true;
+    /** Called before each command is carried out (after `gate`); an error returned is the reply, and the command is not carried out. */
+    inject: (node: FakeNode, command: string[]) => Error | undefined = () => undefined;
     /** How many of the next CLUSTER FAILOVERs are answered OK and then abandoned (Redis gives up after 5 s when the master does not pause in time). */
     abandonFailovers = 0;
 
@@ -120,6 +122,8 @@ export class FakeCluster {
     }
 
     private handle(x: FakeNode, [name, ...args]: string[]): Reply {
+        const injected = this.inject(x, [name, ...args]);
+        if (injected) return injected;
         const sub = args[0]?.toUpperCase();
         if (Date.now() < x.loadingUntil && !["INFO", "AUTH", "CLIENT"].includes(name)) return new Error("LOADING Redis is loading the dataset in memory");
         switch (name) {
