@@ -75,8 +75,7 @@ export function shardMembers(shards: number, replicas: number, hostOf: number[])
     const host = (i: number) => hostOf[i - 1];
     const open = Array.from({ length: shards }, (_, k) => ({ hosts: [hostOf[k]], missing: replicas }));
     const filled = completeShards(open, free, host);
-    const masterHosts = open.map((o) => o.hosts[0]);
-    return improveShards(masterHosts, filled, [], host).shards.map((picked, k) => ({ master: k + 1, replicas: picked }));
+    return improveShards(hostOf.slice(0, shards), filled, [], host).shards.map((picked, k) => ({ master: k + 1, replicas: picked }));
 }
 
 /** A shard short of replicas: the hosts its members use now, and how many it lacks. */
