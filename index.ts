@@ -45,13 +45,24 @@ raw.users = config.getObject<unknown>("users");
 const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
 raw.plaintextSecrets = ["password", "users", "tlsCaKey"].filter((k) => config.get(k) !== undefined && !isConfigSecret(`${CONFIG_NAMESPACE}:${k}`));
 
+/**
+ * A refusal: shown as its message alone (Pulumi hides a RunError's stack). Without a stack, too:
+ * Pulumi's handler also formats the whole error for its trace, which took 20 s of CPU in this
+ * program (a preview refused by a dead host or the quorum rule ran 25 s longer than one that passed).
+ */
+function refusal(message: string): pulumi.RunError {
+    const error = new pulumi.RunError(message);
+    error.stack = undefined;
+    return error;
+}
+
 const { settings, problems, warnings } = resolveSettings(raw);
 for (const warning of warnings) {
     pulumi.log.warn(warning);
 }
 if (problems.length > 0) {
     // Thrown before any resource is declared: preview fails and nothing is created.
-    throw new pulumi.RunError(`Invalid configuration, nothing was created:\n - ${problems.join("\n - ")}`);
+    throw refusal(`Invalid configuration, nothing was created:\n - ${problems.join("\n - ")}`);
 }
 
 /** The stack: its outputs are what users and clients need. */
@@ -65,7 +76,7 @@ async function main() {
         // Asked together: a dead idle host costs its probe's timeout once, beside the others.
         const [lost, idle] = await Promise.all([unreachableHosts(needed), unreachableHosts(withDeployed.hosts.filter((h) => !needed.includes(h)))]);
         if (lost.length > 0) {
-            throw new pulumi.RunError(
+            throw refusal(
                 `Cannot reach every Docker host, nothing was changed:\n - ${lost.join("\n - ")}\n` +
                     `Bring the host back (empty, or with its volumes) and run again; see "Several hosts" in the README.`,
             );
@@ -77,7 +88,7 @@ async function main() {
             // Judged on the placement itself: deployed nodes keep their hosts, so a scale-out places new masters around them.
             const masterHosts = placed.shards.map((s) => placed.nodes.find((n) => n.name === s.master)!.host!.name);
             const problem = hostLossProblem(masterHosts, withDeployed.hosts.length, withDeployed.replicasPerShard, (k) => `${CONFIG_NAMESPACE}:${k}`);
-            if (problem !== undefined) throw new pulumi.RunError(`Refused, nothing was changed:\n - ${problem}`);
+            if (problem !== undefined) throw refusal(`Refused, nothing was changed:\n - ${problem}`);
         }
     }
     const cluster = new RedisCluster("redis-cluster", withDeployed, undefined, await appliedIdentity());
