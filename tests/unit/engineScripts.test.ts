@@ -142,6 +142,20 @@ describe("engine scripts and primitives (fake cluster)", function () {
         assert.equal(named("m1").masterId, named("r1").id);
     });
 
+    it("asked again once the failover happened (a resumed run), returns without asking the new master (primitive)", async () => {
+        cluster = await clusterOf(3, 1);
+        pool = new NodePool(cluster.nodes.map(address), { access: {} });
+        await pool.connectPlanned();
+        await failOver(pool, address(named("r1")), address(named("m1")), new Deadline(5000, "test"));
+        const asked: string[] = [];
+        cluster.gate = (node, [name, sub]) => (name === "CLUSTER" && sub.toUpperCase() === "FAILOVER" && asked.push(node.name), true);
+        // Redis refuses CLUSTER FAILOVER on a master: asking first would fail until the deadline.
+        await failOver(pool, address(named("r1")), address(named("m1")), new Deadline(3000, "test"));
+        assert.deepEqual(asked, []);
+        assert.equal(named("r1").role, "master");
+        assert.equal(named("m1").masterId, named("r1").id);
+    });
+
     it("moves slots with their keys and tells every master the new owner (primitive)", async () => {
         cluster = await clusterOf(3, 0);
         pool = new NodePool(cluster.nodes.map(address), { access: {} });
