@@ -6,7 +6,8 @@
  */
 import { Redis, Redis as RedisClient } from "ioredis";
 import { Login, NodeAccess, loginCandidates } from "../planning/access";
-import { NodeLine, coverageGaps, parseClusterNodes, parseInfo } from "../planning/topology";
+import { ClusterView } from "../planning/clusterView";
+import { coverageGaps, parseInfo } from "../planning/topology";
 import { PermanentError } from "./wait";
 
 export interface NodeAddress {
@@ -106,6 +107,11 @@ export async function tryConnect(
 
 const keyOf = (n: { ip: string; port: number }) => `${n.ip}:${n.port}`;
 
+/** The CLUSTER NODES of the node behind `client`, parsed once. */
+export async function readView(client: RedisClient): Promise<ClusterView> {
+    return ClusterView.parse(String(await client.call("CLUSTER", "NODES")));
+}
+
 export class NodePool {
     private readonly clients = new Map<string, RedisClient>();
     /** Why each planned node that is not connected did not answer the last time it was tried. */
@@ -200,8 +206,8 @@ export class NodePool {
         return this.nameOf(ip, port) ?? (port === undefined ? ip : `${ip}:${port}`);
     }
 
-    async view(name: string): Promise<NodeLine[]> {
-        return parseClusterNodes(String(await this.client(name).call("CLUSTER", "NODES")));
+    async view(name: string): Promise<ClusterView> {
+        return readView(this.client(name));
     }
 
     /** INFO <section>, or CLUSTER INFO for "cluster", as key -> value. */
@@ -211,9 +217,9 @@ export class NodePool {
     }
 
     /** The most complete view any planned node has: fewest unassigned slots, then most nodes known. */
-    async bestView(): Promise<NodeLine[]> {
+    async bestView(): Promise<ClusterView> {
         const views = await Promise.all(this.connected().map((n) => this.view(n.name)));
-        const score = (v: NodeLine[]) => coverageGaps(v).reduce((k, r) => k + r.end - r.start + 1, 0) * 1000 - v.length;
+        const score = (v: ClusterView) => coverageGaps(v.lines).reduce((k, r) => k + r.end - r.start + 1, 0) * 1000 - v.lines.length;
         return views.reduce((best, v) => (score(v) < score(best) ? v : best));
     }
 

@@ -8,7 +8,7 @@ const names = (spec: ClusterSpec) => spec.nodes.map((n) => n.name);
 
 /** Makes every planned node know every other, resending MEET for handshakes Redis dropped. */
 export async function meetAll(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
-    const missing = async () => missingLinks(await Promise.all(names(spec).map(async (name) => ({ name, view: await pool.view(name) }))), spec.nodes);
+    const missing = async () => missingLinks(await Promise.all(names(spec).map(async (name) => ({ name, view: (await pool.view(name)).lines }))), spec.nodes);
     let gaps = await missing();
     if (gaps.length === 0) {
         return;
