@@ -50,7 +50,7 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
                         if ((await pool.info(n.name, "replication")).master_sync_in_progress === "1") {
                             throw new Error(`${n.name} is receiving a full sync from its master`);
                         }
-                        return { name: n.name, ip: n.ip, port: n.port, keys: Number(await pool.client(n.name).call("DBSIZE")), view: (await pool.view(n.name)).lines };
+                        return { name: n.name, ip: n.ip, port: n.port, keys: Number(await pool.call(n.name, "DBSIZE")), view: (await pool.view(n.name)).lines };
                     }),
                 ),
             200,

@@ -15,7 +15,7 @@ export async function createCluster(pool: NodePool, spec: ClusterSpec, deadline:
     try {
         await setNodeTimeout(pool, names, BOOTSTRAP_NODE_TIMEOUT_MS);
         // Distinct epochs before the nodes meet, so no two masters ever tie (as redis-cli does).
-        await Promise.all(names.map((n, i) => pool.client(n).call("CLUSTER", "SET-CONFIG-EPOCH", String(i + 1)).catch(() => undefined)));
+        await Promise.all(names.map((n, i) => pool.call(n, "CLUSTER", "SET-CONFIG-EPOCH", String(i + 1)).catch(() => undefined)));
         await assignSlots(pool, spec, ClusterView.EMPTY, log);
         await meetAll(pool, spec, deadline, log);
         const view = await waitSlotAgreement(pool, names, deadline);

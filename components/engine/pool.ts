@@ -206,14 +206,27 @@ export class NodePool {
         return this.nameOf(ip, port) ?? (port === undefined ? ip : `${ip}:${port}`);
     }
 
+    /**
+     * A command on a connected planned node. Its error names the node and the command (ioredis says only
+     * "Connection is closed." of a node that went away, and LOADING or a refusal without saying whose).
+     */
+    async call(name: string, command: string, ...args: (string | Buffer)[]): Promise<unknown> {
+        try {
+            return await this.client(name).call(command, ...args);
+        } catch (err) {
+            // Only the subcommand: an argument may be a password (ACL SETUSER, CONFIG SET requirepass).
+            const what = ["CLUSTER", "CONFIG", "ACL", "FUNCTION"].includes(command) ? `${command} ${args[0]}` : command;
+            throw new Error(`${name} (${keyOf(this.byName(name))}): ${what}: ${String((err as Error)?.message ?? err)}`);
+        }
+    }
+
     async view(name: string): Promise<ClusterView> {
-        return readView(this.client(name));
+        return ClusterView.parse(String(await this.call(name, "CLUSTER", "NODES")));
     }
 
     /** INFO <section>, or CLUSTER INFO for "cluster", as key -> value. */
     async info(name: string, section: string): Promise<Record<string, string>> {
-        const c = this.client(name);
-        return parseInfo(String(section === "cluster" ? await c.call("CLUSTER", "INFO") : await c.call("INFO", section)));
+        return parseInfo(String(section === "cluster" ? await this.call(name, "CLUSTER", "INFO") : await this.call(name, "INFO", section)));
     }
 
     /** The most complete view any planned node has: fewest unassigned slots, then most nodes known. */

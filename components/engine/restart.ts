@@ -152,7 +152,7 @@ async function writeAppendOnlyFile(pool: NodePool, node: NodeAddress, deadline: 
         return;
     }
     log(`${node.name}: writing its data to an append-only file before it restarts with appendonly yes`);
-    await pool.client(node.name).call("CONFIG", "SET", "appendonly", "yes");
+    await pool.call(node.name, "CONFIG", "SET", "appendonly", "yes");
     await waitUntil(deadline, () => `${node.name} to finish writing its append-only file`, async () => {
         const p = await pool.info(node.name, "persistence");
         // Right after the CONFIG SET the rewrite runs or is scheduled: once it is neither, an error status is

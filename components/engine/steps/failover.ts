@@ -40,12 +40,14 @@ export async function failOver(pool: NodePool, heir: Endpoint, from: Endpoint, d
     const role = async (c: typeof heirClient) => parseInfo(String(await c.call("INFO", "replication"))).role;
     let asked = 0;
     await waitUntil(deadline, () => `${pool.label(heir.ip, heir.port)} to take over from ${pool.label(from.ip, from.port)}`, async () => {
+        // Roles first: asked again once it has happened (a resumed run), the new master would refuse.
+        const [h, f] = await Promise.all([role(heirClient), role(fromClient)]);
+        if (h === "master" && f === "slave") return true;
         if (Date.now() - asked > FAILOVER_RETRY_MS) {
             asked = Date.now();
             await heirClient.call("CLUSTER", "FAILOVER");
         }
-        const [h, f] = await Promise.all([role(heirClient), role(fromClient)]);
-        return h === "master" && f === "slave" ? true : undefined;
+        return undefined;
     }, 100);
 }
 

@@ -19,7 +19,7 @@ export async function forgetEverywhere(pool: NodePool, names: string[], ids: Set
                 const view = await pool.view(name);
                 for (const id of [...ids].filter((i) => view.byId(i) !== undefined)) {
                     remaining++;
-                    await pool.client(name).call("CLUSTER", "FORGET", id);
+                    await pool.call(name, "CLUSTER", "FORGET", id);
                 }
             }
             return remaining === 0 ? true : undefined;

@@ -28,7 +28,7 @@ export async function meetAll(pool: NodePool, spec: ClusterSpec, deadline: Deadl
                 lastMeet = Date.now();
                 // With the announced bus port when it is not port + 10000 (a node behind its host's published ports).
                 const meet = (to: NodeAddress) => ["MEET", to.ip, String(to.port), ...(to.busPort === undefined ? [] : [String(to.busPort)])];
-                await Promise.all(gaps.map((g) => pool.client(g.from).call("CLUSTER", ...meet(g.to)).catch(() => undefined)));
+                await Promise.all(gaps.map((g) => pool.call(g.from, "CLUSTER", ...meet(g.to)).catch(() => undefined)));
             }
             return undefined;
         },

@@ -62,7 +62,7 @@ export async function assignSlots(pool: NodePool, spec: ClusterSpec, view: Clust
             continue;
         }
         const leader = currentLeader(pool, view, planned) ?? shard.master;
-        await pool.client(leader).call("CLUSTER", "ADDSLOTSRANGE", ...missing.flatMap((r) => [String(r.start), String(r.end)]));
+        await pool.call(leader, "CLUSTER", "ADDSLOTSRANGE", ...missing.flatMap((r) => [String(r.start), String(r.end)]));
         log(`slots ${missing.map(formatRange).join(",")} -> ${leader}`);
     }
 }
