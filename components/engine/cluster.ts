@@ -50,7 +50,7 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
                         if ((await pool.info(n.name, "replication")).master_sync_in_progress === "1") {
                             throw new Error(`${n.name} is receiving a full sync from its master`);
                         }
-                        return { name: n.name, ip: n.ip, port: n.port, keys: Number(await pool.client(n.name).call("DBSIZE")), view: await pool.view(n.name) };
+                        return { name: n.name, ip: n.ip, port: n.port, keys: Number(await pool.call(n.name, "DBSIZE")), view: (await pool.view(n.name)).lines };
                     }),
                 ),
             200,
@@ -81,7 +81,7 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
             // shard with two or more joins a master it saw without a working one for 5 s). The up ends only
             // with the plan's layout, as the next preview compares it.
             for (let round = 1; round <= 2; round++) {
-                const drift = shapeDrift(await Promise.all(spec.nodes.map(async (n) => ({ ...n, view: await pool.view(n.name) }))), spec);
+                const drift = shapeDrift(await Promise.all(spec.nodes.map(async (n) => ({ ...n, view: (await pool.view(n.name)).lines }))), spec);
                 if (drift.length === 0) break;
                 log(`the cluster moved away from the plan while it changed (${drift.join("; ")}); reconciling again`);
                 await reshape(pool, spec, deadline, log);
@@ -90,7 +90,7 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
         }
         log(`cluster ok after ${((Date.now() - started) / 1000).toFixed(1)}s`);
         const first = spec.nodes[0].name;
-        return summarize(await pool.view(first), (await pool.info(first, "cluster")).cluster_state ?? "unknown", (ip, port) => pool.nameOf(ip, port));
+        return summarize((await pool.view(first)).lines, (await pool.info(first, "cluster")).cluster_state ?? "unknown", (ip, port) => pool.nameOf(ip, port));
     } finally {
         pool.close();
     }

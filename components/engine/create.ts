@@ -1,5 +1,5 @@
 /** Forming a new cluster from empty nodes, the way `redis-cli --cluster create` does, but faster. */
-import { endpoint } from "../planning/topology";
+import { ClusterView } from "../planning/clusterView";
 import type { ClusterSpec } from "./spec";
 import { waitHealthy, waitSlotAgreement } from "./health";
 import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./steps/nodeTimeout";
@@ -15,12 +15,12 @@ export async function createCluster(pool: NodePool, spec: ClusterSpec, deadline:
     try {
         await setNodeTimeout(pool, names, BOOTSTRAP_NODE_TIMEOUT_MS);
         // Distinct epochs before the nodes meet, so no two masters ever tie (as redis-cli does).
-        await Promise.all(names.map((n, i) => pool.client(n).call("CLUSTER", "SET-CONFIG-EPOCH", String(i + 1)).catch(() => undefined)));
-        await assignSlots(pool, spec, [], log);
+        await Promise.all(names.map((n, i) => pool.call(n, "CLUSTER", "SET-CONFIG-EPOCH", String(i + 1)).catch(() => undefined)));
+        await assignSlots(pool, spec, ClusterView.EMPTY, log);
         await meetAll(pool, spec, deadline, log);
         const view = await waitSlotAgreement(pool, names, deadline);
         // The plan's shards, member for member (on several hosts, no two members share one).
-        const idOf = (name: string) => view.find((n) => endpoint(n) === endpoint(pool.byName(name)))!.id;
+        const idOf = (name: string) => view.at(pool.byName(name))!.id;
         const assignments = spec.shards.flatMap((s) => s.replicas.map((r) => ({ node: idOf(r), masterId: idOf(s.master) })));
         await replicate(pool, view, assignments, deadline, log);
         await waitHealthy(pool, names, deadline, log);

@@ -1,7 +1,6 @@
 /** Reading the live cluster's shape for the bootstrap's diff (planning/drift decides); changes nothing. */
 import { ObservedNode, PlannedShape, shapeDrift } from "../planning/drift";
-import { parseClusterNodes } from "../planning/topology";
-import { Credentials, NodeAddress, tryConnect } from "./pool";
+import { Credentials, NodeAddress, readView, tryConnect } from "./pool";
 
 /** Short: this runs in every preview of an unchanged stack, and a node that does not answer is itself the finding. */
 const PROBE_TIMEOUT_MS = 3000;
@@ -16,7 +15,7 @@ async function observe(node: NodeAddress, credentials: Credentials): Promise<Obs
     }
     if (!client) return base;
     try {
-        return { ...base, view: parseClusterNodes(String(await client.call("CLUSTER", "NODES"))) };
+        return { ...base, view: (await readView(client)).lines };
     } catch {
         return base;
     } finally {

@@ -3,7 +3,8 @@
  * that says what is still missing. Nodes are named by their planned names.
  */
 import { formatRange } from "../planning/slots";
-import { NodeLine, coverageGaps, isMyself, roleSignature, slotOwnership } from "../planning/topology";
+import { ClusterView } from "../planning/clusterView";
+import { coverageGaps, roleSignature, slotOwnership } from "../planning/topology";
 import { NodePool } from "./pool";
 import { Deadline, Log, waitUntil } from "./wait";
 
@@ -11,15 +12,15 @@ import { Deadline, Log, waitUntil } from "./wait";
  * Waits until the named nodes report the same owner for every slot and no slot is unassigned
  * (what redis-cli calls waiting for the cluster to join), and returns that agreed view.
  */
-export async function waitSlotAgreement(pool: NodePool, names: string[], deadline: Deadline): Promise<NodeLine[]> {
+export async function waitSlotAgreement(pool: NodePool, names: string[], deadline: Deadline): Promise<ClusterView> {
     let detail = "";
     return waitUntil(
         deadline,
         () => `all nodes to agree on the slot map (${detail})`,
         async () => {
             const views = await Promise.all(names.map((n) => pool.view(n)));
-            const maps = new Set(views.map(slotOwnership));
-            const gaps = coverageGaps(views[0]);
+            const maps = new Set(views.map((v) => slotOwnership(v.lines)));
+            const gaps = coverageGaps(views[0].lines);
             detail = `${maps.size} different maps, ${gaps.length} unassigned ranges`;
             return maps.size === 1 && gaps.length === 0 ? views[0] : undefined;
         },
@@ -59,13 +60,13 @@ export async function waitHealthy(pool: NodePool, names: string[], deadline: Dea
                 })),
             );
             const notOk = states.filter((s) => s.cluster.cluster_state !== "ok").map((s) => s.name);
-            const maps = new Set(states.map((s) => slotOwnership(s.view)));
+            const maps = new Set(states.map((s) => slotOwnership(s.view.lines)));
             // Every node must also agree on who replicates whom, or outputs read from one node could be stale.
-            const roles = new Set(states.map((s) => roleSignature(s.view)));
-            const open = states.filter((s) => s.view.some((l) => isMyself(l) && l.openSlots.length > 0)).map((s) => s.name);
+            const roles = new Set(states.map((s) => roleSignature(s.view.lines)));
+            const open = states.filter((s) => s.view.openSlots.length > 0).map((s) => s.name);
             const replicas = states.filter((s) => s.replication.role === "slave");
             const linked = replicas.filter((s) => s.replication.master_link_status === "up");
-            const gaps = coverageGaps(states[0].view);
+            const gaps = coverageGaps(states[0].view.lines);
             const problems: string[] = [];
             if (notOk.length > 0) problems.push(`cluster_state not ok on ${notOk.join(", ")}`);
             if (maps.size > 1) problems.push(`nodes disagree on the slot map`);

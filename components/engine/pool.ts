@@ -6,7 +6,8 @@
  */
 import { Redis, Redis as RedisClient } from "ioredis";
 import { Login, NodeAccess, loginCandidates } from "../planning/access";
-import { NodeLine, coverageGaps, parseClusterNodes, parseInfo } from "../planning/topology";
+import { ClusterView } from "../planning/clusterView";
+import { coverageGaps, parseInfo } from "../planning/topology";
 import { PermanentError } from "./wait";
 
 export interface NodeAddress {
@@ -106,6 +107,11 @@ export async function tryConnect(
 
 const keyOf = (n: { ip: string; port: number }) => `${n.ip}:${n.port}`;
 
+/** The CLUSTER NODES of the node behind `client`, parsed once. */
+export async function readView(client: RedisClient): Promise<ClusterView> {
+    return ClusterView.parse(String(await client.call("CLUSTER", "NODES")));
+}
+
 export class NodePool {
     private readonly clients = new Map<string, RedisClient>();
     /** Why each planned node that is not connected did not answer the last time it was tried. */
@@ -200,20 +206,33 @@ export class NodePool {
         return this.nameOf(ip, port) ?? (port === undefined ? ip : `${ip}:${port}`);
     }
 
-    async view(name: string): Promise<NodeLine[]> {
-        return parseClusterNodes(String(await this.client(name).call("CLUSTER", "NODES")));
+    /**
+     * A command on a connected planned node. Its error names the node and the command (ioredis says only
+     * "Connection is closed." of a node that went away, and LOADING or a refusal without saying whose).
+     */
+    async call(name: string, command: string, ...args: (string | Buffer)[]): Promise<unknown> {
+        try {
+            return await this.client(name).call(command, ...args);
+        } catch (err) {
+            // Only the subcommand: an argument may be a password (ACL SETUSER, CONFIG SET requirepass).
+            const what = ["CLUSTER", "CONFIG", "ACL", "FUNCTION"].includes(command) ? `${command} ${args[0]}` : command;
+            throw new Error(`${name} (${keyOf(this.byName(name))}): ${what}: ${String((err as Error)?.message ?? err)}`);
+        }
+    }
+
+    async view(name: string): Promise<ClusterView> {
+        return ClusterView.parse(String(await this.call(name, "CLUSTER", "NODES")));
     }
 
     /** INFO <section>, or CLUSTER INFO for "cluster", as key -> value. */
     async info(name: string, section: string): Promise<Record<string, string>> {
-        const c = this.client(name);
-        return parseInfo(String(section === "cluster" ? await c.call("CLUSTER", "INFO") : await c.call("INFO", section)));
+        return parseInfo(String(section === "cluster" ? await this.call(name, "CLUSTER", "INFO") : await this.call(name, "INFO", section)));
     }
 
     /** The most complete view any planned node has: fewest unassigned slots, then most nodes known. */
-    async bestView(): Promise<NodeLine[]> {
+    async bestView(): Promise<ClusterView> {
         const views = await Promise.all(this.connected().map((n) => this.view(n.name)));
-        const score = (v: NodeLine[]) => coverageGaps(v).reduce((k, r) => k + r.end - r.start + 1, 0) * 1000 - v.length;
+        const score = (v: ClusterView) => coverageGaps(v.lines).reduce((k, r) => k + r.end - r.start + 1, 0) * 1000 - v.lines.length;
         return views.reduce((best, v) => (score(v) < score(best) ? v : best));
     }
 

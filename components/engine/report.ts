@@ -1,6 +1,6 @@
 /** The live cluster as the stack's outputs show it. */
-import { NodeLine, ShardView, describeShards, isFailed, isMaster, parseClusterNodes, parseInfo } from "../planning/topology";
-import { NodeAddress, tryConnect, Credentials } from "./pool";
+import { NodeLine, ShardView, describeShards, isFailed, isMaster, parseInfo } from "../planning/topology";
+import { NodeAddress, tryConnect, Credentials, readView } from "./pool";
 
 export interface ClusterReport {
     clusterState: string;
@@ -8,7 +8,7 @@ export interface ClusterReport {
     nodes: { name: string; ip: string; port: number; role: string; nodeId: string; health: string }[];
 }
 
-export function summarize(view: NodeLine[], clusterState: string, nameOf: (ip: string, port: number) => string | undefined): ClusterReport {
+export function summarize(view: readonly NodeLine[], clusterState: string, nameOf: (ip: string, port: number) => string | undefined): ClusterReport {
     return {
         clusterState,
         shards: describeShards(view, nameOf),
@@ -37,7 +37,7 @@ export async function readCluster(nodes: NodeAddress[], credentials: Credentials
             continue;
         }
         try {
-            const view = parseClusterNodes(String(await client.call("CLUSTER", "NODES")));
+            const view = (await readView(client)).lines;
             const info = parseInfo(String(await client.call("CLUSTER", "INFO")));
             return summarize(view, info.cluster_state ?? "unknown", nameOf);
         } catch {

@@ -6,7 +6,8 @@
  */
 import { assignReplicas, chooseLeaders, currentShardLeaders, departingNodes, orderMoves, slotMoves } from "../planning/reshard";
 import { SLOT_COUNT, formatRange, parseRange, slotsOf } from "../planning/slots";
-import { NodeLine, endpoint, isMaster, parseInfo } from "../planning/topology";
+import { ClusterView } from "../planning/clusterView";
+import { NodeLine, endpoint, parseInfo } from "../planning/topology";
 import type { ClusterSpec } from "./spec";
 import { waitSlotAgreement } from "./health";
 import { NodePool } from "./pool";
@@ -27,12 +28,12 @@ export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadl
 
     view = await waitSlotAgreement(pool, names, deadline);
     // Those still leading are drained (a replica that took over keeps every key its master had).
-    await refuseStrayKeys(pool, view.filter((n) => isMaster(n) && n.slots.length > 0 && !staying.has(endpoint(n))));
-    const choice = chooseLeaders(view, staying, spec.shards.length);
-    const current = new Set(currentShardLeaders(view).map((n) => n.id));
+    await refuseStrayKeys(pool, departingNodes(view.slotOwners, staying));
+    const choice = chooseLeaders(view.lines, staying, spec.shards.length);
+    const current = new Set(currentShardLeaders(view.lines).map((n) => n.id));
     let reset = 0;
     for (const id of choice.leaders.filter((l) => !current.has(l))) {
-        const line = view.find((n) => n.id === id)!;
+        const line = view.byId(id)!;
         const client = await pool.at(line.ip, line.port);
         // Ask the node itself: gossip may not have told the others yet that it became a replica.
         if (choice.toReset.includes(id) || parseInfo(String(await client.call("INFO", "replication"))).role !== "master") {
@@ -47,7 +48,7 @@ export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadl
     }
 
     const targets = spec.shards.map((s) => s.slots.map(parseRange));
-    const moves = orderMoves(view, slotMoves(view, choice.leaders, targets), choice.leaders);
+    const moves = orderMoves(view.lines, slotMoves(view.lines, choice.leaders, targets), choice.leaders);
     if (moves.length > 0) {
         await copyFunctions(pool, view, choice.leaders, log);
     }
@@ -59,9 +60,9 @@ export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadl
     }
 
     const hostOf = (n: NodeLine) => spec.nodes.find((p) => endpoint(p) === endpoint(n))?.host;
-    await replicate(pool, view, assignReplicas(view, choice.leaders, staying, spec.replicasPerShard, hostOf), deadline, log);
+    await replicate(pool, view, assignReplicas(view.lines, choice.leaders, staying, spec.replicasPerShard, hostOf), deadline, log);
 
-    const leaving = departingNodes(await waitSlotAgreement(pool, names, deadline), staying);
+    const leaving = departingNodes((await waitSlotAgreement(pool, names, deadline)).lines, staying);
     if (leaving.length > 0) {
         await removeLeavingNodes(pool, spec, leaving, deadline, log);
     }
@@ -96,9 +97,9 @@ async function refuseStrayKeys(pool: NodePool, leavingMasters: NodeLine[]): Prom
 }
 
 /** A master that leaves with a synced staying replica hands over by failover: no keys move. */
-async function failOverLeavingMasters(pool: NodePool, view: NodeLine[], staying: Set<string>, deadline: Deadline, log: Log): Promise<void> {
-    for (const master of view.filter((n) => isMaster(n) && n.slots.length > 0 && !staying.has(endpoint(n)))) {
-        const leavingPeers = new Set(view.filter((r) => !staying.has(endpoint(r))).map(endpoint));
+async function failOverLeavingMasters(pool: NodePool, view: ClusterView, staying: Set<string>, deadline: Deadline, log: Log): Promise<void> {
+    for (const master of departingNodes(view.slotOwners, staying)) {
+        const leavingPeers = new Set(departingNodes(view.lines, staying).map(endpoint));
         const heir = await bestHeir(pool, view, master, leavingPeers);
         if (!heir) {
             continue;

@@ -8,7 +8,8 @@
  */
 import { RestartRecord, replicaInSync } from "../planning/handover";
 import { acceptBoth, isChanging } from "../planning/access";
-import { NodeLine, endpoint, isFailed, isHandshake, isMaster, isMyself, parseInfo } from "../planning/topology";
+import { ClusterView } from "../planning/clusterView";
+import { NodeLine, endpoint, isFailed, isMaster, parseInfo } from "../planning/topology";
 import { waitClusterOk, waitSlotAgreement } from "./health";
 import { applyAccessCommands } from "./steps/access";
 import { bestHeir, failOver } from "./steps/failover";
@@ -37,8 +38,8 @@ export interface RestartSpec extends Credentials {
 /** Connected planned nodes that belong to a cluster: they know another node, or own slots. */
 async function members(pool: NodePool): Promise<string[]> {
     const names = pool.connected().map((n) => n.name);
-    const views = await Promise.all(names.map((n) => pool.view(n).catch(() => [] as NodeLine[])));
-    return names.filter((_, i) => views[i].filter((l) => !isHandshake(l)).length > 1 || views[i].some((l) => isMyself(l) && l.slots.length > 0));
+    const views = await Promise.all(names.map((n) => pool.view(n).catch(() => ClusterView.EMPTY)));
+    return names.filter((_, i) => views[i].known.length > 1 || (views[i].myself?.slots.length ?? 0) > 0);
 }
 
 /** Returns the restarting node's run id, which changes when it is back; undefined when nothing restarts. */
@@ -151,7 +152,7 @@ async function writeAppendOnlyFile(pool: NodePool, node: NodeAddress, deadline: 
         return;
     }
     log(`${node.name}: writing its data to an append-only file before it restarts with appendonly yes`);
-    await pool.client(node.name).call("CONFIG", "SET", "appendonly", "yes");
+    await pool.call(node.name, "CONFIG", "SET", "appendonly", "yes");
     await waitUntil(deadline, () => `${node.name} to finish writing its append-only file`, async () => {
         const p = await pool.info(node.name, "persistence");
         // Right after the CONFIG SET the rewrite runs or is scheduled: once it is neither, an error status is
@@ -168,12 +169,12 @@ async function writeAppendOnlyFile(pool: NodePool, node: NodeAddress, deadline: 
 
 /** A master about to restart hands its slots to its most up-to-date synced replica first. */
 async function handOver(pool: NodePool, node: NodeAddress, deadline: Deadline, log: Log): Promise<void> {
-    const self = (await pool.view(node.name)).find(isMyself);
+    const self = (await pool.view(node.name)).myself;
     if (!self || !isMaster(self) || self.slots.length === 0) {
         return;
     }
     const first = await pool.connectPlanned().then(() => pool.view(node.name));
-    if (first.every((l) => l.masterId !== self.id)) {
+    if (first.replicasOf(self.id).length === 0) {
         log(`${node.name} has no replica: its slots are unavailable while it restarts (its data is kept)`);
         return;
     }
@@ -181,7 +182,7 @@ async function handOver(pool: NodePool, node: NodeAddress, deadline: Deadline, l
     // disconnected, and it does not answer us) cannot take over; this very up recreates it later. One
     // that the cluster still sees connected is only slow to answer us (a loaded machine): wait for it,
     // for restarting the master without a failover would leave its slots unserved.
-    const alive = (l: NodeLine) => l.masterId === self.id && (pool.isConnected(l) || (!isFailed(l) && l.linkState === "connected"));
+    const alive = (l: NodeLine) => pool.isConnected(l) || (!isFailed(l) && l.linkState === "connected");
     // A replica restarted just before may still be loading or syncing: wait for it, and look again
     // each time whether any replica is still alive.
     // A replica the new plan drops (a scale-in in the same up) only as a last resort: it would lead the
@@ -190,8 +191,8 @@ async function handOver(pool: NodePool, node: NodeAddress, deadline: Deadline, l
     const heir = await waitUntil(deadline, () => `a synced replica of ${node.name} to take over from it`, async () => {
         await pool.connectPlanned();
         const view = await pool.view(node.name);
-        if (!view.some(alive)) return "none" as const;
-        const mine = view.filter((l) => l.masterId === self.id);
+        const mine = view.replicasOf(self.id);
+        if (!mine.some(alive)) return "none" as const;
         const stayingAlive = mine.some((l) => planned.has(endpoint(l)) && alive(l));
         const leaving = stayingAlive ? mine.filter((l) => !planned.has(endpoint(l))).map(endpoint) : [];
         return bestHeir(pool, view, self, new Set([endpoint(node), ...leaving]));

@@ -26,7 +26,7 @@ export interface ObservedNode {
     name: string;
     ip: string;
     port: number;
-    view?: NodeLine[];
+    view?: readonly NodeLine[];
 }
 
 const rangesText = (lines: { slots: { start: number; end: number }[] }[]) =>
@@ -43,7 +43,7 @@ export function shapeDrift(observed: ObservedNode[], plan: PlannedShape): string
     for (const n of observed.filter((o) => o.view === undefined)) {
         reasons.push(`${n.name} (${endpoint(n)}) does not answer`);
     }
-    const answered = observed.filter((o): o is ObservedNode & { view: NodeLine[] } => o.view !== undefined);
+    const answered = observed.filter((o): o is ObservedNode & { view: readonly NodeLine[] } => o.view !== undefined);
     if (answered.length === 0) {
         return reasons;
     }

@@ -53,7 +53,7 @@ export interface ReplicaState {
  * failed, linked to its master, and the furthest along in the replication
  * stream. Undefined when there is none (yet).
  */
-export function chooseHeir(view: NodeLine[], master: NodeLine, restarting: Set<string>, states: Map<string, ReplicaState>): NodeLine | undefined {
+export function chooseHeir(view: readonly NodeLine[], master: NodeLine, restarting: Set<string>, states: Map<string, ReplicaState>): NodeLine | undefined {
     return view
         .filter((r) => r.masterId === master.id && !isFailed(r) && !restarting.has(endpoint(r)) && states.get(endpoint(r))?.linked)
         .sort((a, b) => states.get(endpoint(b))!.offset - states.get(endpoint(a))!.offset)[0];

@@ -24,7 +24,7 @@ export interface MasterMove {
  * count (the one furthest under), so no host ever goes over. Nothing without hosts (`hostOf`
  * undefined for a serving master) or when the view already matches.
  */
-export function mastersBackToPlan(view: NodeLine[], hostOf: (n: NodeLine) => string | undefined, planned: Map<string, number>): MasterMove[] {
+export function mastersBackToPlan(view: readonly NodeLine[], hostOf: (n: NodeLine) => string | undefined, planned: Map<string, number>): MasterMove[] {
     const masters = view.filter((n) => isMaster(n) && n.slots.length > 0 && !isFailed(n)).sort((a, b) => a.slots[0].start - b.slots[0].start);
     if (masters.some((m) => hostOf(m) === undefined)) return [];
     const live = new Map<string, number>();
@@ -53,7 +53,7 @@ export interface HostedPlan {
 }
 
 /** mastersBackToPlan for a plan's nodes and shards; nothing on one host, or for a plan without planned masters. */
-export function masterMovesFor(view: NodeLine[], plan: HostedPlan): MasterMove[] {
+export function masterMovesFor(view: readonly NodeLine[], plan: HostedPlan): MasterMove[] {
     const hostByEndpoint = new Map(plan.nodes.filter((n) => n.host !== undefined).map((n) => [endpoint(n), n.host!]));
     const masterHosts = plan.shards.map((s) => plan.nodes.find((n) => s.master !== undefined && n.name === s.master)?.host);
     if (hostByEndpoint.size === 0 || masterHosts.some((h) => h === undefined)) return [];

@@ -4,15 +4,14 @@
  * leave. Pure: every function takes a CLUSTER NODES view and the plan.
  */
 import { ip2long } from "netmask";
-import { NodeLine, endpoint, isMaster, isMyself } from "./topology";
+import { NodeLine, endpoint, isFailConfirmed as confirmedFail, isMaster, isMyself } from "./topology";
 import { completeShards, improveShards } from "./placement";
 import { SlotRange, mergeRanges, slotsOf, splitSlots } from "./slots";
 
-const confirmedFail = (n: NodeLine) => n.flags.includes("fail");
 const firstSlot = (n: NodeLine) => Math.min(...n.slots.map((r) => r.start));
 
 /** Live masters that own slots, in slot order: the shards as they are now. */
-export function currentShardLeaders(view: NodeLine[]): NodeLine[] {
+export function currentShardLeaders(view: readonly NodeLine[]): NodeLine[] {
     return view.filter((n) => isMaster(n) && !confirmedFail(n) && n.slots.length > 0).sort((a, b) => firstSlot(a) - firstSlot(b));
 }
 
@@ -30,7 +29,7 @@ export interface LeaderChoice {
  * are too many; leads new shards with empty staying masters first, then with
  * replicas taken from the shards that have the most.
  */
-export function chooseLeaders(view: NodeLine[], stayingEndpoints: Set<string>, shards: number): LeaderChoice {
+export function chooseLeaders(view: readonly NodeLine[], stayingEndpoints: Set<string>, shards: number): LeaderChoice {
     const stays = (n: NodeLine) => stayingEndpoints.has(endpoint(n));
     const current = currentShardLeaders(view);
     const staying = current.filter(stays);
@@ -69,7 +68,7 @@ export interface SlotMove {
  * The slots that change owner when `leaders` take `targets` (the plan's ranges per shard, in
  * leader order; the standard split by default), grouped by (from, to).
  */
-export function slotMoves(view: NodeLine[], leaders: string[], targets: SlotRange[][] = splitSlots(leaders.length).map((r) => [r])): SlotMove[] {
+export function slotMoves(view: readonly NodeLine[], leaders: string[], targets: SlotRange[][] = splitSlots(leaders.length).map((r) => [r])): SlotMove[] {
     const owner = new Map<number, string>();
     for (const n of view.filter((x) => isMaster(x) && !confirmedFail(x))) {
         for (const r of n.slots) for (let s = r.start; s <= r.end; s++) owner.set(s, n.id);
@@ -98,7 +97,7 @@ const size = (ranges: SlotRange[]) => ranges.reduce((n, r) => n + r.end - r.star
  * When every remaining move would empty its leader, one slot of it waits
  * until the end, when the leader has received its new slots.
  */
-export function orderMoves(view: NodeLine[], moves: SlotMove[], leaders: string[]): SlotMove[] {
+export function orderMoves(view: readonly NodeLine[], moves: SlotMove[], leaders: string[]): SlotMove[] {
     const owned = new Map(view.map((n) => [n.id, size(n.slots)]));
     const pending = moves.map((m) => ({ ...m, slots: [...m.slots] }));
     const ordered: SlotMove[] = [];
@@ -136,7 +135,7 @@ export interface ReplicaAssignment {
  * (improveShards). Only changes are returned: an empty list means the layout is as the rule wants.
  */
 export function assignReplicas(
-    view: NodeLine[],
+    view: readonly NodeLine[],
     leaders: string[],
     stayingEndpoints: Set<string>,
     replicas: number,
@@ -166,7 +165,7 @@ export function assignReplicas(
 }
 
 /** Nodes the cluster knows that the plan no longer has (scale-in), or that are gone for good. */
-export function departingNodes(view: NodeLine[], stayingEndpoints: Set<string>): NodeLine[] {
+export function departingNodes(view: readonly NodeLine[], stayingEndpoints: Set<string>): NodeLine[] {
     return view.filter((n) => !stayingEndpoints.has(endpoint(n)));
 }
 
@@ -182,7 +181,7 @@ export interface OpenSlotPlan {
  * Plans the way out of open slots from each node's own line (`selves`, which carry the markers)
  * and the cluster's view (slot owners, known nodes). A slot marked on both ends counts once.
  */
-export function planOpenSlots(selves: NodeLine[], view: NodeLine[]): OpenSlotPlan {
+export function planOpenSlots(selves: readonly NodeLine[], view: readonly NodeLine[]): OpenSlotPlan {
     const known = new Set(view.filter((n) => !confirmedFail(n)).map((n) => n.id));
     const ownerOf = (slot: number) => view.find((x) => isMaster(x) && x.slots.some((r) => r.start <= slot && slot <= r.end))?.id;
     const moves = new Map<string, SlotMove>();

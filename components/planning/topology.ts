@@ -91,6 +91,8 @@ export function parseInfo(text: string): Record<string, string> {
 export const isMyself = (n: NodeLine) => n.flags.includes("myself");
 export const isMaster = (n: NodeLine) => n.flags.includes("master");
 export const isFailed = (n: NodeLine) => n.flags.includes("fail") || n.flags.includes("fail?");
+/** Failed as the cluster agreed (fail), not only suspected by this node (fail?, also a busy machine's passing PFAIL). */
+export const isFailConfirmed = (n: NodeLine) => n.flags.includes("fail");
 export const isHandshake = (n: NodeLine) => n.flags.includes("handshake") || n.flags.includes("noaddr");
 
 /** What one planned node reported about itself and its view of the cluster. */
@@ -100,7 +102,7 @@ export interface NodeReport {
     port: number;
     /** Keys in the node's keyspace (db0). */
     keys: number;
-    view: NodeLine[];
+    view: readonly NodeLine[];
 }
 
 export type Assessment =
@@ -185,7 +187,7 @@ export interface NodeRef {
 }
 
 /** Names nodes by their planned address; an unplanned address keeps its ip as name. */
-export function describeShards(view: NodeLine[], nameOf: (ip: string, port: number) => string | undefined): ShardView[] {
+export function describeShards(view: readonly NodeLine[], nameOf: (ip: string, port: number) => string | undefined): ShardView[] {
     const ref = (n: NodeLine): NodeRef => ({ name: nameOf(n.ip, n.port) ?? n.ip, ip: n.ip, port: n.port, nodeId: n.id });
     return view
         .filter((n) => isMaster(n) && n.slots.length > 0)
@@ -205,7 +207,7 @@ export function describeShards(view: NodeLine[], nameOf: (ip: string, port: numb
 }
 
 /** A map from slot range text to owning node id, to compare two nodes' views. */
-export function slotOwnership(view: NodeLine[]): string {
+export function slotOwnership(view: readonly NodeLine[]): string {
     return view
         .filter((n) => n.slots.length > 0)
         .map((n) => `${n.id}:${mergeRanges(n.slots).map(formatRange).join(",")}`)
@@ -214,7 +216,7 @@ export function slotOwnership(view: NodeLine[]): string {
 }
 
 /** Who replicates whom, in one comparable string: nodes that agree on roles give the same one. */
-export function roleSignature(view: NodeLine[]): string {
+export function roleSignature(view: readonly NodeLine[]): string {
     return view
         .filter((n) => !isHandshake(n))
         .map((n) => `${n.id}:${n.masterId ?? "master"}`)
@@ -222,12 +224,12 @@ export function roleSignature(view: NodeLine[]): string {
         .join(" ");
 }
 
-export function coverageGaps(view: NodeLine[]): SlotRange[] {
+export function coverageGaps(view: readonly NodeLine[]): SlotRange[] {
     return uncoveredSlots(view.flatMap((n) => n.slots));
 }
 
 /** Planned nodes that do not yet know another planned node (handshakes do not count): MEET from -> to. */
-export function missingLinks<A extends { name: string; ip: string; port: number }>(views: { name: string; view: NodeLine[] }[], addresses: A[]): { from: string; to: A }[] {
+export function missingLinks<A extends { name: string; ip: string; port: number }>(views: { name: string; view: readonly NodeLine[] }[], addresses: A[]): { from: string; to: A }[] {
     const gaps: { from: string; to: A }[] = [];
     for (const { name, view } of views) {
         const known = new Set(view.filter((v) => !isHandshake(v)).map(endpoint));

@@ -1,7 +1,9 @@
 /**
  * CLUSTER NODES text as typed lines, for tests and bench. Written apart from the project's own
  * parser on purpose (nothing from components/): a live cluster is read back with a second reading.
+ * Also the other way: generated lines (fast-check) printed as Redis 7 prints them.
  */
+import fc from "fast-check";
 
 /** A slot range a node owns, both ends included. */
 export interface OwnedSlots {
@@ -72,4 +74,73 @@ function readLine(line: string): ClusterNodesLine {
 /** Every non-blank line; throws on one it cannot read, so a test never passes on a misreading. */
 export function readClusterNodes(text: string): ClusterNodesLine[] {
     return text.split("\n").filter((l) => l.trim() !== "").map(readLine);
+}
+
+/** A line as Redis 7 prints it: "ip:port@bus[,hostname]", flags, master or "-", ping, pong, epoch, link, slots. */
+export function formatLine(n: ClusterNodesLine): string {
+    const address = `${n.ip}:${n.port}@${n.busPort}${n.hostname === undefined ? "" : `,${n.hostname}`}`;
+    return [n.id, address, n.flags.join(","), n.masterId ?? "-", 0, 1700000000000, n.configEpoch, n.linkState, ...n.slots].join(" ");
+}
+
+const nodeId = fc.stringMatching(/^[0-9a-f]{40}$/);
+
+/**
+ * Any line of a node table. Ids (also of masters and migration peers) and addresses are drawn from
+ * `draw`: a few of each make lines share them, as a table with a recreated node at an old address does.
+ */
+export function clusterNodesLine(
+    draw: { id?: fc.Arbitrary<string>; ip?: fc.Arbitrary<string>; port?: fc.Arbitrary<number> } = {},
+): fc.Arbitrary<ClusterNodesLine> {
+    const id = draw.id ?? nodeId;
+    const slot = fc.integer({ min: 0, max: 16383 });
+    const range = fc.tuple(slot, slot).map(([a, b]) => ({ start: Math.min(a, b), end: Math.max(a, b) }));
+    const marker = fc.tuple(slot, fc.constantFrom("->-", "-<-"), id).map(([s, dir, peer]) => `[${s}${dir}${peer}]`);
+    return fc
+        .record({
+            id,
+            ip: draw.ip ?? fc.oneof(fc.ipV4(), fc.ipV6()),
+            port: draw.port ?? fc.integer({ min: 1, max: 65535 }),
+            busPort: fc.integer({ min: 1, max: 65535 }),
+            hostname: fc.option(fc.stringMatching(/^[a-z][a-z0-9.-]{0,15}$/), { nil: undefined }),
+            myself: fc.boolean(),
+            replicaOf: fc.option(id, { nil: undefined }),
+            fail: fc.constantFrom(undefined, "fail", "fail?"),
+            nofailover: fc.boolean(),
+            handshake: fc.constantFrom(undefined, undefined, "handshake", "noaddr"),
+            configEpoch: fc.nat(),
+            linkState: fc.constantFrom("connected", "disconnected"),
+            owned: fc.array(range, { maxLength: 4 }),
+            markers: fc.array(marker, { maxLength: 2 }),
+        })
+        .map((r) => {
+            const replica = r.replicaOf !== undefined;
+            const flags = [
+                ...(r.myself ? ["myself"] : []),
+                replica ? "slave" : "master",
+                ...(r.fail ? [r.fail] : []),
+                ...(r.nofailover ? ["nofailover"] : []),
+                ...(r.handshake ? [r.handshake] : []),
+            ];
+            // Only a master owns slots; a replica's line ends after the link state.
+            const owned = replica ? [] : r.owned;
+            const slots = replica ? [] : [...owned.map((o) => (o.start === o.end ? `${o.start}` : `${o.start}-${o.end}`)), ...r.markers];
+            return {
+                id: r.id,
+                endpoint: `${r.ip}:${r.port}`,
+                ip: r.ip,
+                port: r.port,
+                busPort: r.busPort,
+                ...(r.hostname === undefined ? {} : { hostname: r.hostname }),
+                flags,
+                myself: r.myself,
+                master: !replica,
+                replica,
+                failed: r.fail !== undefined,
+                ...(r.replicaOf === undefined ? {} : { masterId: r.replicaOf }),
+                configEpoch: r.configEpoch,
+                linkState: r.linkState,
+                slots,
+                owned,
+            };
+        });
 }

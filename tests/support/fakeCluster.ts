@@ -10,7 +10,9 @@
  * the master answers. Kept as Redis does it: keys live on the master that received them and move only
  * by MIGRATE, a master that loses its last slot turns replica of the new owner and drops whatever keys
  * it still had, RESET refuses a master with keys, SETSLOT NODE refuses a source that still has keys in
- * the slot, FORGET refuses one's own master.
+ * the slot, FORGET refuses one's own master. CONFIG keeps what is set; Redis Functions live with a
+ * master's data set (a replica serves its master's, and refuses to load any); ACL users are kept per
+ * node, and a rule naming a command Redis does not have is refused.
  */
 import calculateSlot from "cluster-key-slot";
 import { formatRange, parseRange, splitSlots } from "../../components/planning/slots";
@@ -36,7 +38,18 @@ export interface FakeNode {
     down: boolean;
     /** Until then (ms since the epoch) the node loads its data set: INFO says so, other commands answer LOADING. */
     loadingUntil: number;
+    /** CONFIG SET at run time: parameter -> value. */
+    config: Map<string, string>;
+    /** A master's function libraries: name -> code; a replica reads its master's. */
+    functions: Map<string, string>;
+    /** ACL users: name -> their rules as set, in order. */
+    users: Map<string, string[]>;
 }
+
+/** Commands an ACL rule may name here (Redis refuses a rule with a command it does not have). */
+const COMMANDS = new Set(
+    "get set del exists mget mset incr decr expire ttl keys scan type hget hset hgetall lpush rpush lrange sadd smembers zadd zrange publish subscribe ping echo info cluster config acl client function fcall fcall_ro eval evalsha multi exec watch readonly readwrite asking dbsize migrate restore dump select auth hello".split(" "),
+);
 
 let idCounter = 0;
 const newId = () => (++idCounter).toString(16).padStart(8, "0").repeat(5);
@@ -63,7 +76,8 @@ export class FakeCluster {
     abandonFailovers = 0;
 
     async addNode(name: string): Promise<FakeNode> {
-        const node: FakeNode = { name, id: newId(), role: "master", keys: new Map(), knows: new Set(), importing: new Map(), migrating: new Map(), runId: newId(), down: false, loadingUntil: 0 } as FakeNode;
+        const node = { name, id: newId(), role: "master", keys: new Map(), knows: new Set(), importing: new Map(), migrating: new Map(), runId: newId(), down: false, loadingUntil: 0 } as FakeNode;
+        Object.assign(node, { config: new Map([["cluster-node-timeout", "15000"], ["cluster-migration-barrier", "1"]]), functions: new Map(), users: new Map([["default", ["on", "nopass", "~*", "&*", "+@all"]]]) });
         node.server = new FakeRedis((command) => this.handle(node, command));
         node.server.accept = (command) => !node.down && this.gate(node, command);
         await node.server.start();
@@ -137,11 +151,11 @@ export class FakeCluster {
             case "DBSIZE":
                 return this.masterOf(x).keys.size;
             case "CONFIG":
-                return sub === "SET" ? OK : [args[1], "5000"];
+                return this.config(x, sub, args.slice(1));
             case "FUNCTION":
-                return sub === "LIST" ? [] : OK;
+                return this.function(x, sub, args.slice(1));
             case "ACL":
-                return sub === "USERS" ? ["default"] : OK;
+                return this.acl(x, sub, args.slice(1));
             case "MIGRATE":
                 return this.migrate(x, args);
             case "CLUSTER":
@@ -164,6 +178,62 @@ export class FakeCluster {
         };
         if (section === undefined || section === "all" || section === "everything") return Object.values(sections).map(infoText).join("\r\n");
         return infoText(sections[section] ?? {});
+    }
+
+    private config(x: FakeNode, sub: string, args: string[]): Reply {
+        if (sub === "GET") return x.config.has(args[0]) ? [args[0], x.config.get(args[0])!] : [];
+        if (sub !== "SET" || args.length === 0 || args.length % 2 !== 0) return new Error(`ERR unknown subcommand or wrong number of arguments for '${sub}'`);
+        for (let i = 0; i < args.length; i += 2) x.config.set(args[i], args[i + 1]);
+        return OK;
+    }
+
+    /** FUNCTION LOAD, LIST, DUMP and RESTORE; the payload of DUMP is opaque to clients (JSON here). */
+    private function(x: FakeNode, sub: string, args: string[]): Reply {
+        const libraries = this.masterOf(x).functions;
+        if (sub === "LIST") return [...libraries.keys()].map((name) => ["library_name", name, "engine", "LUA", "functions", []]);
+        if (sub === "DUMP") return JSON.stringify([...libraries]);
+        if (sub !== "LOAD" && sub !== "RESTORE") return new Error(`ERR unknown subcommand '${sub}'`);
+        if (x.role !== "master") return new Error("READONLY You can't write against a read only replica.");
+        let incoming: [string, string][];
+        if (sub === "LOAD") {
+            const code = args[args.length - 1];
+            const name = /^#!lua name=(\S+)/.exec(code)?.[1];
+            if (!name) return new Error("ERR Missing library metadata");
+            incoming = [[name, code]];
+        } else {
+            try {
+                incoming = JSON.parse(args[0]);
+            } catch {
+                return new Error("ERR payload version or checksum are wrong");
+            }
+        }
+        const policy = sub === "LOAD" ? (args.length > 1 && args[0].toUpperCase() === "REPLACE" ? "REPLACE" : "APPEND") : (args[1]?.toUpperCase() ?? "APPEND");
+        if (policy === "APPEND") {
+            const taken = incoming.find(([name]) => libraries.has(name));
+            if (taken) return new Error(`ERR Library '${taken[0]}' already exists`);
+        }
+        if (policy === "FLUSH") libraries.clear();
+        for (const [name, code] of incoming) libraries.set(name, code);
+        return sub === "LOAD" ? incoming[0][0] : OK;
+    }
+
+    /** ACL USERS, SETUSER (rules accumulate; "reset" starts over), DELUSER and SAVE. */
+    private acl(x: FakeNode, sub: string, args: string[]): Reply {
+        if (sub === "USERS") return [...x.users.keys()].sort();
+        if (sub === "SAVE") return OK;
+        if (sub === "DELUSER") {
+            if (args.includes("default")) return new Error("ERR The 'default' user cannot be removed");
+            return args.filter((name) => x.users.delete(name)).length;
+        }
+        if (sub !== "SETUSER") return new Error(`ERR unknown subcommand '${sub}'`);
+        const [name, ...rules] = args;
+        for (const rule of rules) {
+            const command = /^[+-]([a-z_|]+)$/i.exec(rule)?.[1].split("|")[0].toLowerCase();
+            if (command !== undefined && !COMMANDS.has(command)) return new Error(`ERR Error in ACL SETUSER modifier '${rule}': Unknown command`);
+        }
+        const reset = rules.lastIndexOf("reset");
+        x.users.set(name, [...(reset >= 0 ? [] : x.users.get(name) ?? []), ...rules.slice(reset + 1)]);
+        return OK;
     }
 
     /** The masters (and their slots) that node `x` knows, itself included. */

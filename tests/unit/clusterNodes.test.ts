@@ -1,15 +1,9 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { ClusterNodesLine, readClusterNodes } from "../support/clusterNodes";
+import { clusterNodesLine, formatLine, readClusterNodes } from "../support/clusterNodes";
 
 const M1 = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
 const M2 = "292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f";
-
-/** A line as Redis 7 prints it: "ip:port@bus[,hostname]", flags, master or "-", ping, pong, epoch, link, slots. */
-function formatLine(n: ClusterNodesLine): string {
-    const address = `${n.ip}:${n.port}@${n.busPort}${n.hostname === undefined ? "" : `,${n.hostname}`}`;
-    return [n.id, address, n.flags.join(","), n.masterId ?? "-", 0, 1700000000000, n.configEpoch, n.linkState, ...n.slots].join(" ");
-}
 
 describe("the tests' own CLUSTER NODES reader", () => {
     it("reads a master's own line with its hostname, single slots and a migrating marker", () => {
@@ -71,53 +65,8 @@ describe("the tests' own CLUSTER NODES reader", () => {
     });
 
     it("reads back any node table printed as CLUSTER NODES", () => {
-        const id = fc.stringMatching(/^[0-9a-f]{40}$/);
-        const slot = fc.integer({ min: 0, max: 16383 });
-        const range = fc.tuple(slot, slot).map(([a, b]) => ({ start: Math.min(a, b), end: Math.max(a, b) }));
-        const marker = fc.tuple(slot, fc.constantFrom("->-", "-<-"), id).map(([s, dir, peer]) => `[${s}${dir}${peer}]`);
-        const node: fc.Arbitrary<ClusterNodesLine> = fc
-            .record({
-                id,
-                ip: fc.oneof(fc.ipV4(), fc.ipV6()),
-                port: fc.integer({ min: 1, max: 65535 }),
-                busPort: fc.integer({ min: 1, max: 65535 }),
-                hostname: fc.option(fc.stringMatching(/^[a-z][a-z0-9.-]{0,15}$/), { nil: undefined }),
-                myself: fc.boolean(),
-                replicaOf: fc.option(id, { nil: undefined }),
-                fail: fc.constantFrom(undefined, "fail", "fail?"),
-                nofailover: fc.boolean(),
-                configEpoch: fc.nat(),
-                linkState: fc.constantFrom("connected", "disconnected"),
-                owned: fc.array(range, { maxLength: 4 }),
-                markers: fc.array(marker, { maxLength: 2 }),
-            })
-            .map((r) => {
-                const replica = r.replicaOf !== undefined;
-                const flags = [...(r.myself ? ["myself"] : []), replica ? "slave" : "master", ...(r.fail ? [r.fail] : []), ...(r.nofailover ? ["nofailover"] : [])];
-                // Only a master owns slots; a replica's line ends after the link state.
-                const owned = replica ? [] : r.owned;
-                const slots = replica ? [] : [...owned.map((o) => (o.start === o.end ? `${o.start}` : `${o.start}-${o.end}`)), ...r.markers];
-                return {
-                    id: r.id,
-                    endpoint: `${r.ip}:${r.port}`,
-                    ip: r.ip,
-                    port: r.port,
-                    busPort: r.busPort,
-                    ...(r.hostname === undefined ? {} : { hostname: r.hostname }),
-                    flags,
-                    myself: r.myself,
-                    master: !replica,
-                    replica,
-                    failed: r.fail !== undefined,
-                    ...(r.replicaOf === undefined ? {} : { masterId: r.replicaOf }),
-                    configEpoch: r.configEpoch,
-                    linkState: r.linkState,
-                    slots,
-                    owned,
-                };
-            });
         fc.assert(
-            fc.property(fc.array(node, { maxLength: 8 }), (table) => {
+            fc.property(fc.array(clusterNodesLine(), { maxLength: 8 }), (table) => {
                 assert.deepEqual(readClusterNodes(table.map(formatLine).join("\n") + "\n"), table);
             }),
         );

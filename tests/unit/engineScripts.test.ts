@@ -2,27 +2,18 @@ import { strict as assert } from "assert";
 import calculateSlot from "cluster-key-slot";
 import { Redis } from "ioredis";
 import { ensureCluster } from "../../components/engine/cluster";
-import { FAILOVER_RETRY_MS, failOver } from "../../components/engine/steps/failover";
-import { moveSlots } from "../../components/engine/steps/migrate";
-import { NodePool } from "../../components/engine/pool";
-import { Deadline } from "../../components/engine/wait";
-import { parseClusterNodes } from "../../components/planning/topology";
-import { FakeCluster, FakeNode } from "../support/fakeCluster";
+import { FakeCluster } from "../support/fakeCluster";
 import { KEY_NAMES, assertWhole, clusterOf, planOf, specFor } from "../support/fakePlans";
 
-/** The engine's scripts and primitives, run in this process against a fake cluster on loopback ports. */
-describe("engine scripts and primitives (fake cluster)", function () {
+/** The engine's scripts, run in this process against a fake cluster on loopback ports (each step's own tests: tests/unit/steps/). */
+describe("engine scripts (fake cluster)", function () {
     this.timeout(60000);
     let cluster: FakeCluster;
-    let pool: NodePool | undefined;
     const log: string[] = [];
     const record = (m: string) => log.push(m);
     const named = (name: string) => cluster.nodes.find((n) => n.name === name)!;
-    const address = (n: FakeNode) => ({ name: n.name, ip: "127.0.0.1", port: n.server.port });
 
     afterEach(async () => {
-        pool?.close();
-        pool = undefined;
         log.length = 0;
         await cluster?.close();
     });
@@ -113,63 +104,5 @@ describe("engine scripts and primitives (fake cluster)", function () {
         assert.deepEqual(leaders.map((l) => replicas(l.name)), [1, 1, 1, 1], log.join("\n"));
         assert.match(log.join("\n"), /the cluster moved away from the plan while it changed .*reconciling again/);
         assertWhole(cluster, planOf(4, 1), log.join("\n"));
-    });
-
-    it("fails a master over to its replica (primitive), and stops at the deadline naming both when the master does not answer", async () => {
-        cluster = await clusterOf(3, 1);
-        pool = new NodePool(cluster.nodes.map(address), { access: {} });
-        await pool.connectPlanned();
-        await failOver(pool, address(named("r1")), address(named("m1")), new Deadline(5000, "test"));
-        assert.equal(named("r1").role, "master");
-        assert.equal(named("m1").masterId, named("r1").id);
-        assert.equal(named("r1").keys.size, KEY_NAMES.filter((k) => cluster.owner[calculateSlot(k)] === named("r1").id).length);
-
-        named("m2").down = true;
-        await assert.rejects(failOver(pool, address(named("r2")), address(named("m2")), new Deadline(1500, "test")), /r2 to take over from m2/);
-        assert.equal(named("r2").role, "slave");
-    });
-
-    it("asks again for a failover Redis abandoned (primitive), and ends with the roles swapped", async () => {
-        cluster = await clusterOf(3, 1);
-        pool = new NodePool(cluster.nodes.map(address), { access: {} });
-        await pool.connectPlanned();
-        cluster.abandonFailovers = 1;
-        const asked: string[] = [];
-        cluster.gate = (node, [name, sub]) => (name === "CLUSTER" && sub.toUpperCase() === "FAILOVER" && asked.push(node.name), true);
-        await failOver(pool, address(named("r1")), address(named("m1")), new Deadline(FAILOVER_RETRY_MS + 5000, "test"));
-        assert.deepEqual(asked, ["r1", "r1"]);
-        assert.equal(named("r1").role, "master");
-        assert.equal(named("m1").masterId, named("r1").id);
-    });
-
-    it("asked again once the failover happened (a resumed run), returns without asking the new master (primitive)", async () => {
-        cluster = await clusterOf(3, 1);
-        pool = new NodePool(cluster.nodes.map(address), { access: {} });
-        await pool.connectPlanned();
-        await failOver(pool, address(named("r1")), address(named("m1")), new Deadline(5000, "test"));
-        const asked: string[] = [];
-        cluster.gate = (node, [name, sub]) => (name === "CLUSTER" && sub.toUpperCase() === "FAILOVER" && asked.push(node.name), true);
-        // Redis refuses CLUSTER FAILOVER on a master: asking first would fail until the deadline.
-        await failOver(pool, address(named("r1")), address(named("m1")), new Deadline(3000, "test"));
-        assert.deepEqual(asked, []);
-        assert.equal(named("r1").role, "master");
-        assert.equal(named("m1").masterId, named("r1").id);
-    });
-
-    it("moves slots with their keys and tells every master the new owner (primitive)", async () => {
-        cluster = await clusterOf(3, 0);
-        pool = new NodePool(cluster.nodes.map(address), { access: {} });
-        await pool.connectPlanned();
-        const view = await pool.view("m1");
-        const [m1, m2] = [named("m1"), named("m2")];
-        const moving = KEY_NAMES.filter((k) => calculateSlot(k) < 1000);
-        assert.ok(moving.length > 0);
-        await moveSlots(pool, view, { from: m1.id, to: m2.id, slots: [{ start: 0, end: 999 }] }, new Deadline(5000, "test"), record);
-        assert.ok(moving.every((k) => m2.keys.has(k) && !m1.keys.has(k)), "a key did not move");
-        assert.ok(cluster.owner.slice(0, 1000).every((id) => id === m2.id));
-        assert.deepEqual(cluster.nodes.filter((n) => n.importing.size + n.migrating.size > 0).map((n) => n.name), []);
-        const seen = parseClusterNodes(String(await pool.client("m3").call("CLUSTER", "NODES"))).find((l) => l.id === m2.id)!;
-        assert.equal(seen.slots[0].start, 0);
-        assert.match(log.join("\n"), new RegExp(`moved slots 0-999 \\(1000 slots, ${moving.length} keys\\) from m1 to m2`));
     });
 });

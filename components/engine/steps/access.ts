@@ -6,7 +6,7 @@ import { PermanentError } from "../wait";
 
 async function runOn(pool: NodePool, name: string, commands: string[][]): Promise<void> {
     for (const [command, ...args] of commands) {
-        await pool.client(name).call(command, ...args);
+        await pool.call(name, command, ...args);
     }
 }
 
@@ -18,7 +18,7 @@ export async function applyAccessCommands(pool: NodePool, names: string[], comma
 /** Ends a change of access: each node accepts only what the config says, with exactly the listed users. */
 export async function applyCurrentAccess(pool: NodePool, names: string[], access: NodeAccess, users: UserSpec[]): Promise<void> {
     await Promise.all(
-        names.map(async (name) => runOn(pool, name, onlyCurrent(access, users, (await pool.client(name).call("ACL", "USERS")) as string[]))),
+        names.map(async (name) => runOn(pool, name, onlyCurrent(access, users, (await pool.call(name, "ACL", "USERS")) as string[]))),
     );
 }
 

@@ -6,6 +6,7 @@
  */
 import { ReplicaState, chooseHeir, replicaInSync } from "../../planning/handover";
 import { HostedPlan, describeMove, masterMovesFor } from "../../planning/masterHosts";
+import { ClusterView } from "../../planning/clusterView";
 import { NodeLine, endpoint, parseInfo } from "../../planning/topology";
 import { NodePool } from "../pool";
 import { Deadline, Log, waitUntil } from "../wait";
@@ -16,9 +17,9 @@ export const FAILOVER_RETRY_MS = 6000;
 type Endpoint = { ip: string; port: number };
 
 /** What each replica of `master` (in `view`) that answers says about its link and offset. */
-export async function replicaStates(pool: NodePool, view: NodeLine[], master: NodeLine): Promise<Map<string, ReplicaState>> {
+export async function replicaStates(pool: NodePool, view: ClusterView, master: NodeLine): Promise<Map<string, ReplicaState>> {
     const states = new Map<string, ReplicaState>();
-    for (const r of view.filter((l) => l.masterId === master.id)) {
+    for (const r of view.replicasOf(master.id)) {
         const client = await pool.at(r.ip, r.port).catch(() => undefined);
         if (!client) continue;
         const info = parseInfo(String(await client.call("INFO", "replication").catch(() => "")));
@@ -28,8 +29,8 @@ export async function replicaStates(pool: NodePool, view: NodeLine[], master: No
 }
 
 /** The most up-to-date synced replica of `master` that is not in `excluded` (endpoints), if any answers now. */
-export async function bestHeir(pool: NodePool, view: NodeLine[], master: NodeLine, excluded: Set<string> = new Set()): Promise<NodeLine | undefined> {
-    return chooseHeir(view, master, excluded, await replicaStates(pool, view, master));
+export async function bestHeir(pool: NodePool, view: ClusterView, master: NodeLine, excluded: Set<string> = new Set()): Promise<NodeLine | undefined> {
+    return chooseHeir(view.lines, master, excluded, await replicaStates(pool, view, master));
 }
 
 /** Fails `from` over to its replica `heir` and returns once the heir is master and `from` its replica. */
@@ -56,7 +57,7 @@ export async function failOver(pool: NodePool, heir: Endpoint, from: Endpoint, d
  * leaves the majority the plan was checked for. Returns how many shards moved.
  */
 export async function mastersBackToPlannedHosts(pool: NodePool, plan: HostedPlan, deadline: Deadline, log: Log): Promise<number> {
-    const moves = masterMovesFor(await pool.bestView(), plan);
+    const moves = masterMovesFor((await pool.bestView()).lines, plan);
     for (const move of moves) {
         log(describeMove(move));
         await failOver(pool, move.heir, move.master, deadline);

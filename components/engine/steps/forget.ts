@@ -1,5 +1,5 @@
 /** Forgetting node ids everywhere: the one way the engine removes a node from the cluster's tables. */
-import { isFailed, isMyself } from "../../planning/topology";
+import { isFailed } from "../../planning/topology";
 import type { ClusterSpec } from "../spec";
 import { NodePool } from "../pool";
 import { Deadline, Log, waitUntil } from "../wait";
@@ -16,9 +16,10 @@ export async function forgetEverywhere(pool: NodePool, names: string[], ids: Set
         async () => {
             let remaining = 0;
             for (const name of names) {
-                for (const line of (await pool.view(name)).filter((l) => ids.has(l.id))) {
+                const view = await pool.view(name);
+                for (const id of [...ids].filter((i) => view.byId(i) !== undefined)) {
                     remaining++;
-                    await pool.client(name).call("CLUSTER", "FORGET", line.id);
+                    await pool.call(name, "CLUSTER", "FORGET", id);
                 }
             }
             return remaining === 0 ? true : undefined;
@@ -34,10 +35,10 @@ export async function forgetEverywhere(pool: NodePool, names: string[], ids: Set
  */
 export async function forgetGhosts(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
     const views = await Promise.all(spec.nodes.map((n) => n.name).map(async (name) => ({ name, view: await pool.view(name) })));
-    const liveIds = new Set(views.map((v) => v.view.find(isMyself)?.id).filter((id): id is string => !!id));
+    const liveIds = new Set(views.map((v) => v.view.myself?.id).filter((id): id is string => !!id));
     const ghosts = new Set<string>();
     for (const { view } of views) {
-        for (const n of view) {
+        for (const n of view.lines) {
             if (!liveIds.has(n.id) && (isFailed(n) || pool.nameOf(n.ip, n.port) !== undefined) && n.slots.length === 0) {
                 ghosts.add(n.id);
             }

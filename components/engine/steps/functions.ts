@@ -1,5 +1,5 @@
 /** Redis Functions copied to masters that lack them. */
-import { NodeLine } from "../../planning/topology";
+import { ClusterView } from "../../planning/clusterView";
 import { NodePool } from "../pool";
 import { Log } from "../wait";
 
@@ -7,8 +7,8 @@ import { Log } from "../wait";
  * Redis Functions live on every master, not in a slot: a new master must have them before it
  * owns keys, or FCALL fails on the slots it receives (redis-cli --cluster add-node does the same).
  */
-export async function copyFunctions(pool: NodePool, view: NodeLine[], leaders: string[], log: Log): Promise<void> {
-    const lines = leaders.map((id) => view.find((n) => n.id === id)!);
+export async function copyFunctions(pool: NodePool, view: ClusterView, leaders: string[], log: Log): Promise<void> {
+    const lines = leaders.map((id) => view.byId(id)!);
     const clients = await Promise.all(lines.map((l) => pool.at(l.ip, l.port)));
     const counts = await Promise.all(clients.map(async (c) => ((await c.call("FUNCTION", "LIST")) as unknown[]).length));
     const richest = counts.indexOf(Math.max(...counts));

@@ -8,7 +8,7 @@ const names = (spec: ClusterSpec) => spec.nodes.map((n) => n.name);
 
 /** Makes every planned node know every other, resending MEET for handshakes Redis dropped. */
 export async function meetAll(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
-    const missing = async () => missingLinks(await Promise.all(names(spec).map(async (name) => ({ name, view: await pool.view(name) }))), spec.nodes);
+    const missing = async () => missingLinks(await Promise.all(names(spec).map(async (name) => ({ name, view: (await pool.view(name)).lines }))), spec.nodes);
     let gaps = await missing();
     if (gaps.length === 0) {
         return;
@@ -28,7 +28,7 @@ export async function meetAll(pool: NodePool, spec: ClusterSpec, deadline: Deadl
                 lastMeet = Date.now();
                 // With the announced bus port when it is not port + 10000 (a node behind its host's published ports).
                 const meet = (to: NodeAddress) => ["MEET", to.ip, String(to.port), ...(to.busPort === undefined ? [] : [String(to.busPort)])];
-                await Promise.all(gaps.map((g) => pool.client(g.from).call("CLUSTER", ...meet(g.to)).catch(() => undefined)));
+                await Promise.all(gaps.map((g) => pool.call(g.from, "CLUSTER", ...meet(g.to)).catch(() => undefined)));
             }
             return undefined;
         },

@@ -6,7 +6,7 @@
  */
 import { formatRange, slotsOf } from "../../planning/slots";
 import { SlotMove } from "../../planning/reshard";
-import { NodeLine, isFailed, isMaster } from "../../planning/topology";
+import { ClusterView } from "../../planning/clusterView";
 import { MIGRATE_TIMEOUT_MS, NodePool } from "../pool";
 import { Deadline, Log } from "../wait";
 
@@ -21,10 +21,10 @@ const PROGRESS_EVERY_MS = 5000;
  * progress (slots, keys and rate are logged), not by the operation's deadline, which is extended
  * by the time the move took.
  */
-export async function moveSlots(pool: NodePool, view: NodeLine[], move: SlotMove, deadline: Deadline, log: Log): Promise<void> {
+export async function moveSlots(pool: NodePool, view: ClusterView, move: SlotMove, deadline: Deadline, log: Log): Promise<void> {
     const started = Date.now();
     const line = (id: string) => {
-        const l = view.find((n) => n.id === id);
+        const l = view.byId(id);
         if (!l) throw new Error(`cannot move slots ${move.slots.map(formatRange).join(",")}: node ${id} is not in the cluster`);
         return l;
     };
@@ -32,7 +32,7 @@ export async function moveSlots(pool: NodePool, view: NodeLine[], move: SlotMove
     const dst = line(move.to);
     const from = await pool.at(src.ip, src.port);
     const to = await pool.at(dst.ip, dst.port);
-    const masters = await Promise.all(view.filter((n) => isMaster(n) && !isFailed(n)).map((n) => pool.at(n.ip, n.port)));
+    const masters = await Promise.all(view.liveMasters.map((n) => pool.at(n.ip, n.port)));
     const slots = slotsOf(move.slots);
     const auth = pool.migrateAuth();
     // MIGRATE blocks until the target has stored the batch: the admin clients' 5 s bound would fail big keys.

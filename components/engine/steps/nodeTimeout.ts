@@ -9,7 +9,7 @@ export const BOOTSTRAP_NODE_TIMEOUT_MS = 500;
 
 /** CONFIG SET cluster-node-timeout on the named nodes (run time only: redis.conf keeps the configured value). */
 export async function setNodeTimeout(pool: NodePool, names: string[], ms: number): Promise<void> {
-    await Promise.all(names.map((n) => pool.client(n).call("CONFIG", "SET", "cluster-node-timeout", String(ms))));
+    await Promise.all(names.map((n) => pool.call(n, "CONFIG", "SET", "cluster-node-timeout", String(ms))));
 }
 
 /** High enough that no replica ever leaves its shard on its own (a master would need more replicas than this left). */
@@ -22,5 +22,5 @@ export const NO_REPLICA_MIGRATION_BARRIER = 1000000;
  * by its gate gets it again from the bootstrap at the end of the same up.
  */
 export async function disableReplicaMigration(pool: NodePool, names: string[]): Promise<void> {
-    await Promise.all(names.map((n) => pool.client(n).call("CONFIG", "SET", "cluster-migration-barrier", String(NO_REPLICA_MIGRATION_BARRIER))));
+    await Promise.all(names.map((n) => pool.call(n, "CONFIG", "SET", "cluster-migration-barrier", String(NO_REPLICA_MIGRATION_BARRIER))));
 }

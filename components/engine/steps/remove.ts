@@ -1,6 +1,6 @@
 /** Nodes leaving the cluster: checked for keys, reset, and forgotten by every staying node. */
 import { formatRange } from "../../planning/slots";
-import { NodeLine, endpoint, parseInfo } from "../../planning/topology";
+import { NodeLine, endpoint, isMaster, parseInfo } from "../../planning/topology";
 import type { ClusterSpec } from "../spec";
 import { forgetEverywhere } from "./forget";
 import { NodePool } from "../pool";
@@ -19,6 +19,14 @@ export async function removeLeavingNodes(pool: NodePool, spec: ClusterSpec, leav
     // of the node itself: a master that gave away its last slot turned replica of the receiver and synced
     // from it before gossip tells the others.
     const clients = await Promise.all(leaving.map((n) => pool.at(n.ip, n.port).catch(() => undefined)));
+    // A master that does not answer is unreachable, not gone: whether it holds keys cannot be asked.
+    const silent = leaving.filter((n, i) => clients[i] === undefined && isMaster(n));
+    if (silent.length > 0) {
+        throw new Error(
+            `refusing to forget leaving masters that do not answer, whose keys cannot be checked; nothing of them was reset or forgotten: ${silent.map((n) => `${pool.label(n.ip, n.port)} (${endpoint(n)})`).join(", ")}. ` +
+                `Make them reachable and run up again (only one gone for good with its data: CLUSTER FORGET its id on every node)`,
+        );
+    }
     const holding: string[] = [];
     await Promise.all(
         leaving.map(async (n, i) => {

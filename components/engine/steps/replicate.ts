@@ -1,12 +1,12 @@
 /** CLUSTER REPLICATE: nodes attached to the masters they should serve. */
 import { ReplicaAssignment } from "../../planning/reshard";
-import { NodeLine } from "../../planning/topology";
+import { ClusterView } from "../../planning/clusterView";
 import { NodePool } from "../pool";
 import { Deadline, Log, waitUntil } from "../wait";
 
 /** Sends CLUSTER REPLICATE for each assignment, retrying until the replica knows its master. */
-export async function replicate(pool: NodePool, view: NodeLine[], assignments: ReplicaAssignment[], deadline: Deadline, log: Log): Promise<void> {
-    const lineOf = (id: string) => view.find((n) => n.id === id)!;
+export async function replicate(pool: NodePool, view: ClusterView, assignments: ReplicaAssignment[], deadline: Deadline, log: Log): Promise<void> {
+    const lineOf = (id: string) => view.byId(id)!;
     await Promise.all(
         assignments.map(async (a) => {
             const line = lineOf(a.node);
