@@ -149,7 +149,7 @@ describe("stack resource graph (mocks)", function () {
         const { resources } = await runProgram({ image: "redis:7.2", password: "pw-Plain-1" });
         for (const t of ["TlsAuthority", "NodeCertificate", "InternalUsers"]) assert.equal(resources.filter((r) => r.type.endsWith(`:${t}`)).length, 0, t);
         for (const r of resources.filter((x) => /:(RolloutGate|ClusterBootstrap)$/.test(x.type))) {
-            for (const k of ["internal", "users", "tlsCa", "tlsMode"]) assert.equal(r.inputs[k], undefined, `${r.name}.${k}`);
+            for (const k of ["internal", "defaultUserEnabled", "users", "tlsCa", "tlsMode"]) assert.equal(r.inputs[k], undefined, `${r.name}.${k}`);
         }
         const guard = resources.find((r) => r.type.endsWith(":ChangeGuard"))!;
         assert.equal("tls" in guard.inputs.identity, false);
