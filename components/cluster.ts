@@ -131,7 +131,7 @@ export class RedisCluster extends pulumi.ComponentResource {
 
         // Passwords, users and TLS: the resources that hold the secrets, and what nodes and engine need of them.
         const security = new ClusterSecurity(name, settings, { parent: this, dependsOn: guarded });
-        const { password, internal, users, authority } = security;
+        const { password, internal, defaultUserEnabled, users, authority } = security;
         this.caCertificate = authority?.certPem;
         const layout = clusterLayout(plan);
         const nodesByName = new Map<string, RedisNode>();
@@ -165,6 +165,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     previous: previous?.restart,
                     password,
                     internal,
+                    defaultUserEnabled,
                     tlsCa: authority?.certPem,
                     tlsMode: security.tlsMode,
                     // Absent unless set, so existing state compares equal.
@@ -197,6 +198,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                 nodeTimeoutMs: layout.nodeTimeoutMs,
                 password,
                 internal,
+                defaultUserEnabled,
                 users,
                 tlsCa: authority?.certPem,
                 containerIds: this.nodes.map((n) => n.container.id),

@@ -25,7 +25,9 @@ export class ClusterSecurity {
     readonly password?: pulumi.Output<string>;
     /** ACL mode only: the stack's own users (secret), and the named users (secret). */
     readonly internal?: pulumi.Output<InternalUsersValue>;
-    /** Who may log in to a node (the password and the stack's own users), made here once for every node's files. */
+    /** ACL mode only: whether the default user may log in (config, plain: not one of the generated secrets). */
+    readonly defaultUserEnabled?: boolean;
+    /** Who may log in to a node (the password, the stack's own users, the default user's setting), made here once for every node's files. */
     private readonly access: pulumi.Output<NodeAccess>;
     readonly users?: pulumi.Output<UserSpec[]>;
     /** ACL mode only: the stack's own users as aclfile lines, for every node's container (secret). */
@@ -44,13 +46,13 @@ export class ClusterSecurity {
         if (aclMode(settings)) {
             const made = new InternalUsers(`${name}-internal-users`, { clusterName: settings.namePrefix }, opts);
             this.internal = pulumi.secret(
-                pulumi
-                    .all([made.adminPassword, made.replicationPassword])
-                    .apply(([adminPassword, replicationPassword]) => ({ adminPassword, replicationPassword, defaultUser: !settings.disableDefaultUser })),
+                pulumi.all([made.adminPassword, made.replicationPassword]).apply(([adminPassword, replicationPassword]) => ({ adminPassword, replicationPassword })),
             );
+            this.defaultUserEnabled = !settings.disableDefaultUser;
             this.users = pulumi.secret(settings.users ?? []);
         }
-        this.access = pulumi.all([this.password, this.internal]).apply(([password, internal]) => ({ password, internal }));
+        const defaultUserEnabled = this.defaultUserEnabled;
+        this.access = pulumi.all([this.password, this.internal]).apply(([password, internal]) => ({ password, internal, defaultUserEnabled }));
         if (this.internal) {
             this.internalAcl = this.access.apply((a) => internalAclLines(a).join("\n") + "\n");
         }

@@ -2,6 +2,7 @@
  * Healing a formed cluster into the plan: new and recreated nodes joined, departed ids forgotten,
  * interrupted migrations finished, unowned slots assigned, then the shape reshaped to the plan's.
  */
+import { defaultUserOn } from "../planning/access";
 import { applyCurrentAccess } from "./steps/access";
 import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./steps/nodeTimeout";
 import { forgetGhosts } from "./steps/forget";
@@ -17,7 +18,7 @@ import { Deadline, Log } from "./wait";
 export async function applyUsers(pool: NodePool, spec: ClusterSpec, log: Log): Promise<void> {
     await applyCurrentAccess(pool, spec.nodes.map((n) => n.name), spec.access, spec.users);
     if (spec.access.internal) {
-        log(`ACL users on every node: ${spec.users.map((u) => u.name).join(", ") || "none"}${spec.access.internal.defaultUser ? "" : " (the default user is off)"}`);
+        log(`ACL users on every node: ${spec.users.map((u) => u.name).join(", ") || "none"}${defaultUserOn(spec.access) ? "" : " (the default user is off)"}`);
     }
 }
 

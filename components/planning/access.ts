@@ -15,8 +15,6 @@ export interface InternalUsers {
     /** Generated once per stack (resources/internalUsers.ts), secrets. */
     adminPassword: string;
     replicationPassword: string;
-    /** Whether the default user may log in (redis-cluster:disableDefaultUser false). */
-    defaultUser: boolean;
 }
 
 /** What a node's redis.conf and aclfile say about logging in. */
@@ -25,11 +23,37 @@ export interface NodeAccess {
     password?: string;
     /** Undefined: no ACL mode (no aclfile, replication as the default user). */
     internal?: InternalUsers;
+    /**
+     * ACL mode: whether the default user may log in (redis-cluster:disableDefaultUser false). Config,
+     * not a secret. Absent: it may; without ACL mode it always may (it is the only user).
+     */
+    defaultUserEnabled?: boolean;
 }
 
-/** The access a resource's inputs carry (the password and the stack's own users, stored apart in state), as one value. */
-export function accessOf(inputs: { password?: string; internal?: InternalUsers }): NodeAccess {
-    return { password: inputs.password, internal: inputs.internal };
+/**
+ * The access fields of a dynamic resource's inputs or outputs as state holds them. State written
+ * before defaultUserEnabled was a field of its own keeps it inside `internal`, as `defaultUser`.
+ */
+export interface StoredAccess {
+    password?: string;
+    internal?: InternalUsers & { defaultUser?: boolean };
+    defaultUserEnabled?: boolean;
+}
+
+/**
+ * The access a resource's inputs or outputs carry, as one value, whichever release wrote them: the
+ * default user's setting from its own field, else from where earlier state kept it, else on.
+ */
+export function accessOf(stored: StoredAccess): NodeAccess {
+    const { password, internal } = stored;
+    if (internal === undefined) {
+        return { password, defaultUserEnabled: true };
+    }
+    return {
+        password,
+        internal: { adminPassword: internal.adminPassword, replicationPassword: internal.replicationPassword },
+        defaultUserEnabled: stored.defaultUserEnabled ?? internal.defaultUser ?? true,
+    };
 }
 
 /** A username (undefined: default) and password the engine may log in with. */
@@ -41,16 +65,16 @@ export interface Login {
 /** Where ACL mode keeps its users: on the data volume, so they survive restarts and replacement. */
 export const ACL_FILE = "/data/users.acl";
 
-const defaultEnabled = (a: NodeAccess) => a.internal === undefined || a.internal.defaultUser;
+/** Whether the default user may log in: always without ACL mode, else unless the config turns it off. */
+export const defaultUserOn = (a: NodeAccess): boolean => a.internal === undefined || a.defaultUserEnabled !== false;
 
 /** Whether going from `previous` to `next` changes how nodes log in or replicate (field by field: state may reorder keys). */
 export function isChanging(next: NodeAccess, previous: NodeAccess): boolean {
     const a = next.internal;
     const b = previous.internal;
     const internalDiffers =
-        (a === undefined) !== (b === undefined) ||
-        (a !== undefined && b !== undefined && (a.adminPassword !== b.adminPassword || a.replicationPassword !== b.replicationPassword || a.defaultUser !== b.defaultUser));
-    return next.password !== previous.password || internalDiffers;
+        (a === undefined) !== (b === undefined) || (a !== undefined && b !== undefined && (a.adminPassword !== b.adminPassword || a.replicationPassword !== b.replicationPassword));
+    return next.password !== previous.password || internalDiffers || defaultUserOn(next) !== defaultUserOn(previous);
 }
 
 /** The logins that may work on a node during a change, newest first, each once. */
@@ -60,7 +84,7 @@ export function loginCandidates(next: NodeAccess, previous?: NodeAccess): Login[
         if (a.internal) all.push({ username: ADMIN_USER, password: a.internal.adminPassword });
     }
     for (const a of previous === undefined ? [next] : [next, previous]) {
-        if (defaultEnabled(a)) all.push({ password: a.password });
+        if (defaultUserOn(a)) all.push({ password: a.password });
     }
     const seen = new Set<string>();
     return all.filter((l) => !seen.has(JSON.stringify(l)) && seen.add(JSON.stringify(l)) !== undefined);
@@ -74,7 +98,7 @@ function presented(a: NodeAccess): [string, string] {
 /** During a change: every node accepts the old and the new logins; replicas present the new ones. */
 export function acceptBoth(next: NodeAccess, previous: NodeAccess): string[][] {
     const commands: string[][] = [];
-    const sides = [next, previous].filter(defaultEnabled);
+    const sides = [next, previous].filter(defaultUserOn);
     if (sides.length === 0) {
         commands.push(["ACL", "SETUSER", "default", "off"]);
     } else {
@@ -125,7 +149,7 @@ export function onlyCurrent(next: NodeAccess, users: UserSpec[], existing: strin
         ["ACL", "SETUSER", ADMIN_USER, "on", "resetpass", `>${u.adminPassword}`, ...ADMIN_RULES],
         ["ACL", "SETUSER", REPLICATION_USER, "on", "resetpass", `>${u.replicationPassword}`, ...REPLICATION_RULES],
         ["CONFIG", "SET", "masteruser", user, "masterauth", auth],
-        u.defaultUser
+        defaultUserOn(next)
             ? ["ACL", "SETUSER", "default", "on", "resetpass", ...(next.password === undefined ? ["nopass"] : [`>${next.password}`])]
             : ["ACL", "SETUSER", "default", "off", "resetpass"],
         ...users.map(setUser),
@@ -143,7 +167,7 @@ const hashed = (password: string) => `#${createHash("sha256").update(password).d
  */
 export function internalAclLines(next: NodeAccess): string[] {
     const u = next.internal!;
-    const defaultLine = u.defaultUser ? ["on", next.password === undefined ? "nopass" : hashed(next.password)] : ["off", "resetpass"];
+    const defaultLine = defaultUserOn(next) ? ["on", next.password === undefined ? "nopass" : hashed(next.password)] : ["off", "resetpass"];
     return [
         ["user", "default", ...defaultLine, "~*", "&*", "+@all"],
         ["user", ADMIN_USER, "on", hashed(u.adminPassword), ...ADMIN_RULES],

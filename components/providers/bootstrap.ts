@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterReport, ClusterSpec, NodeAddress, ensureCluster, readCluster } from "../engine/cluster";
 import { liveDrift } from "../engine/drift";
-import { InternalUsers, accessOf } from "../planning/access";
+import { StoredAccess, accessOf, isChanging } from "../planning/access";
 import { ShardView, endpoint } from "../planning/topology";
 import { UserSpec } from "../planning/users";
 
@@ -19,17 +19,18 @@ export interface PlannedShard {
     slots: string[];
 }
 
-/** The inputs as the provider receives them (plain values). */
-interface Inputs {
+/**
+ * The inputs as the provider receives them (plain values). The logins are StoredAccess's fields:
+ * `password`, and in ACL mode only `internal` and `defaultUserEnabled`.
+ */
+interface Inputs extends StoredAccess {
     clusterName: string;
     plannedNodes: NodeAddress[];
     plannedShards: PlannedShard[];
     /** Absent in state written before it was an input: then the first shard's count. */
     replicasPerShard?: number;
     nodeTimeoutMs: number;
-    password?: string;
-    /** ACL mode only: the stack's own users, and the named ones (absent otherwise). */
-    internal?: InternalUsers;
+    /** ACL mode only: the named users (absent otherwise). */
     users?: UserSpec[];
     /** With TLS only: the CA certificate the nodes' certificates are checked against. */
     tlsCa?: string;
@@ -47,8 +48,18 @@ interface Outputs extends Inputs {
     nodes: ClusterReport["nodes"];
 }
 
-/** Input keys whose change means the running cluster must be reconciled. */
-const RECONCILED_INPUTS: (keyof Inputs)[] = ["plannedNodes", "plannedShards", "nodeTimeoutMs", "password", "internal", "users", "tlsCa", "containerIds"];
+/** Input keys whose change means the running cluster must be reconciled; and the logins (changedInputs). */
+const RECONCILED_INPUTS: (keyof Inputs)[] = ["plannedNodes", "plannedShards", "nodeTimeoutMs", "users", "tlsCa", "containerIds"];
+
+/**
+ * The inputs whose change means the running cluster must be reconciled, and "access" when the logins
+ * change: compared as one value (accessOf), so state that keeps the default user's setting where an
+ * earlier release put it compares equal.
+ */
+export function changedInputs(olds: Inputs, news: Inputs): string[] {
+    const changed: string[] = RECONCILED_INPUTS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    return isChanging(accessOf(news), accessOf(olds)) ? [...changed, "access"] : changed;
+}
 
 function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
     const planned = new Set(inputs.plannedNodes.map(endpoint));
@@ -79,7 +90,7 @@ async function reconcile(inputs: Inputs, previous?: Inputs): Promise<Outputs> {
 
 export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
-        const changed = RECONCILED_INPUTS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        const changed = changedInputs(olds, news);
         if (changed.length === 0) {
             // Unchanged inputs say only what the last successful run was asked for. A run that failed or was
             // killed half way leaves a shape no input shows (keys moved to a node the reverted plan drops):

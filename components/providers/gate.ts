@@ -8,17 +8,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { NodeAddress } from "../engine/pool";
 import { judgeRulesOnAnyNode } from "../engine/steps/access";
 import { makeWayForRestart } from "../engine/restart";
-import { InternalUsers, accessOf } from "../planning/access";
+import { StoredAccess, accessOf, isChanging } from "../planning/access";
 import { NO_RESTART, NodeRevision, RestartRecord, restartingMembers } from "../planning/handover";
 
-interface Inputs {
+/** The logins are StoredAccess's fields: `password`, and in ACL mode only `internal` and `defaultUserEnabled`. */
+interface Inputs extends StoredAccess {
     clusterName: string;
     node: NodeRevision;
     nodes: NodeAddress[];
     previous?: RestartRecord;
-    password?: string;
-    /** In ACL mode only (absent otherwise, and in state written before it existed). */
-    internal?: InternalUsers;
     /** With TLS only: the CA certificate the nodes' certificates are checked against. */
     tlsCa?: string;
     /** With TLS only: which CA (planning/safety: tlsMode). */
@@ -41,13 +39,22 @@ interface Outputs extends Inputs {
     restart: RestartRecord;
 }
 
+/**
+ * What differs between a gate's state (`olds`) and its new inputs: input names, and "access" for the
+ * logins, compared as one value (accessOf) so state that keeps the default user's setting where an
+ * earlier release put it compares equal. Any difference updates the gate.
+ */
+export function gateChanges(olds: Inputs, news: Inputs): string[] {
+    // Not userRules: a change of users alone restarts nothing, and the bootstrap judges the rules before it
+    // changes any user; an update would only reset this gate's record and ripple through the chain.
+    const keys: (keyof Inputs)[] = ["node", "nodes", "tlsCa", "tlsMode", "previous"];
+    const changed: string[] = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    return isChanging(accessOf(news), accessOf(olds)) ? [...changed, "access"] : changed;
+}
+
 export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
-        // Not userRules: a change of users alone restarts nothing, and the bootstrap judges the rules before it
-        // changes any user; an update would only reset this gate's record and ripple through the chain.
-        const keys: (keyof Inputs)[] = ["node", "nodes", "password", "internal", "tlsCa", "tlsMode", "previous"];
-        const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+        return { changes: gateChanges(olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
         // A new node has nothing to hand over.

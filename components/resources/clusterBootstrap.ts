@@ -20,6 +20,8 @@ export interface ClusterBootstrapArgs {
     password?: pulumi.Input<string>;
     /** ACL mode only: the stack's own users and the named ones (secrets). */
     internal?: pulumi.Input<InternalUsers>;
+    /** ACL mode only: whether the default user may log in (config, plain). */
+    defaultUserEnabled?: boolean;
     /** With TLS only: the CA certificate (public). */
     tlsCa?: pulumi.Input<string>;
     users?: pulumi.Input<UserSpec[]>;

@@ -22,6 +22,8 @@ export interface RolloutGateArgs {
     password?: pulumi.Input<string>;
     /** ACL mode only: the stack's own users (secret). */
     internal?: pulumi.Input<InternalUsers>;
+    /** ACL mode only: whether the default user may log in (config, plain). */
+    defaultUserEnabled?: boolean;
     /** With TLS only: the CA certificate (public). */
     tlsCa?: pulumi.Input<string>;
     /** With TLS only: which CA (planning/safety: tlsMode); a change restarts every node at once. */

@@ -6,7 +6,7 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { Redis } from "ioredis";
-import { Login, loginCandidates } from "../../components/planning/access";
+import { Login, StoredAccess, accessOf, loginCandidates } from "../../components/planning/access";
 import { parseClusterNodes, parseInfo as info } from "../../components/planning/topology";
 import { NodeSample, judge, render } from "./health";
 
@@ -56,9 +56,16 @@ function deployedCluster(state: { deployment?: { resources?: { type: string; out
     const outputs = bootstrap?.outputs ?? {};
     const shards = reveal(outputs.plannedShards) as { replicas: string[] }[] | undefined;
     const password = reveal(outputs.password);
-    const internal = reveal(outputs.internal) as { adminPassword: string; replicationPassword: string; defaultUser: boolean } | undefined;
+    // Outputs of any release: accessOf also reads the default user's setting where earlier ones kept it.
+    const internal = reveal(outputs.internal) as StoredAccess["internal"] | null;
+    const defaultUserEnabled = reveal(outputs.defaultUserEnabled);
+    const access = accessOf({
+        password: typeof password === "string" ? password : undefined,
+        internal: internal ?? undefined,
+        defaultUserEnabled: typeof defaultUserEnabled === "boolean" ? defaultUserEnabled : undefined,
+    });
     return {
-        login: loginCandidates({ password: typeof password === "string" ? password : undefined, internal: internal ?? undefined })[0],
+        login: loginCandidates(access)[0],
         tlsCa: typeof reveal(outputs.tlsCa) === "string" ? (reveal(outputs.tlsCa) as string) : undefined,
         replicasPerShard: Number(reveal(outputs.replicasPerShard) ?? shards?.[0]?.replicas.length ?? 1),
     };

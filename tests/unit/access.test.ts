@@ -7,7 +7,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { ContainerInputs, INTERNAL_USERS_PATH, aclStartScript, containerDefinition, containerRevision } from "../../components/containerSpec";
-import { ACL_FILE, InternalUsers, Login, NodeAccess, acceptBoth, internalAclLines, isChanging, loginCandidates, onlyCurrent, setUser } from "../../components/planning/access";
+import { ACL_FILE, InternalUsers, Login, NodeAccess, StoredAccess, acceptBoth, accessOf, internalAclLines, isChanging, loginCandidates, onlyCurrent, setUser } from "../../components/planning/access";
 import { planCluster } from "../../components/planning/plan";
 import { CONFIG_PATH, renderRedisConf } from "../../components/planning/redisConf";
 import { resolveSettings } from "../../components/planning/settings";
@@ -16,10 +16,10 @@ import { ADMIN_RULES, ADMIN_USER, CLUSTER_CLIENT_RULES, REPLICATION_RULES, REPLI
 const chars = (from: number, to: number) => fc.integer({ min: from, max: to }).map((c) => String.fromCharCode(c));
 /** Printable ASCII without space, what every password may hold; a few short ones so that sides often share one. */
 const secret = fc.oneof(fc.constantFrom("a", "b", "pw"), fc.string({ unit: chars(0x21, 0x7e), minLength: 1, maxLength: 24 }));
-const internalArb: fc.Arbitrary<InternalUsers> = fc.record({ adminPassword: secret, replicationPassword: secret, defaultUser: fc.boolean() });
-/** A node's access; `password` and `internal` are sometimes absent, sometimes present and undefined. */
+const internalArb: fc.Arbitrary<InternalUsers> = fc.record({ adminPassword: secret, replicationPassword: secret });
+/** A node's access; each field is sometimes absent, sometimes present and undefined. */
 const accessArb: fc.Arbitrary<NodeAccess> = fc.record(
-    { password: fc.option(secret, { nil: undefined }), internal: fc.option(internalArb, { nil: undefined }) },
+    { password: fc.option(secret, { nil: undefined }), internal: fc.option(internalArb, { nil: undefined }), defaultUserEnabled: fc.option(fc.boolean(), { nil: undefined }) },
     { requiredKeys: [] },
 );
 const aclAccess = accessArb.filter((a) => a.internal !== undefined);
@@ -29,8 +29,8 @@ const userName = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,20}$/).filter
 const rules = fc.array(fc.constantFrom("~app:*", "%R~*", "&news", "+get", "-@dangerous", "+@read", "allkeys", "(~x +set)", "+client|id"), { maxLength: 5 }).map((r) => r.join(" "));
 const usersArb = fc.uniqueArray(fc.record({ name: userName, password: secret, rules }), { selector: (u) => u.name, maxLength: 5 });
 
-/** Whether the default user of this side may log in. */
-const defaultOn = (a: NodeAccess) => a.internal === undefined || a.internal.defaultUser;
+/** Whether the default user of this side may log in: without ACL mode always, else unless turned off. */
+const defaultOn = (a: NodeAccess) => a.internal === undefined || a.defaultUserEnabled !== false;
 /** A login as one comparable value: no password and an undefined one are the same login. */
 const loginKey = (l: Login) => JSON.stringify([l.username ?? null, l.password ?? null]);
 const same = <T>(a: T[], b: T[]) => assert.deepEqual(new Set(a), new Set(b));
@@ -78,7 +78,7 @@ describe("logins the engine tries", () => {
     });
 
     it("never offers a disabled default user's password", () => {
-        const next: NodeAccess = { password: "old-default", internal: { adminPassword: "adm", replicationPassword: "rep", defaultUser: false } };
+        const next: NodeAccess = { password: "old-default", internal: { adminPassword: "adm", replicationPassword: "rep" }, defaultUserEnabled: false };
         assert.deepEqual(loginCandidates(next).map(loginKey), [loginKey({ username: ADMIN_USER, password: "adm" })]);
         assert.deepEqual(loginCandidates(next, { password: "p" }).map(loginKey), [loginKey({ username: ADMIN_USER, password: "adm" }), loginKey({ password: "p" })]);
     });
@@ -151,7 +151,7 @@ describe("a change of access: every node accepts both sides", () => {
     });
 
     it("turns ACL mode on for a cluster with a password: the old password stays valid, replicas switch users", () => {
-        const next: NodeAccess = { password: "new", internal: { adminPassword: "adm", replicationPassword: "rep", defaultUser: true } };
+        const next: NodeAccess = { password: "new", internal: { adminPassword: "adm", replicationPassword: "rep" }, defaultUserEnabled: true };
         const commands = acceptBoth(next, { password: "old" });
         same(added(setusers(commands, "default")[0]), ["new", "old"]);
         assert.deepEqual(added(setusers(commands, ADMIN_USER)[0]), ["adm"]);
@@ -294,7 +294,7 @@ describe("the stack's own users in the aclfile", () => {
                 assert.ok(replication.includes("on") && replication.includes(`#${sha256(u.replicationPassword)}`));
                 for (const r of ADMIN_RULES) assert.ok(admin.includes(r));
                 for (const r of REPLICATION_RULES) assert.ok(replication.includes(r));
-                if (!u.defaultUser) {
+                if (!defaultOn(next)) {
                     assert.ok(defaults.includes("off") && !defaults.includes("on") && !defaults.some((a) => a.startsWith("#")) && !defaults.includes("nopass"), defaults.join(" "));
                 } else if (next.password === undefined) {
                     assert.ok(defaults.includes("on") && defaults.includes("nopass"), defaults.join(" "));
@@ -303,7 +303,7 @@ describe("the stack's own users in the aclfile", () => {
                 }
                 // With every hash blanked out, nothing depends on a password: none is written in plaintext.
                 const blank = (a: NodeAccess) => internalAclLines(a).map((l) => l.replace(/#[0-9a-f]{64}/g, "#"));
-                const other: NodeAccess = { password: next.password === undefined ? undefined : "X", internal: { ...u, adminPassword: "Y", replicationPassword: "Z" } };
+                const other: NodeAccess = { ...next, password: next.password === undefined ? undefined : "X", internal: { adminPassword: "Y", replicationPassword: "Z" } };
                 assert.deepEqual(blank(next), blank(other));
             }),
             { numRuns: 300 },
@@ -313,7 +313,7 @@ describe("the stack's own users in the aclfile", () => {
     it("never contains a password that could not be mistaken for part of a rule", () => {
         fc.assert(
             fc.property(fc.string({ unit: chars(0x21, 0x7e), minLength: 4, maxLength: 32 }).map((s) => `pw-${s}`), (pw) => {
-                const text = internalAclLines({ password: pw, internal: { adminPassword: pw, replicationPassword: pw, defaultUser: true } }).join("\n");
+                const text = internalAclLines({ password: pw, internal: { adminPassword: pw, replicationPassword: pw } }).join("\n");
                 assert.ok(!text.includes(pw));
             }),
         );
@@ -328,7 +328,7 @@ describe("whether access changes", () => {
             : b.internal !== undefined &&
               a.internal.adminPassword === b.internal.adminPassword &&
               a.internal.replicationPassword === b.internal.replicationPassword &&
-              a.internal.defaultUser === b.internal.defaultUser);
+              defaultOn(a) === defaultOn(b));
 
     it("changes exactly when a password, the default user's state or ACL mode differs (property)", () => {
         fc.assert(fc.property(accessArb, accessArb, (a, b) => assert.equal(isChanging(a, b), !equal(a, b), `${JSON.stringify(a)} -> ${JSON.stringify(b)}`)), { numRuns: 500 });
@@ -339,7 +339,7 @@ describe("whether access changes", () => {
         assert.equal(isChanging({}, { password: undefined }), false);
         assert.equal(isChanging({ password: undefined, internal: undefined }, {}), false);
         assert.equal(isChanging({ password: "p" }, {}), true);
-        assert.equal(isChanging({ password: "p" }, { password: "p", internal: { adminPassword: "a", replicationPassword: "r", defaultUser: true } }), true);
+        assert.equal(isChanging({ password: "p" }, { password: "p", internal: { adminPassword: "a", replicationPassword: "r" }, defaultUserEnabled: true }), true);
     });
 });
 
@@ -371,7 +371,7 @@ describe("redis.conf in ACL mode", () => {
     });
 
     it("holds neither the default user's, the admin's nor a named user's password", () => {
-        const conf = renderRedisConf(aclNodes[0], aclSettings, { password: "def-pw", internal: { adminPassword: "adm-pw", replicationPassword: "rep-pw", defaultUser: true } });
+        const conf = renderRedisConf(aclNodes[0], aclSettings, { password: "def-pw", internal: { adminPassword: "adm-pw", replicationPassword: "rep-pw" }, defaultUserEnabled: true });
         for (const pw of ["def-pw", "adm-pw", "app-pw"]) assert.ok(!conf.includes(pw), pw);
         assert.match(conf, /^masterauth "rep-pw"$/m);
     });
@@ -391,7 +391,7 @@ describe("redis.conf in ACL mode", () => {
 describe("container definition in ACL mode", () => {
     const node = aclNodes[0];
     const base: ContainerInputs = { node, image: "redis:7.2", networkName: "redis-net", volumeName: node.volumeName, redisConf: "port 6379\n", labels: [] };
-    const internalUsers = internalAclLines({ password: "def-pw", internal: { adminPassword: "adm", replicationPassword: "rep", defaultUser: true } }).join("\n") + "\n";
+    const internalUsers = internalAclLines({ password: "def-pw", internal: { adminPassword: "adm", replicationPassword: "rep" }, defaultUserEnabled: true }).join("\n") + "\n";
     const plain = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
     it("without the stack's own users, runs plain redis-server with redis.conf as its one upload", () => {
@@ -442,7 +442,7 @@ describe("container definition in ACL mode", () => {
 
         it("replaces the stack's own users in an existing aclfile and keeps the named ones", () => {
             const named = ["user app on #" + sha256("app") + " ~app:* +@read", "user default2 on nopass +get", "user cluster-admin.x on #" + sha256("x") + " +get"];
-            const old = internalAclLines({ password: "old", internal: { adminPassword: "old-adm", replicationPassword: "old-rep", defaultUser: false } });
+            const old = internalAclLines({ password: "old", internal: { adminPassword: "old-adm", replicationPassword: "old-rep" }, defaultUserEnabled: false });
             fs.writeFileSync(path.join(dir, "users.acl"), [old[0], named[0], old[1], named[1], old[2], named[2]].join("\n") + "\n");
             assert.equal(start(), internalUsers + named.join("\n") + "\n");
         });
@@ -451,13 +451,74 @@ describe("container definition in ACL mode", () => {
 
 describe("isChanging, whatever order state gives the keys in", () => {
     it("sees equal access as unchanged and any differing field as a change", () => {
-        const a = { password: "p", internal: { adminPassword: "a", replicationPassword: "r", defaultUser: true } };
-        const reordered = { internal: { defaultUser: true, replicationPassword: "r", adminPassword: "a" }, password: "p" };
+        const a = { password: "p", internal: { adminPassword: "a", replicationPassword: "r" }, defaultUserEnabled: true };
+        const reordered = { defaultUserEnabled: true, internal: { replicationPassword: "r", adminPassword: "a" }, password: "p" };
         assert.equal(isChanging(a, reordered), false);
         assert.equal(isChanging({}, { password: undefined }), false);
         assert.equal(isChanging(a, { ...a, password: "q" }), true);
         assert.equal(isChanging(a, { password: "p" }), true);
         for (const field of ["adminPassword", "replicationPassword"] as const) assert.equal(isChanging(a, { ...a, internal: { ...a.internal, [field]: "x" } }), true);
-        assert.equal(isChanging(a, { ...a, internal: { ...a.internal, defaultUser: false } }), true);
+        assert.equal(isChanging(a, { ...a, defaultUserEnabled: false }), true);
+        // Absent is on; without ACL mode the default user is the only one, on whatever the field says.
+        assert.equal(isChanging(a, { ...a, defaultUserEnabled: undefined }), false);
+        assert.equal(isChanging({ password: "p" }, { password: "p", defaultUserEnabled: false }), false);
+    });
+});
+
+describe("access as a resource's state holds it, written by this release or an earlier one", () => {
+    /** What earlier releases stored: the default user's setting inside the stack's own users, no field of its own. */
+    const earlier = (a: NodeAccess): StoredAccess => ({ password: a.password, internal: a.internal && { ...a.internal, defaultUser: defaultOn(a) } });
+    /** What this release stores (components/security.ts): the setting beside them, in ACL mode only. */
+    const current = (a: NodeAccess): StoredAccess => ({ password: a.password, internal: a.internal, ...(a.internal ? { defaultUserEnabled: defaultOn(a) } : {}) });
+
+    it("reads both shapes as the access that was stored, so neither side of a diff sees a change (property)", () => {
+        fc.assert(
+            fc.property(accessArb, (a) => {
+                const [old, now] = [accessOf(earlier(a)), accessOf(current(a))];
+                assert.deepEqual(old, now);
+                assert.equal(isChanging(now, a), false, `${JSON.stringify(a)} read as ${JSON.stringify(now)}`);
+                assert.equal(isChanging(now, old) || isChanging(old, now), false);
+                // The nested setting stays in state: it never reaches the stack's own users.
+                if (old.internal) assert.deepEqual(Object.keys(old.internal).sort(), ["adminPassword", "replicationPassword"]);
+            }),
+            { numRuns: 300 },
+        );
+    });
+
+    it("sees a change of the default user's setting across the shapes (property)", () => {
+        fc.assert(
+            fc.property(aclAccess, (a) => {
+                const flipped: NodeAccess = { ...a, defaultUserEnabled: !defaultOn(a) };
+                assert.equal(isChanging(accessOf(current(flipped)), accessOf(earlier(a))), true);
+                assert.equal(isChanging(accessOf(earlier(flipped)), accessOf(current(a))), true);
+            }),
+        );
+    });
+
+    it("prefers its own field to the nested one, and takes the default user as on when neither says", () => {
+        const internal = { adminPassword: "a", replicationPassword: "r" };
+        assert.deepEqual(accessOf({ internal: { ...internal, defaultUser: false }, defaultUserEnabled: true }), { password: undefined, internal, defaultUserEnabled: true });
+        assert.deepEqual(accessOf({ internal: { ...internal, defaultUser: false } }), { password: undefined, internal, defaultUserEnabled: false });
+        assert.deepEqual(accessOf({ password: "p", internal }), { password: "p", internal, defaultUserEnabled: true });
+        assert.deepEqual(accessOf({ password: "p" }), { password: "p", defaultUserEnabled: true });
+        assert.deepEqual(accessOf({}), { password: undefined, defaultUserEnabled: true });
+    });
+
+    it("writes the aclfile earlier releases wrote, byte for byte, so no node is recreated", () => {
+        // Texts the release before defaultUserEnabled uploaded (its program under mocks, these passwords).
+        const [admin, replication] = [
+            "user cluster-admin on #1fce823da2dde62f567e4b9d52c407d091d7fe6551a47a5fb1655f27aad2033c ~* &* +@all",
+            "user cluster-replication on #1b9ec4ebb46789a4cc1aac315e1167ef3386d1aa602d73e9bd53b722d1a499d7 +psync +replconf +ping",
+        ];
+        const internal = { adminPassword: "adm-PW-fixed", replicationPassword: "rep-PW-fixed" };
+        const file = (a: StoredAccess) => internalAclLines(accessOf(a)).join("\n") + "\n";
+        const on = ["user default on #ad6e07bf8d890e20d2c6eecee4c79a46846a5c36908d91d5ddec4d0bdbd514f2 ~* &* +@all", admin, replication].join("\n") + "\n";
+        const off = ["user default off resetpass ~* &* +@all", admin, replication].join("\n") + "\n";
+        assert.equal(file({ password: "pw-Default-1", internal, defaultUserEnabled: true }), on);
+        assert.equal(file({ password: "pw-Default-1", internal: { ...internal, defaultUser: true } }), on);
+        for (const password of [undefined, "pw-Default-1"]) {
+            assert.equal(file({ password, internal, defaultUserEnabled: false }), off);
+            assert.equal(file({ password, internal: { ...internal, defaultUser: false } }), off);
+        }
     });
 });

@@ -5,6 +5,17 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { accessOf, internalAclLines } from "../../components/planning/access";
+import { NO_RESTART } from "../../components/planning/handover";
+import { changedInputs } from "../../components/providers/bootstrap";
+import { gateChanges, rolloutGateProvider } from "../../components/providers/gate";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+
+/** Whether the program declared a value secret: mocks receive a secret as this envelope. */
+const isSecret = (v: any) => v !== null && typeof v === "object" && v[specialSigKey] === specialSecretSig;
+/** A declared value as plain data, every secret opened. */
+const reveal = (v: any): any =>
+    isSecret(v) ? reveal(v.value) : Array.isArray(v) ? v.map(reveal) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)])) : v;
 
 interface Created {
     type: string;
@@ -32,7 +43,12 @@ async function runProgram(
                     return { id: args.inputs.name, state: { name: args.inputs.name, outputs: deployed, secretOutputNames: deployedSecrets } };
                 }
                 resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-                const state = args.type === "docker:index/remoteImage:RemoteImage" ? { ...args.inputs, imageId: "sha256:feed" } : args.inputs;
+                const state =
+                    args.type === "docker:index/remoteImage:RemoteImage"
+                        ? { ...args.inputs, imageId: "sha256:feed" }
+                        : args.type.endsWith(":InternalUsers")
+                          ? { ...args.inputs, adminPassword: "adm-PW-fixed", replicationPassword: "rep-PW-fixed" }
+                          : args.inputs;
                 return { id: `${args.name}-id`, state };
             },
             call: () => ({}),
@@ -149,7 +165,7 @@ describe("stack resource graph (mocks)", function () {
         const { resources } = await runProgram({ image: "redis:7.2", password: "pw-Plain-1" });
         for (const t of ["TlsAuthority", "NodeCertificate", "InternalUsers"]) assert.equal(resources.filter((r) => r.type.endsWith(`:${t}`)).length, 0, t);
         for (const r of resources.filter((x) => /:(RolloutGate|ClusterBootstrap)$/.test(x.type))) {
-            for (const k of ["internal", "users", "tlsCa", "tlsMode"]) assert.equal(r.inputs[k], undefined, `${r.name}.${k}`);
+            for (const k of ["internal", "defaultUserEnabled", "users", "tlsCa", "tlsMode"]) assert.equal(r.inputs[k], undefined, `${r.name}.${k}`);
         }
         const guard = resources.find((r) => r.type.endsWith(":ChangeGuard"))!;
         assert.equal("tls" in guard.inputs.identity, false);
@@ -174,7 +190,7 @@ describe("stack resource graph (mocks)", function () {
         }
         for (const c of resources.filter((r) => r.type === "docker:index/container:Container")) {
             assert.equal(c.inputs.command[0], "sh");
-            const files = c.inputs.uploads.map((u: { file: string }) => u.file).sort();
+            const files = reveal(c.inputs.uploads).map((u: { file: string }) => u.file).sort();
             assert.deepEqual(files, ["/usr/local/etc/redis/internal-users.acl", "/usr/local/etc/redis/redis.conf", "/usr/local/etc/redis/tls/ca.crt", "/usr/local/etc/redis/tls/node.crt", "/usr/local/etc/redis/tls/node.key"]);
             assert.match(c.inputs.healthcheck.tests[1], /redis-cli --tls --cacert \/usr\/local\/etc\/redis\/tls\/ca\.crt -p 6379 ping/);
         }
@@ -182,6 +198,38 @@ describe("stack resource graph (mocks)", function () {
         assert.equal(guard.inputs.identity.tls, "the stack's own CA");
         for (const g of ofType("RolloutGate")) assert.equal(g.inputs.tlsMode, "the stack's own CA");
         assert.equal(outputs.connectCommand, "docker exec -it redis-1 redis-cli -c --tls --cacert /usr/local/etc/redis/tls/ca.crt --askpass");
+    });
+
+    it("sees no change in an ACL stack whose state an earlier release wrote, the default user's setting inside `internal`", async () => {
+        const users = JSON.stringify([{ name: "app", password: "pw-App-1", rules: "~app:* +@read" }]);
+        for (const [config, enabled] of [[{ users, password: "pw-Default-1" }, true], [{ users, disableDefaultUser: "true" }, false]] as const) {
+            const { resources } = await runProgram({ image: "redis:7.2", ...config });
+            /** The same inputs as earlier releases stored them (and the providers' outputs repeat them). */
+            const earlier = ({ defaultUserEnabled, ...inputs }: any, defaultUser: boolean = defaultUserEnabled) => ({ ...inputs, internal: { ...inputs.internal, defaultUser } });
+            const gates = resources.filter((r) => r.type.endsWith(":RolloutGate"));
+            const [bootstrap] = resources.filter((r) => r.type.endsWith(":ClusterBootstrap"));
+            for (const r of [...gates, bootstrap]) {
+                // The setting is config, plain; the stack's own users are the generated secrets, and only those.
+                assert.equal(r.inputs.defaultUserEnabled, enabled, r.name);
+                assert.ok(isSecret(r.inputs.internal), `${r.name}: internal is a secret`);
+                assert.deepEqual(Object.keys(reveal(r.inputs.internal)).sort(), ["adminPassword", "replicationPassword"], r.name);
+            }
+            for (const g of gates) {
+                const news = reveal(g.inputs);
+                const olds = { ...earlier(news), restart: NO_RESTART };
+                assert.deepEqual(gateChanges(olds, news), [], g.name);
+                assert.equal((await rolloutGateProvider.diff!("id", olds, news)).changes, false, g.name);
+                assert.deepEqual(gateChanges(earlier(news, !enabled), news), ["access"], `${g.name}: the setting changed`);
+            }
+            const news = reveal(bootstrap.inputs);
+            assert.deepEqual(changedInputs({ ...earlier(news), clusterState: "ok", shards: [], nodes: [] }, news), []);
+            assert.deepEqual(changedInputs(earlier(news, !enabled), news), ["access"]);
+            // Each node's own users are the ones the earlier state describes: its container is not recreated.
+            for (const c of resources.filter((r) => r.type === "docker:index/container:Container")) {
+                const upload = reveal(c.inputs.uploads).find((u: { file: string }) => u.file === "/usr/local/etc/redis/internal-users.acl");
+                assert.equal(upload.content, internalAclLines(accessOf(earlier(news))).join("\n") + "\n", c.name);
+            }
+        }
     });
 
     it("fails before declaring anything when the config is invalid", async () => {
