@@ -9,7 +9,7 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_ROOT, pulumiEnv } from "../support/env";
 import { docker, removeStackObjects, stackObjects } from "../support/docker";
 import { stateFile } from "../support/stack";
-import { countMissingKeys, withClusterClient, writeKeys } from "../support/redis";
+import { countMissingKeys, redisCli, withClusterClient, writeKeys } from "../support/redis";
 import { preparedImage } from "../../scripts/preparedImage";
 
 /** The last commit whose dynamic resources serialized their provider's code into the state. */
@@ -105,5 +105,93 @@ describe("upgrading a stack created by the previous release", function () {
     it("this release destroys it: nothing is left", async () => {
         await stack.destroy();
         assert.deepEqual(stackObjects(NAME), { containers: [], networks: [], volumes: [] });
+    });
+});
+
+/**
+ * The last commit whose state kept the default user's setting (disableDefaultUser) inside the secret
+ * of the stack's own users' passwords (`internal.defaultUser`); this release keeps it as a plain field.
+ */
+const ACL_PREVIOUS_RELEASE = "6b4ac17a";
+const ACL_NAME = "e2e-w";
+const ACL_SUBNET = "10.221.0.0/24";
+const ACL_SEEDS = ["10.221.0.11:6379"];
+const APP = { username: "app", password: "e2e-app-pw-Up9" };
+
+describe("upgrading an ACL stack whose state keeps the default user's setting among its secrets", function () {
+    this.timeout(10 * 60 * 1000);
+    let previous: string;
+    let stack: Stack;
+    const aclContainerIds = () => stackObjects(ACL_NAME).containers.sort().map((n) => docker("inspect", "-f", "{{.Id}}", n));
+
+    before(async function () {
+        try {
+            git("cat-file", "-e", `${ACL_PREVIOUS_RELEASE}^{commit}`);
+        } catch {
+            console.log(`    (skipped: this checkout has no git history with ${ACL_PREVIOUS_RELEASE})`);
+            this.skip();
+        }
+        previous = fs.mkdtempSync(path.join(os.tmpdir(), "redis-cluster-previous-acl-"));
+        git("worktree", "add", "--detach", "--force", previous, ACL_PREVIOUS_RELEASE);
+        fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(previous, "node_modules"));
+        removeStackObjects(ACL_NAME);
+    });
+    after(async () => {
+        if (previous === undefined) return;
+        try {
+            await stack?.destroy().catch(() => undefined);
+            await stack?.workspace.removeStack(ACL_NAME, { force: true }).catch(() => undefined);
+        } finally {
+            removeStackObjects(ACL_NAME);
+            fs.rmSync(path.join(PROJECT_ROOT, `Pulumi.${ACL_NAME}.yaml`), { force: true });
+            git("worktree", "remove", "--force", previous);
+        }
+    });
+
+    it("the previous release creates a 3x0 cluster with a password, a user and the default user off", async () => {
+        const old = await LocalWorkspace.create({ workDir: previous, envVars: pulumiEnv() });
+        await old.removeStack(ACL_NAME, { force: true }).catch(() => undefined);
+        const created = await Stack.create(ACL_NAME, old);
+        await created.setAllConfig({
+            "redis-cluster:image": { value: preparedImage() },
+            "redis-cluster:namePrefix": { value: ACL_NAME },
+            "redis-cluster:subnet": { value: ACL_SUBNET },
+            "redis-cluster:replicasPerShard": { value: "0" },
+            "redis-cluster:hostPortBase": { value: "0" },
+            "redis-cluster:disableDefaultUser": { value: "true" },
+            "redis-cluster:password": { value: "e2e-Up-default-pw", secret: true },
+            "redis-cluster:users[0].name": { value: APP.username },
+            "redis-cluster:users[0].password": { value: APP.password, secret: true },
+            "redis-cluster:users[0].rules": { value: "~* +@all" },
+        }, true);
+        assert.equal((await created.up()).outputs.clusterState.value, "ok");
+        // What this release no longer writes: the setting inside the generated passwords' secret.
+        const exported = JSON.parse(execFileSync("pulumi", ["stack", "export", "--show-secrets", "--stack", ACL_NAME], { cwd: previous, encoding: "utf8", env: { ...process.env, ...pulumiEnv() }, maxBuffer: 256 * 1024 * 1024 }));
+        const bootstrap = exported.deployment.resources.find((r: { type: string }) => r.type.endsWith(":ClusterBootstrap"));
+        assert.match(JSON.stringify(bootstrap.inputs), /defaultUser/, "the previous release's state keeps the setting in internal");
+        assert.doesNotMatch(JSON.stringify(bootstrap.inputs), /defaultUserEnabled/);
+        await withClusterClient(ACL_SEEDS, APP, (c) => writeKeys(c, KEYS, "acl-upgrade"));
+        fs.copyFileSync(path.join(previous, `Pulumi.${ACL_NAME}.yaml`), path.join(PROJECT_ROOT, `Pulumi.${ACL_NAME}.yaml`));
+    });
+
+    it("this release refreshes it and sees no change; its up recreates no container and every key is read back", async () => {
+        stack = await Stack.select(ACL_NAME, await LocalWorkspace.create({ workDir: PROJECT_ROOT, envVars: pulumiEnv() }));
+        assert.equal((await stack.refresh()).summary.result, "succeeded");
+        await stack.preview({ expectNoChanges: true });
+        const before = aclContainerIds();
+        assert.equal(before.length, 3);
+        assert.equal((await stack.up()).outputs.clusterState.value, "ok");
+        assert.deepEqual(aclContainerIds(), before);
+        assert.equal(await withClusterClient(ACL_SEEDS, APP, (c) => countMissingKeys(c, KEYS, "acl-upgrade")), 0);
+        // The default user is still off: its password does not log in.
+        for (const n of stackObjects(ACL_NAME).containers) assert.match(redisCli(n, "e2e-Up-default-pw", "ping"), /WRONGPASS|NOAUTH/, `${n} lets the default user in`);
+    });
+
+    it("turning the default user on is seen against that state: every container is to be replaced, nothing else", async () => {
+        await stack.setConfig("redis-cluster:disableDefaultUser", { value: "false" });
+        const preview = await stack.preview({ diff: true });
+        assert.equal(preview.changeSummary.replace, 3, preview.stdout);
+        assert.equal(preview.changeSummary.delete ?? 0, 0, preview.stdout);
+        assert.doesNotMatch(preview.stdout, /[-+~]+\s*docker:index\/(volume|network):/, preview.stdout);
     });
 });
