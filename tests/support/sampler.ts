@@ -1,6 +1,6 @@
 /**
  * Watches a cluster from outside while an `up` runs: every 50 ms it PINGs
- * each node, on its own, with a short-lived connection and records which
+ * each node, on its own, over a connection of its own, and records which
  * nodes did not answer PONG (stopped, gone, or still loading their data), and
  * which went down while they led a shard that had a replica to hand it to.
  */
@@ -60,25 +60,55 @@ export function mostDownTogether(observations: Record<string, Observation[]>): s
     return most;
 }
 
-/** PONG, or a refusal for want of a password: the server is up and serving. LOADING or silence: down. */
-async function answers(address: string, tlsCa?: string): Promise<Observation> {
-    const [host, port] = address.split(":");
-    const sentAt = Date.now();
-    const seen = (up: boolean, leading?: boolean): Observation => ({ sentAt, answeredAt: Date.now(), up, leading });
-    // No ready check: it would wait on INFO, which a node with a password refuses to a client without one.
-    const client = new Redis({ host, port: Number(port), tls: tlsCa === undefined ? undefined : { ca: tlsCa }, lazyConnect: true, enableReadyCheck: false, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-    client.on("error", () => undefined);
-    try {
+/**
+ * Asks one node, over one connection kept between probes: PONG, or a refusal for want of a password,
+ * means up and serving; LOADING, silence or a broken connection means down. A node that stopped
+ * breaks the connection, so even a restart quicker than the probe interval is seen; the next probe
+ * connects again. (A new connection per probe cost a TCP, and with TLS a TLS, handshake 20 times a
+ * second per node, a good part of a suite's CPU.)
+ */
+class NodeProbe {
+    private client: Redis | undefined;
+
+    constructor(private readonly address: string, private readonly tlsCa?: string) {}
+
+    async probe(): Promise<Observation> {
+        const sentAt = Date.now();
+        const seen = (up: boolean, leading?: boolean): Observation => ({ sentAt, answeredAt: Date.now(), up, leading });
+        try {
+            const client = await this.connected();
+            if ((await client.ping()) !== "PONG") return this.drop(seen(false));
+            const up = seen(true);
+            // ["master", offset, [[ip, port, offset], ...]] lists the replicas connected now.
+            const role = (await client.call("ROLE").catch(() => undefined)) as [string, number, unknown[]] | undefined;
+            return { ...up, leading: role === undefined ? undefined : role[0] === "master" && role[2].length > 0 };
+        } catch (err) {
+            const up = /NOAUTH/.test(String((err as Error)?.message));
+            return up ? seen(true) : this.drop(seen(false));
+        }
+    }
+
+    close(): void {
+        this.drop(undefined);
+    }
+
+    private async connected(): Promise<Redis> {
+        if (this.client?.status === "ready") return this.client;
+        this.drop(undefined);
+        const [host, port] = this.address.split(":");
+        // No ready check: it would wait on INFO, which a node with a password refuses to a client without one.
+        // No reconnecting or queueing either: a command on a broken connection fails at once.
+        const client = new Redis({ host, port: Number(port), tls: this.tlsCa === undefined ? undefined : { ca: this.tlsCa }, lazyConnect: true, enableReadyCheck: false, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+        client.on("error", () => undefined);
+        this.client = client;
         await client.connect();
-        if ((await client.ping()) !== "PONG") return seen(false);
-        const up = seen(true);
-        // ["master", offset, [[ip, port, offset], ...]] lists the replicas connected now.
-        const role = (await client.call("ROLE").catch(() => undefined)) as [string, number, unknown[]] | undefined;
-        return { ...up, leading: role === undefined ? undefined : role[0] === "master" && role[2].length > 0 };
-    } catch (err) {
-        return seen(/NOAUTH/.test(String((err as Error)?.message)));
-    } finally {
-        client.disconnect();
+        return client;
+    }
+
+    private drop<T>(result: T): T {
+        this.client?.disconnect();
+        this.client = undefined;
+        return result;
     }
 }
 
@@ -100,12 +130,14 @@ export class DownSampler {
     start(): this {
         this.loops = Object.keys(this.nodes).map(async (name) => {
             const seen = this.seen[name];
+            const node = new NodeProbe(this.nodes[name], this.tlsCa);
             while (!this.stopped) {
-                const answer = await answers(this.nodes[name], this.tlsCa);
+                const answer = await node.probe();
                 if (!answer.up && seen[seen.length - 1]?.leading === true) this.downWhileLeading.add(name);
                 seen.push(answer);
                 await new Promise((r) => setTimeout(r, this.everyMs));
             }
+            node.close();
         });
         return this;
     }
