@@ -112,7 +112,7 @@ describe("upgrading a stack created by the previous release", function () {
  * The last commit whose state kept the default user's setting (disableDefaultUser) inside the secret
  * of the stack's own users' passwords (`internal.defaultUser`); this release keeps it as a plain field.
  */
-const ACL_PREVIOUS_RELEASE = "6b4ac17a";
+const ACL_PREVIOUS_RELEASE = "6b4ac17c7019f8b8c69c12afdcdb7be12f72c8bb";
 const ACL_NAME = "e2e-w";
 const ACL_SUBNET = "10.221.0.0/24";
 const ACL_SEEDS = ["10.221.0.11:6379"];
