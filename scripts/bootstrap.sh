@@ -87,8 +87,9 @@ step_pulumi() {
     say "Building the Node.js language host"
     go_build tools/pulumi-cli "$TOOL_BIN/pulumi-language-nodejs" ./cmd/pulumi-language-nodejs "$stamp"
   fi
-  # The dynamic-provider host ships inside @pulumi/pulumi; the engine looks for it beside `pulumi`.
-  install -m 0755 node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs "$TOOL_BIN/"
+  # The dynamic providers' host (the one @pulumi/pulumi ships, starting lighter); the engine looks
+  # for it beside `pulumi`.
+  install -m 0755 runtime/pulumi-resource-pulumi-nodejs "$TOOL_BIN/"
   note "Pulumi CLI ok ($("$TOOL_BIN/pulumi" version) in $TOOL_BIN)"
 }
 
