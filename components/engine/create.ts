@@ -20,7 +20,11 @@ export async function createCluster(pool: NodePool, spec: ClusterSpec, deadline:
         await meetAll(pool, spec, deadline, log);
         const view = await waitSlotAgreement(pool, names, deadline);
         // The plan's shards, member for member (on several hosts, no two members share one).
-        const idOf = (name: string) => view.at(pool.byName(name))!.id;
+        const idOf = (name: string) => {
+            const line = view.at(pool.byName(name));
+            if (line === undefined) throw new Error(`${pool.label(pool.byName(name).ip, pool.byName(name).port)} is not in the cluster's view after the nodes met`);
+            return line.id;
+        };
         const assignments = spec.shards.flatMap((s) => s.replicas.map((r) => ({ node: idOf(r), masterId: idOf(s.master) })));
         await replicate(pool, view, assignments, deadline, log);
         await waitHealthy(pool, names, deadline, log);

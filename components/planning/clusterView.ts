@@ -46,8 +46,10 @@ export class ClusterView {
         this.liveMasters = lines.filter((n) => isMaster(n) && !isFailed(n));
         this.slotOwners = lines.filter((n) => isMaster(n) && n.slots.length > 0);
         this.ids = firstBy(lines, (n) => n.id);
-        // A node recreated empty at an old address may be listed twice there: under its new id and its old, failed one.
-        this.endpoints = firstBy(lines, endpoint);
+        // A node recreated empty at an old address may be listed twice there: under its new id and its old,
+        // failed one. A handshake line is never the node: a MEET repeated to a node already met, or one
+        // still under way, lists its endpoint under a made-up id that Redis drops when the handshake ends.
+        this.endpoints = firstBy(this.known, endpoint);
         for (const n of lines) {
             if (n.masterId !== undefined) this.replicas.set(n.masterId, [...(this.replicas.get(n.masterId) ?? []), n]);
         }
@@ -57,7 +59,7 @@ export class ClusterView {
         return this.ids.get(id);
     }
 
-    /** The line at ip:port (the first listed, when several are). */
+    /** The line of the node met at ip:port (the first listed, when several are; handshakes are not met). */
     at(node: { ip: string; port: number }): NodeLine | undefined {
         return this.endpoints.get(endpoint(node));
     }
