@@ -4,8 +4,8 @@
  * a new master, a scale-in half drained) leaves the cluster in a shape no input shows. Reverting the
  * config would then look like "no change" while Pulumi deletes the nodes holding the moved keys.
  * This compares the structure only (members, slot split, replica counts, open slots, and with hosts
- * replicas placed by the placement rule and no host running more masters than planned where a
- * replica can take a shard back), never transient
+ * replicas placed by the placement rule and no host running more masters than an even spread gives
+ * it where a replica can take a shard back), never transient
  * state (links, PFAIL, sync progress), so a healthy cluster after a failover on one host matches. Pure.
  */
 import { describeMove, masterMovesFor } from "./masterHosts";

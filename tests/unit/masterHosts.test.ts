@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
 import { shapeDrift } from "../../components/planning/drift";
-import { MasterMove, masterMovesFor, mastersBackToPlan } from "../../components/planning/masterHosts";
+import { MasterMove, evenMasterCounts, masterMovesFor, mastersBackToPlan } from "../../components/planning/masterHosts";
 import { mastersPerHost as countPerHost } from "../../components/planning/quorum";
 import { formatRange, splitSlots } from "../../components/planning/slots";
 import { NodeLine, endpoint, parseClusterNodes } from "../../components/planning/topology";
@@ -124,5 +124,51 @@ describe("masters back on their planned hosts (after a host was lost and came ba
         assert.deepEqual(shapeDrift(observe(lines), plan), ['host "h3" runs more masters than the plan gives it: 10.77.0.12:7102 on "h2" takes over the shard of 10.77.0.13:7105']);
         const back = lines.map((l) => l.replace(/^b (\S+) slave e 0 0 4 connected$/, `b $1 master - 0 0 5 connected ${ranges[1]}`).replace(/^e (\S+) master - 0 0 4 connected .*$/, "e $1 slave b 0 0 5 connected"));
         assert.deepEqual(shapeDrift(observe(back), plan), []);
+    });
+    it("spreads masters as evenly as the count allows, the larger shares on the hosts that run the most now, an even layout its own target (property)", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 30 }), fc.array(fc.nat({ max: 8 }), { minLength: 6, maxLength: 6 }), (hostCount, shards, now) => {
+                const hosts = Array.from({ length: hostCount }, (_, i) => `h${i + 1}`);
+                const live = new Map(hosts.map((h, i) => [h, now[i]]));
+                const counts = evenMasterCounts(hosts, live, shards);
+                const values = hosts.map((h) => counts.get(h)!);
+                assert.equal(values.reduce((a, b) => a + b, 0), shards);
+                assert.ok(Math.max(...values) - Math.min(...values) <= 1, `uneven: ${values}`);
+                // A host running more now never gets a smaller share than one running fewer.
+                for (const a of hosts) for (const b of hosts) if (live.get(a)! > live.get(b)!) assert.ok(counts.get(a)! >= counts.get(b)!);
+                // Already even (and complete): nothing to change.
+                const even = evenMasterCounts(hosts, new Map(hosts.map((h) => [h, counts.get(h)!])), shards);
+                assert.deepEqual(even, counts);
+            }),
+        );
+        assert.deepEqual(evenMasterCounts([], new Map(), 3), new Map());
+    });
+
+    it("a 3x1 over three hosts grown to 4 shards, the new shard led by the empty node the reshape chose: no move, though the plan names another", () => {
+        // Nodes 1-3 lead on h1-h3; node 4 (a replica in 3x1, on h2) is the plan's first member of shard 4,
+        // but the reshape made node 7 (new, empty, on h1) its leader. Counts 2-1-1 are as even as 4 on 3 allows.
+        const hostOf = [1, 2, 3, 2, 3, 1, 1, 3].map((h) => `h${h}`);
+        const nodes = hostOf.map((host, i) => ({ name: `n-${i + 1}`, ip: `10.78.0.${11 + i}`, port: 7101 + i, host }));
+        const ranges = splitSlots(4).map(formatRange);
+        const lines = [
+            `a 10.78.0.11:7101@17101 master - 0 0 1 connected ${ranges[0]}`,
+            `b 10.78.0.12:7102@17102 master - 0 0 2 connected ${ranges[1]}`,
+            `c 10.78.0.13:7103@17103 master - 0 0 3 connected ${ranges[2]}`,
+            `d 10.78.0.14:7104@17104 slave c 0 0 3 connected`,
+            `e 10.78.0.15:7105@17105 slave a 0 0 1 connected`,
+            `f 10.78.0.16:7106@17106 slave b 0 0 2 connected`,
+            `g 10.78.0.17:7107@17107 master - 0 0 4 connected ${ranges[3]}`,
+            `h 10.78.0.18:7108@17108 slave g 0 0 4 connected`,
+        ];
+        const plan = { nodes, shards: ranges.map((r, k) => ({ slots: [r], master: `n-${k + 1}` })), replicasPerShard: 1 };
+        assert.deepEqual(masterMovesFor(parseClusterNodes(lines.join("\n")), plan), []);
+        const observe = (text: string[]) => nodes.map((n) => ({ ...n, view: parseClusterNodes(text.join("\n")) }));
+        assert.deepEqual(shapeDrift(observe(lines), plan), []);
+        // Had h1 been lost with both its masters (to their replicas e and h, both on h3), h3 would run three and
+        // h1 none: one goes back to h1 (the first in slot order), and h3 keeps two (4 on 3 hosts allow one host two).
+        const lost = lines
+            .map((l) => l.replace(/^a (\S+) master - 0 0 1 connected .*$/, "a $1 slave e 0 0 5 connected").replace(/^e (\S+) slave a 0 0 1 connected$/, `e $1 master - 0 0 5 connected ${ranges[0]}`))
+            .map((l) => l.replace(/^g (\S+) master - 0 0 4 connected .*$/, "g $1 slave h 0 0 6 connected").replace(/^h (\S+) slave g 0 0 4 connected$/, `h $1 master - 0 0 6 connected ${ranges[3]}`));
+        assert.deepEqual(masterMovesFor(parseClusterNodes(lost.join("\n")), plan).map((m) => [m.master.id, m.heir.id, m.fromHost, m.toHost]), [["e", "a", "h3", "h1"]]);
     });
 });

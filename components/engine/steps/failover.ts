@@ -52,9 +52,9 @@ export async function failOver(pool: NodePool, heir: Endpoint, from: Endpoint, d
 }
 
 /**
- * With hosts: hands shards back, one at a time, from hosts that run more masters than the plan gives
- * them to replicas on hosts that run fewer (planning/masterHosts), so that losing any one host again
- * leaves the majority the plan was checked for. Returns how many shards moved.
+ * With hosts: hands shards back, one at a time, from hosts that run more masters than an even spread
+ * gives them to replicas on hosts that run fewer (planning/masterHosts), so that losing any one host
+ * again leaves the majority the plan was checked for. Returns how many shards moved.
  */
 export async function mastersBackToPlannedHosts(pool: NodePool, plan: HostedPlan, deadline: Deadline, log: Log): Promise<number> {
     const moves = masterMovesFor((await pool.bestView()).lines, plan);
