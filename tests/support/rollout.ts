@@ -5,6 +5,8 @@ import { Auth, clusterClient, withClusterClient } from "./redis";
 import { DownReport, DownSampler } from "./sampler";
 import { ContinuousWriter, WriterReport, longestGap } from "./writer";
 
+const MIN_ACKNOWLEDGED = 50;
+
 export interface WatchedUp {
     /** The stack's `up`. */
     up: () => Promise<UpResult>;
@@ -64,7 +66,10 @@ export async function upUnderWrites(w: WatchedUp): Promise<WatchedResult> {
         // A master restarted without a failover leaves its slots unserved while a replica could serve them.
         assert.deepEqual(down.downWhileLeading, [], `${w.keyPrefix}: masters stopped without handing over to their replica`);
     }
-    reports.forEach((r, i) => assert.ok(r.acknowledged > 100, `${w.keyPrefix}: too few writes of writer ${i} went through: ${JSON.stringify(r)}`));
+    // Proof that each writer was served at all, so that "nothing lost" is not vacuous: at the writers'
+    // pace (tests/support/writer.ts) half a second of service, which even an up that stops every
+    // node at once (allowFullRestart) gives before and after its outage.
+    reports.forEach((r, i) => assert.ok(r.acknowledged >= MIN_ACKNOWLEDGED, `${w.keyPrefix}: too few writes of writer ${i} went through: ${JSON.stringify(r)}`));
     await withClusterClient(
         w.seeds,
         w.auth,

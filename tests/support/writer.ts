@@ -20,7 +20,7 @@ const WRITE_TIMEOUT_MS = 3000;
  * every lost write as well as the thousands an unpaced writer sent, which cost a suite's lane a good
  * part of a CPU (client, Redis, replication) on a 2-core machine.
  */
-const PACE_MS = 10;
+const PACE_MS = 5;
 
 export class ContinuousWriter {
     private next = 0;
