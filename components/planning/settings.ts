@@ -363,7 +363,7 @@ function resolveAddresses(subnetText: string, gatewayText: string | undefined, f
 
     const first = block.first;
     const gateway = gatewayText ?? first;
-    // The seed article's .11 when the nodes fit from there; in a smaller block, right after the gateway.
+    // .11 when the nodes fit from there (where hand-made clusters, such as the one this project began from, start); in a smaller block, right after the gateway.
     const fitsFrom = (ip: string) => ipToInt(ip) + nodeCount - 1 <= ipToInt(block.last);
     const firstNodeIp = firstText ?? (block.size > 12 && fitsFrom(ipAdd(block.base, 11)) ? ipAdd(block.base, 11) : ipAdd(first, 1));
 
