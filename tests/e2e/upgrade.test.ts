@@ -20,6 +20,37 @@ const SEED = "10.216.0.11:6379";
 const KEYS = 3000;
 const git = (...args: string[]) => execFileSync("git", ["-C", PROJECT_ROOT, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
+/**
+ * `commit` checked out beside this checkout, with the same dependencies, for stack `name` (whose leftovers
+ * are removed first); the suite is skipped, saying so, in a checkout without the project's history.
+ */
+function checkOutRelease(suite: Mocha.Context, commit: string, name: string): string {
+    try {
+        git("cat-file", "-e", `${commit}^{commit}`);
+    } catch {
+        // A checkout without the project's history (an exported tree) cannot check out an earlier release.
+        console.log(`    (skipped: this checkout has no git history with ${commit.slice(0, 10)})`);
+        suite.skip();
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-cluster-previous-"));
+    git("worktree", "add", "--detach", "--force", dir, commit);
+    fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(dir, "node_modules"));
+    removeStackObjects(name);
+    return dir;
+}
+
+/** Removes stack `name` (its state, containers, network, volumes and config file) and the release checked out in `dir`. */
+async function removeRelease(dir: string | undefined, name: string, stack: Stack | undefined): Promise<void> {
+    if (dir === undefined) return;
+    try {
+        await stack?.workspace.removeStack(name, { force: true }).catch(() => undefined);
+    } finally {
+        removeStackObjects(name);
+        fs.rmSync(path.join(PROJECT_ROOT, `Pulumi.${name}.yaml`), { force: true });
+        git("worktree", "remove", "--force", dir);
+    }
+}
+
 /** Length of each dynamic resource's serialized provider, as the state holds it. */
 function providerSizes(): number[] {
     const state = JSON.parse(fs.readFileSync(stateFile(NAME), "utf8"));
@@ -31,30 +62,10 @@ describe("upgrading a stack created by the previous release", function () {
     let previous: string;
     let stack: Stack;
 
-    before(async function () {
-        try {
-            git("cat-file", "-e", `${PREVIOUS_RELEASE}^{commit}`);
-        } catch {
-            // A checkout without the project's history (an exported tree) cannot check out the previous release.
-            console.log(`    (skipped: this checkout has no git history with ${PREVIOUS_RELEASE.slice(0, 10)})`);
-            this.skip();
-        }
-        // The previous release checked out beside this one, with the same dependencies.
-        previous = fs.mkdtempSync(path.join(os.tmpdir(), "redis-cluster-previous-"));
-        git("worktree", "add", "--detach", "--force", previous, PREVIOUS_RELEASE);
-        fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(previous, "node_modules"));
-        removeStackObjects(NAME);
+    before(function () {
+        previous = checkOutRelease(this, PREVIOUS_RELEASE, NAME);
     });
-    after(async () => {
-        if (previous === undefined) return;
-        try {
-            await stack?.workspace.removeStack(NAME, { force: true }).catch(() => undefined);
-        } finally {
-            removeStackObjects(NAME);
-            fs.rmSync(path.join(PROJECT_ROOT, `Pulumi.${NAME}.yaml`), { force: true });
-            git("worktree", "remove", "--force", previous);
-        }
-    });
+    after(() => removeRelease(previous, NAME, stack));
 
     it("the previous release creates a 3x0 cluster, its state holding each provider's serialized engine", async () => {
         const old = await LocalWorkspace.create({ workDir: previous, envVars: pulumiEnv() });
@@ -124,28 +135,13 @@ describe("upgrading an ACL stack whose state keeps the default user's setting am
     let stack: Stack;
     const aclContainerIds = () => stackObjects(ACL_NAME).containers.sort().map((n) => docker("inspect", "-f", "{{.Id}}", n));
 
-    before(async function () {
-        try {
-            git("cat-file", "-e", `${ACL_PREVIOUS_RELEASE}^{commit}`);
-        } catch {
-            console.log(`    (skipped: this checkout has no git history with ${ACL_PREVIOUS_RELEASE})`);
-            this.skip();
-        }
-        previous = fs.mkdtempSync(path.join(os.tmpdir(), "redis-cluster-previous-acl-"));
-        git("worktree", "add", "--detach", "--force", previous, ACL_PREVIOUS_RELEASE);
-        fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(previous, "node_modules"));
-        removeStackObjects(ACL_NAME);
+    before(function () {
+        previous = checkOutRelease(this, ACL_PREVIOUS_RELEASE, ACL_NAME);
     });
     after(async () => {
-        if (previous === undefined) return;
-        try {
-            await stack?.destroy().catch(() => undefined);
-            await stack?.workspace.removeStack(ACL_NAME, { force: true }).catch(() => undefined);
-        } finally {
-            removeStackObjects(ACL_NAME);
-            fs.rmSync(path.join(PROJECT_ROOT, `Pulumi.${ACL_NAME}.yaml`), { force: true });
-            git("worktree", "remove", "--force", previous);
-        }
+        // The stack is kept to the end for its last test's preview: destroyed here.
+        await stack?.destroy().catch(() => undefined);
+        await removeRelease(previous, ACL_NAME, stack);
     });
 
     it("the previous release creates a 3x0 cluster with a password, a user and the default user off", async () => {
