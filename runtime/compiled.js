@@ -1,6 +1,6 @@
 // The stack's TypeScript, compiled ahead of time and rebuilt when a source changes. Pulumi runs the
-// program (program.js) and the dynamic providers' methods from this output: no TypeScript compiler
-// is loaded on an ordinary run. Plain JavaScript, so that it can run before anything is compiled.
+// program (program.js) and the dynamic providers' methods from this output, and `npm run status`
+// its script: no TypeScript compiler is loaded on an ordinary run. Plain JavaScript, so that it can run before anything is compiled.
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
@@ -10,7 +10,7 @@ const { execFileSync } = require("child_process");
 const ROOT = path.resolve(__dirname, "..");
 const OUT = path.join(ROOT, ".build", "program");
 const TSCONFIG = path.join(ROOT, "tsconfig.program.json");
-const SOURCES = ["index.ts", "components"];
+const SOURCES = ["index.ts", "components", "scripts/status"];
 /** Builds of earlier sources kept beside the current one: a run still using one keeps working. */
 const KEEP = 4;
 

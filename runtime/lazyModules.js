@@ -1,9 +1,10 @@
-// Defers two modules @pulumi/pulumi loads on every start but uses only to serialize closures (for
-// dynamic providers whose code goes into the state, and for cloud functions), which this project
-// never does (components/resources/dynamic.ts): the TypeScript compiler and npm's Arborist. Loading
-// them took about 0.7 s of CPU in each Node process of every Pulumi command (the program, and the
-// dynamic providers' host), most of a no-op preview's Node time. They still load, in full, the
-// moment anything uses them.
+// Defers modules @pulumi/pulumi loads on every start but uses only for what this project never does
+// in a Pulumi run: the TypeScript compiler and npm's Arborist serialize closures (for dynamic
+// providers whose code goes into the state, and for cloud functions; components/resources/dynamic.ts),
+// and the Automation API drives the CLI from a program of its own (the tests do, requiring it by its
+// own path). Loading them took about 0.8 s of CPU in each Node process of every Pulumi command (the
+// program, and the dynamic providers' host), most of a no-op preview's Node time. They still load,
+// in full, the moment anything uses them.
 //
 // Loaded first by program.js and, through runtime/pulumi-resource-pulumi-nodejs, by the dynamic
 // providers' host. Plain JavaScript: it runs before anything is compiled.
@@ -13,14 +14,18 @@ const path = require("path");
 
 const PULUMI_SDK = `${path.sep}node_modules${path.sep}@pulumi${path.sep}pulumi${path.sep}`;
 
-/** Stands in for a module object: the real module is loaded at the first look inside it. */
-function deferred(load) {
+/**
+ * Stands in for a module object: the real module is loaded at the first look inside it. `esModule`:
+ * answers TypeScript's `__importStar` check (`mod.__esModule`) without loading, so that the module
+ * itself, not a copy of its exports, is kept.
+ */
+function deferred(load, esModule = false) {
     let real;
     const target = () => (real === undefined ? (real = load()) : real);
     return new Proxy(
         {},
         {
-            get: (_, key) => target()[key],
+            get: (_, key) => (esModule && key === "__esModule" && real === undefined ? true : target()[key]),
             has: (_, key) => key in target(),
             ownKeys: () => Reflect.ownKeys(target()),
             getOwnPropertyDescriptor: (_, key) => {
@@ -36,6 +41,9 @@ const originalLoad = Module._load;
 const standIns = {
     // typescript-shim.js: `module.exports = require("typescript")`, used only inside functions.
     typescript: (load) => deferred(load),
+    // index.js: `exports.automation = __importStar(require("./automation"))` (a relative request:
+    // deferred only when the SDK's index.js makes it, see below).
+    "./automation": (load) => deferred(load, true),
     // codePaths.js: `__importStar(require("@npmcli/arborist"))` copies the exports' values at once;
     // only `new arborist.Arborist(...)` is used, when code paths are computed.
     "@npmcli/arborist": (load) => ({
@@ -59,7 +67,9 @@ if (!Module._load.deferringPulumiClosureModules) {
         const standIn = standIns[request];
         // Only for the SDK's own requires, and only for a module that is there: where it is missing,
         // the SDK's fallback (a vendored TypeScript) must see the failure now, as it expects.
-        if (standIn !== undefined && parent && typeof parent.filename === "string" && parent.filename.includes(PULUMI_SDK) && resolvable(request, parent)) {
+        const from = parent && typeof parent.filename === "string" ? parent.filename : "";
+        const sdkRequire = request.startsWith(".") ? from.endsWith(`${PULUMI_SDK}index.js`) : from.includes(PULUMI_SDK);
+        if (standIn !== undefined && sdkRequire && resolvable(request, parent)) {
             return standIn(() => originalLoad.call(this, request, parent, isMain));
         }
         return originalLoad.apply(this, arguments);

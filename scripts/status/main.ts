@@ -4,17 +4,16 @@
  * stack cannot be read.
  */
 import { execFileSync } from "child_process";
-import * as path from "path";
 import { Redis } from "ioredis";
 import { Login, StoredAccess, accessOf, loginCandidates } from "../../components/planning/access";
 import { parseClusterNodes, parseInfo as info } from "../../components/planning/topology";
 import { NodeSample, judge, render } from "./health";
 
-const root = path.resolve(__dirname, "../..");
-
 function pulumi(args: string[]): string {
     // A stack export holds every resource's state (the dynamic providers' code among it): megabytes.
-    return execFileSync("pulumi", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 512 * 1024 * 1024 });
+    // Run from the project's directory (npm and scripts/with-env.sh start us there): this module runs
+    // compiled, from under .build/.
+    return execFileSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 512 * 1024 * 1024 });
 }
 
 async function sample(name: string, address: string, login: Login, tlsCa: string | undefined): Promise<NodeSample> {
@@ -50,8 +49,17 @@ function reveal(value: unknown): unknown {
     return value;
 }
 
+type StackExport = { deployment?: { resources?: { type: string; outputs?: Record<string, unknown> }[] } };
+type StackOutputs = { seedNodes?: string[]; nodes?: { name: string; ip: string; port?: number }[] };
+
+/** The stack's outputs, as `pulumi stack output` shows them, from the same export (one CLI run instead of two). */
+function stackOutputs(state: StackExport): StackOutputs {
+    const root = state.deployment?.resources?.find((r) => r.type === "pulumi:pulumi:Stack");
+    return Object.fromEntries(Object.entries(root?.outputs ?? {}).map(([k, v]) => [k, reveal(v)])) as StackOutputs;
+}
+
 /** How the engine logs in (the stack's admin user, or the password) and the replica count, from the bootstrap's state. */
-function deployedCluster(state: { deployment?: { resources?: { type: string; outputs?: Record<string, unknown> }[] } }): { login: Login; tlsCa?: string; replicasPerShard: number } {
+function deployedCluster(state: StackExport): { login: Login; tlsCa?: string; replicasPerShard: number } {
     const bootstrap = state.deployment?.resources?.find((r) => r.type === "pulumi-nodejs:dynamic/redis-cluster:ClusterBootstrap");
     const outputs = bootstrap?.outputs ?? {};
     const shards = reveal(outputs.plannedShards) as { replicas: string[] }[] | undefined;
@@ -74,15 +82,16 @@ function deployedCluster(state: { deployment?: { resources?: { type: string; out
 async function main(): Promise<number> {
     const i = process.argv.indexOf("--stack");
     const stack = i > 0 ? process.argv[i + 1] : process.env.PULUMI_STACK ?? "dev";
-    let outputs: { seedNodes?: string[]; nodes?: { name: string; ip: string; port?: number }[] };
+    let outputs: StackOutputs;
     let login: Login = {};
     let tlsCa: string | undefined;
     let replicasPerShard = 1;
     try {
-        outputs = JSON.parse(pulumi(["stack", "output", "--json", "--stack", stack]));
         // What is deployed, not what the config says now: right after `pulumi config set --secret
         // password ...` the nodes still run with the old one until the next up.
-        const deployed = deployedCluster(JSON.parse(pulumi(["stack", "export", "--show-secrets", "--stack", stack])));
+        const state: StackExport = JSON.parse(pulumi(["stack", "export", "--show-secrets", "--stack", stack]));
+        outputs = stackOutputs(state);
+        const deployed = deployedCluster(state);
         login = deployed.login;
         tlsCa = deployed.tlsCa;
         replicasPerShard = deployed.replicasPerShard;

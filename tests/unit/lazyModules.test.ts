@@ -17,12 +17,12 @@ function inNode(body: string, lazy: boolean): any {
     return JSON.parse(out.trim().split("\n").pop()!);
 }
 
-const LOADED = `const loaded = () => Object.keys(require.cache).filter((f) => /node_modules[\\\\/](typescript|@npmcli[\\\\/]arborist)[\\\\/]/.test(f)).length;`;
+const LOADED = `const loaded = () => Object.keys(require.cache).filter((f) => /node_modules[\\\\/](typescript|@npmcli[\\\\/]arborist|@pulumi[\\\\/]pulumi[\\\\/]automation)[\\\\/]/.test(f)).length;`;
 
 describe("deferred SDK modules (runtime/lazyModules.js)", function () {
     this.timeout(60000);
 
-    it("starts the SDK and the docker SDK without loading TypeScript or Arborist", () => {
+    it("starts the SDK and the docker SDK without loading TypeScript, Arborist or the Automation API", () => {
         const body = `${LOADED} require("@pulumi/pulumi"); require("@pulumi/docker"); require("@pulumi/pulumi/cmd/dynamic-provider/config"); console.log(JSON.stringify({ loaded: loaded() }));`;
         assert.equal(inNode(body, true).loaded, 0);
         // Without it the SDK loads both at once (the reason for the module): the check above can fail.
@@ -40,6 +40,20 @@ describe("deferred SDK modules (runtime/lazyModules.js)", function () {
         assert.equal(lazy.text, eager.text);
         assert.equal(lazy.paths, eager.paths);
         assert.ok(lazy.paths > 0);
+        assert.ok(lazy.loaded > 0);
+    });
+
+    it("loads the Automation API in full on first use, through the SDK and by its own path", () => {
+        const body = `${LOADED} const pulumi = require("@pulumi/pulumi");
+            const viaSdk = typeof pulumi.automation.LocalWorkspace.create;
+            const direct = require("@pulumi/pulumi/automation");
+            console.log(JSON.stringify({ viaSdk, same: direct.LocalWorkspace === pulumi.automation.LocalWorkspace, keys: Object.keys(pulumi.automation).length, loaded: loaded() }));`;
+        const lazy = inNode(body, true);
+        const eager = inNode(body, false);
+        assert.equal(lazy.error, undefined, lazy.error);
+        assert.equal(lazy.viaSdk, "function");
+        assert.equal(lazy.same, true);
+        assert.equal(lazy.keys, eager.keys);
         assert.ok(lazy.loaded > 0);
     });
 
