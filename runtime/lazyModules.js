@@ -1,10 +1,11 @@
 // Defers modules @pulumi/pulumi loads on every start but uses only for what this project never does
 // in a Pulumi run: the TypeScript compiler and npm's Arborist serialize closures (for dynamic
 // providers whose code goes into the state, and for cloud functions; components/resources/dynamic.ts),
-// and the Automation API drives the CLI from a program of its own (the tests do, requiring it by its
-// own path). Loading them took about 0.8 s of CPU in each Node process of every Pulumi command (the
-// program, and the dynamic providers' host), most of a no-op preview's Node time. They still load,
-// in full, the moment anything uses them.
+// the Automation API drives the CLI from a program of its own (the tests do, requiring it by its
+// own path), and OpenTelemetry's tracer, exporter and instrumentation serve `pulumi --tracing` only.
+// Loading them took about 1 s of CPU in each Node process of every Pulumi command (the program, and
+// the dynamic providers' host), most of a no-op preview's Node time. They still load, in full, the
+// moment anything uses them.
 //
 // Loaded first by program.js and, through runtime/pulumi-resource-pulumi-nodejs, by the dynamic
 // providers' host. Plain JavaScript: it runs before anything is compiled.
@@ -44,6 +45,18 @@ const standIns = {
     // index.js: `exports.automation = __importStar(require("./automation"))` (a relative request:
     // deferred only when the SDK's index.js makes it, see below).
     "./automation": (load) => deferred(load, true),
+    // cmd/run/tracing.js requires these at its top but uses them only in start(), when tracing is on
+    // (the API itself, which every span goes through, loads as before).
+    ...Object.fromEntries(
+        [
+            "@opentelemetry/resources",
+            "@opentelemetry/sdk-trace-base",
+            "@opentelemetry/exporter-zipkin",
+            "@opentelemetry/instrumentation-grpc",
+            "@opentelemetry/sdk-trace-node",
+            "@opentelemetry/instrumentation",
+        ].map((name) => [name, (load) => deferred(load)]),
+    ),
     // codePaths.js: `__importStar(require("@npmcli/arborist"))` copies the exports' values at once;
     // only `new arborist.Arborist(...)` is used, when code paths are computed.
     "@npmcli/arborist": (load) => ({

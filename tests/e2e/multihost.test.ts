@@ -234,8 +234,11 @@ describe("Docker hosts made on this machine", function () {
         it("adds a fourth host: running nodes stay where they are, a new shard goes to the new host and two others", async () => {
             testHosts("up", "4");
             const before: Record<string, string> = (await t.stack.outputs()).placement.value;
+            const logFrom = t.log.length;
             // h4 as a remote engine is: tcp:// with TLS (certPath), the entry that replaces the mistyped one.
             await reshapeAcrossHosts({ hosts: JSON.stringify([...HOSTS, testHostOverTls(4)]), shards: "5" }, 15, TEST_HOSTS);
+            // The new masters go where an even spread wants them: no shard is handed over afterwards.
+            assert.doesNotMatch(t.log.slice(logFrom).join(""), /runs more masters than the plan gives it/);
             const after: Record<string, string> = (await t.stack.outputs()).placement.value;
             assert.deepEqual(Object.fromEntries(Object.keys(before).map((n) => [n, after[n]])), before, "a running node moved");
             const added = Object.keys(after).filter((n) => !(n in before)).map((n) => after[n]);

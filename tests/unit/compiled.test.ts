@@ -28,12 +28,15 @@ describe("the program compiled ahead of time (runtime/compiled.js)", function ()
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
         write("components/answer.ts", "export const answer: number = 42;\n");
         write("index.ts", 'import { answer } from "./components/answer";\nexport const doubled = answer * 2;\n');
+        // `npm run status` runs from the same build.
+        write("scripts/status/main.ts", 'import { answer } from "../../components/answer";\nexport const reported = `answer ${answer}`;\n');
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("compiles on first use, reuses the build while the sources stay, and rebuilds when one changes", () => {
         const first = compiled();
         assert.equal(first.load("index").doubled, 84);
+        assert.equal(first.load("scripts/status/main").reported, "answer 42");
         const built = first.buildDir();
         assert.ok(fs.existsSync(path.join(built, ".complete")));
         // Another process (the dynamic provider's) finds the same build without compiling.

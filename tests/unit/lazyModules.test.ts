@@ -17,13 +17,13 @@ function inNode(body: string, lazy: boolean): any {
     return JSON.parse(out.trim().split("\n").pop()!);
 }
 
-const LOADED = `const loaded = () => Object.keys(require.cache).filter((f) => /node_modules[\\\\/](typescript|@npmcli[\\\\/]arborist|@pulumi[\\\\/]pulumi[\\\\/]automation)[\\\\/]/.test(f)).length;`;
+const LOADED = `const loaded = () => Object.keys(require.cache).filter((f) => /node_modules[\\\\/](typescript|@npmcli[\\\\/]arborist|@pulumi[\\\\/]pulumi[\\\\/]automation|@opentelemetry[\\\\/](?!api[\\\\/]))/.test(f)).length;`;
 
 describe("deferred SDK modules (runtime/lazyModules.js)", function () {
     this.timeout(60000);
 
-    it("starts the SDK and the docker SDK without loading TypeScript, Arborist or the Automation API", () => {
-        const body = `${LOADED} require("@pulumi/pulumi"); require("@pulumi/docker"); require("@pulumi/pulumi/cmd/dynamic-provider/config"); console.log(JSON.stringify({ loaded: loaded() }));`;
+    it("starts the SDK, its runner's tracing module and the docker SDK without loading TypeScript, Arborist, the Automation API or the tracer", () => {
+        const body = `${LOADED} require("@pulumi/pulumi"); require("@pulumi/docker"); require("@pulumi/pulumi/cmd/dynamic-provider/config"); require("@pulumi/pulumi/cmd/run/tracing"); console.log(JSON.stringify({ loaded: loaded() }));`;
         assert.equal(inNode(body, true).loaded, 0);
         // Without it the SDK loads both at once (the reason for the module): the check above can fail.
         assert.ok(inNode(body, false).loaded > 0);
@@ -55,6 +55,20 @@ describe("deferred SDK modules (runtime/lazyModules.js)", function () {
         assert.equal(lazy.same, true);
         assert.equal(lazy.keys, eager.keys);
         assert.ok(lazy.loaded > 0);
+    });
+
+    it("loads the tracer in full when tracing starts", () => {
+        const body = `${LOADED} const tracing = require("@pulumi/pulumi/cmd/run/tracing");
+            const before = loaded();
+            tracing.start("http://127.0.0.1:9/api/v2/spans");
+            tracing.newSpan("test").end();
+            console.log(JSON.stringify({ before, after: loaded() }));`;
+        const lazy = inNode(body, true);
+        const eager = inNode(body, false);
+        assert.equal(lazy.error, undefined, lazy.error);
+        assert.equal(lazy.before, 0);
+        assert.ok(eager.before > 0);
+        assert.equal(lazy.after, eager.after);
     });
 
     it("leaves requires from outside the SDK alone: this project's own require of TypeScript gets the real module", () => {
