@@ -29,7 +29,8 @@ export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadl
     view = await waitSlotAgreement(pool, names, deadline);
     // Those still leading are drained (a replica that took over keeps every key its master had).
     await refuseStrayKeys(pool, departingNodes(view.slotOwners, staying));
-    const choice = chooseLeaders(view.lines, staying, spec.shards.length);
+    const hostOf = (n: NodeLine) => spec.nodes.find((p) => endpoint(p) === endpoint(n))?.host;
+    const choice = chooseLeaders(view.lines, staying, spec.shards.length, hostOf);
     const current = new Set(currentShardLeaders(view.lines).map((n) => n.id));
     let reset = 0;
     for (const id of choice.leaders.filter((l) => !current.has(l))) {
@@ -59,7 +60,6 @@ export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadl
         view = await waitSlotAgreement(pool, names, deadline);
     }
 
-    const hostOf = (n: NodeLine) => spec.nodes.find((p) => endpoint(p) === endpoint(n))?.host;
     await replicate(pool, view, assignReplicas(view.lines, choice.leaders, staying, spec.replicasPerShard, hostOf), deadline, log);
 
     const leaving = departingNodes((await waitSlotAgreement(pool, names, deadline)).lines, staying);

@@ -27,19 +27,27 @@ export interface LeaderChoice {
 /**
  * Keeps every staying shard leader it can; drops the last shards when there
  * are too many; leads new shards with empty staying masters first, then with
- * replicas taken from the shards that have the most.
+ * replicas taken from the shards that have the most. A new leader is, of the
+ * candidates, one on the host that runs the fewest leaders so far (`hostOf`,
+ * with hosts: otherwise a later handover would move the shard to such a host),
+ * then the first in the plan's order (`stayingEndpoints`' order).
  */
-export function chooseLeaders(view: readonly NodeLine[], stayingEndpoints: Set<string>, shards: number): LeaderChoice {
+export function chooseLeaders(view: readonly NodeLine[], stayingEndpoints: Set<string>, shards: number, hostOf: (n: NodeLine) => string | undefined = () => undefined): LeaderChoice {
     const stays = (n: NodeLine) => stayingEndpoints.has(endpoint(n));
+    const planOrder = [...stayingEndpoints];
     const current = currentShardLeaders(view);
     const staying = current.filter(stays);
     const kept = staying.slice(0, shards);
     const draining = [...current.filter((n) => !stays(n)), ...staying.slice(shards)].map((n) => n.id);
     const leaders = kept.map((n) => n.id);
     const toReset: string[] = [];
+    const leadersOn = (host: string | undefined) => (host === undefined ? 0 : leaders.filter((id) => hostOf(view.find((n) => n.id === id)!) === host).length);
+    /** The candidate on the least loaded host, the earliest in the plan among equals. */
+    const best = (candidates: NodeLine[]) =>
+        [...candidates].sort((a, b) => leadersOn(hostOf(a)) - leadersOn(hostOf(b)) || planOrder.indexOf(endpoint(a)) - planOrder.indexOf(endpoint(b)))[0];
     const empty = view.filter((n) => stays(n) && !confirmedFail(n) && isMaster(n) && n.slots.length === 0);
-    for (const n of empty) {
-        if (leaders.length < shards) leaders.push(n.id);
+    while (leaders.length < shards && empty.some((n) => !leaders.includes(n.id))) {
+        leaders.push(best(empty.filter((n) => !leaders.includes(n.id))).id);
     }
     if (leaders.length < shards) {
         const replicasOf = (id: string) => view.filter((r) => r.masterId === id && stays(r) && !confirmedFail(r));
@@ -50,7 +58,7 @@ export function chooseLeaders(view: readonly NodeLine[], stayingEndpoints: Set<s
             if (!donor || donor.spare.length === 0) {
                 throw new Error(`not enough nodes to lead ${shards} shards`);
             }
-            const chosen = donor.spare[donor.spare.length - 1];
+            const chosen = best(donor.spare);
             toReset.push(chosen.id);
             leaders.push(chosen.id);
         }

@@ -190,6 +190,56 @@ describe("reshaping, over the whole valid range (properties)", function () {
         }),
     );
 
+    it("leads new shards from the hosts that run the fewest leaders, the plan's earliest node among equals (property)", () => {
+        const shape = fc.record({
+            cuts: fc.uniqueArray(fc.integer({ min: 1, max: 16383 }), { minLength: 2, maxLength: 8 }).map((c) => c.sort((a, b) => a - b)),
+            empty: fc.integer({ min: 1, max: 8 }),
+            hosts: fc.integer({ min: 1, max: 5 }),
+            seed: fc.array(fc.nat(), { minLength: 20, maxLength: 20 }),
+            extra: fc.integer({ min: 1, max: 8 }),
+        });
+        fc.assert(
+            fc.property(shape, ({ cuts, empty, hosts, seed, extra }) => {
+                const view = viewOf(cuts, empty);
+                const wanted = cuts.length + 1 + Math.min(extra, empty);
+                const host = new Map(view.map((n, i) => [n.id, `h${seed[i % seed.length] % hosts}`]));
+                const hostOf = (n: NodeLine) => host.get(n.id);
+                // The plan lists the nodes in another order than CLUSTER NODES does.
+                const planned = [...view].reverse().map(endpoint);
+                const { leaders } = chooseLeaders(view, new Set(planned), wanted, hostOf);
+                const kept = cuts.length + 1;
+                leaders.slice(kept).forEach((id, k) => {
+                    const before = leaders.slice(0, kept + k);
+                    const load = (h: string | undefined) => before.filter((l) => host.get(l) === h).length;
+                    const chosen = view.find((n) => n.id === id)!;
+                    const others = view.filter((n) => n.slots.length === 0 && !before.includes(n.id) && n.id !== id);
+                    for (const o of others) {
+                        const worse = load(hostOf(o)) < load(hostOf(chosen));
+                        const tiedEarlier = load(hostOf(o)) === load(hostOf(chosen)) && planned.indexOf(endpoint(o)) < planned.indexOf(endpoint(chosen));
+                        assert.ok(!worse && !tiedEarlier, `${id} on ${hostOf(chosen)} chosen over ${o.id} on ${hostOf(o)}`);
+                    }
+                });
+            }),
+            { numRuns: 300 },
+        );
+    });
+
+    it("leads a fifth shard with the new node on the new host, not with the one on a host that already runs two (as the multi-host suite grows)", () => {
+        const view = parseClusterNodes(`
+a 10.0.0.1:7101@17101 master - 0 0 1 connected 0-4095
+b 10.0.0.2:7102@17102 master - 0 0 2 connected 4096-8191
+c 10.0.0.3:7103@17103 master - 0 0 3 connected 8192-12287
+d 10.0.0.1:7104@17104 master - 0 0 4 connected 12288-16383
+n14 10.0.0.1:7114@17114 master - 0 0 0 connected
+n13 10.0.0.4:7113@17113 master - 0 0 0 connected
+n15 10.0.0.2:7115@17115 master - 0 0 0 connected`);
+        const hostOf = (n: NodeLine) => `h${n.ip.split(".")[3]}`;
+        const planned = new Set(["10.0.0.1:7101", "10.0.0.2:7102", "10.0.0.3:7103", "10.0.0.1:7104", "10.0.0.4:7113", "10.0.0.1:7114", "10.0.0.2:7115"]);
+        assert.deepEqual(chooseLeaders(view, planned, 5, hostOf).leaders, ["a", "b", "c", "d", "n13"]);
+        // Without hosts: the plan's earliest empty node, whatever order CLUSTER NODES lists them in.
+        assert.deepEqual(chooseLeaders(view, planned, 5).leaders, ["a", "b", "c", "d", "n13"]);
+    });
+
     it("ends every reshape at the planned split, never leaving a staying leader without slots on the way", () => {
         fc.assert(
             fc.property(layout, ({ cuts, empty, wanted }) => {
