@@ -1,6 +1,7 @@
 // The stack's TypeScript, compiled ahead of time and rebuilt when a source changes. Pulumi runs the
 // program (program.js) and the dynamic providers' methods from this output, and `npm run status`
-// its script: no TypeScript compiler is loaded on an ordinary run. Plain JavaScript, so that it can run before anything is compiled.
+// its script: no TypeScript compiler is loaded on an ordinary run. Plain JavaScript, so that it can
+// run before anything is compiled.
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");

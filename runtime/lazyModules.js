@@ -7,8 +7,9 @@
 // the dynamic providers' host), most of a no-op preview's Node time. They still load, in full, the
 // moment anything uses them.
 //
-// Loaded first by program.js and, through runtime/pulumi-resource-pulumi-nodejs, by the dynamic
-// providers' host. Plain JavaScript: it runs before anything is compiled.
+// Loaded before Pulumi's program runner (Pulumi.yaml's nodeargs; program.js again, for a host that
+// ignores them) and, through runtime/pulumi-resource-pulumi-nodejs, by the dynamic providers' host.
+// Plain JavaScript: it runs before anything is compiled.
 "use strict";
 const Module = require("module");
 const path = require("path");
