@@ -29,7 +29,8 @@ export async function reshape(pool: NodePool, spec: ClusterSpec, deadline: Deadl
     view = await waitSlotAgreement(pool, names, deadline);
     // Those still leading are drained (a replica that took over keeps every key its master had).
     await refuseStrayKeys(pool, departingNodes(view.slotOwners, staying));
-    const hostOf = (n: NodeLine) => spec.nodes.find((p) => endpoint(p) === endpoint(n))?.host;
+    const hostByEndpoint = new Map(spec.nodes.map((p) => [endpoint(p), p.host]));
+    const hostOf = (n: NodeLine) => hostByEndpoint.get(endpoint(n));
     const choice = chooseLeaders(view.lines, staying, spec.shards.length, hostOf);
     const current = new Set(currentShardLeaders(view.lines).map((n) => n.id));
     let reset = 0;

@@ -34,20 +34,32 @@ export interface LeaderChoice {
  */
 export function chooseLeaders(view: readonly NodeLine[], stayingEndpoints: Set<string>, shards: number, hostOf: (n: NodeLine) => string | undefined = () => undefined): LeaderChoice {
     const stays = (n: NodeLine) => stayingEndpoints.has(endpoint(n));
-    const planOrder = [...stayingEndpoints];
+    const planOrder = new Map([...stayingEndpoints].map((e, i) => [e, i]));
     const current = currentShardLeaders(view);
     const staying = current.filter(stays);
     const kept = staying.slice(0, shards);
     const draining = [...current.filter((n) => !stays(n)), ...staying.slice(shards)].map((n) => n.id);
-    const leaders = kept.map((n) => n.id);
+    const leaders: string[] = [];
     const toReset: string[] = [];
-    const leadersOn = (host: string | undefined) => (host === undefined ? 0 : leaders.filter((id) => hostOf(view.find((n) => n.id === id)!) === host).length);
+    // Leaders per host so far, counted as they are added rather than recounted for every comparison.
+    const load = new Map<string | undefined, number>();
+    const lead = (n: NodeLine) => {
+        leaders.push(n.id);
+        load.set(hostOf(n), (load.get(hostOf(n)) ?? 0) + 1);
+    };
+    kept.forEach(lead);
+    const rank = (n: NodeLine) => [hostOf(n) === undefined ? 0 : load.get(hostOf(n)) ?? 0, planOrder.get(endpoint(n)) ?? Infinity];
     /** The candidate on the least loaded host, the earliest in the plan among equals. */
     const best = (candidates: NodeLine[]) =>
-        [...candidates].sort((a, b) => leadersOn(hostOf(a)) - leadersOn(hostOf(b)) || planOrder.indexOf(endpoint(a)) - planOrder.indexOf(endpoint(b)))[0];
+        candidates.reduce((a, b) => {
+            const [ra, rb] = [rank(a), rank(b)];
+            return rb[0] < ra[0] || (rb[0] === ra[0] && rb[1] < ra[1]) ? b : a;
+        });
     const empty = view.filter((n) => stays(n) && !confirmedFail(n) && isMaster(n) && n.slots.length === 0);
-    while (leaders.length < shards && empty.some((n) => !leaders.includes(n.id))) {
-        leaders.push(best(empty.filter((n) => !leaders.includes(n.id))).id);
+    while (leaders.length < shards && empty.length > 0) {
+        const chosen = best(empty);
+        empty.splice(empty.indexOf(chosen), 1);
+        lead(chosen);
     }
     if (leaders.length < shards) {
         const replicasOf = (id: string) => view.filter((r) => r.masterId === id && stays(r) && !confirmedFail(r));
@@ -60,7 +72,7 @@ export function chooseLeaders(view: readonly NodeLine[], stayingEndpoints: Set<s
             }
             const chosen = best(donor.spare);
             toReset.push(chosen.id);
-            leaders.push(chosen.id);
+            lead(chosen);
         }
     }
     return { leaders, draining, toReset };

@@ -1,21 +1,13 @@
 /** An `up` watched from outside: a client keeps writing and a sampler pings every node while it runs. */
 import { strict as assert } from "assert";
 import { UpResult } from "@pulumi/pulumi/automation";
-import { Auth, clusterClient, withClusterClient } from "./redis";
+import { Auth, clusterClient, eventually, withClusterClient } from "./redis";
 import { DownReport, DownSampler } from "./sampler";
 import { ContinuousWriter, WriterReport, longestGap } from "./writer";
 
 const MIN_ACKNOWLEDGED = 50;
 /** How long writers may go on after the up to reach MIN_ACKNOWLEDGED (a cluster client reconnects within seconds). */
 const SERVED_AFTER_UP_MS = 30000;
-
-/** Resolves once every writer has `count` acknowledged writes, or when `ms` have passed (the assertion below then fails). */
-async function servedEnough(writers: ContinuousWriter[], count: number, ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    while (writers.some((x) => x.ackTimes.length < count) && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 50));
-    }
-}
 
 export interface WatchedUp {
     /** The stack's `up`. */
@@ -64,7 +56,8 @@ export async function upUnderWrites(w: WatchedUp): Promise<WatchedResult> {
         // A writer may be served only after the up (an up that moves every node at once to addresses
         // it knows only from then on): the cluster is up now, so wait until each has been served
         // enough to make "nothing lost" mean something, instead of ending with whatever the up left.
-        await servedEnough(writers, MIN_ACKNOWLEDGED, SERVED_AFTER_UP_MS);
+        // Past the deadline the assertion on the reports below names the writer that was not served.
+        await eventually("every writer to be served", SERVED_AFTER_UP_MS, () => (writers.every((x) => x.ackTimes.length >= MIN_ACKNOWLEDGED) ? true : undefined), 50).catch(() => undefined);
     } finally {
         // Also when the up fails: a sampler left running keeps mocha from ever exiting.
         down = await sampler.stop();
