@@ -1,4 +1,5 @@
 // Reads the stack's config, builds one Redis Cluster, exports what users need.
+import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisCluster, plannedLayout } from "./components/cluster";
 import { appliedIdentity, deployedPlacement } from "./components/hosts/deployed";
@@ -29,6 +30,10 @@ const keys = [
     "tlsCaCert",
     "tlsCertValidityDays",
     "tlsRenewBeforeDays",
+    "memory",
+    "cpus",
+    "maxmemory",
+    "maxmemoryPolicy",
 ] as const;
 const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]));
 // Plain text here, for validation only: RedisCluster wraps it in pulumi.secret before any resource
@@ -56,7 +61,8 @@ function refusal(message: string): pulumi.RunError {
     return error;
 }
 
-const { settings, problems, warnings } = resolveSettings(raw);
+// The local engine runs on this machine unless DOCKER_HOST points elsewhere: then Docker judges cpus itself.
+const { settings, problems, warnings } = resolveSettings(raw, undefined, process.env.DOCKER_HOST ? {} : { cpus: os.cpus().length });
 for (const warning of warnings) {
     pulumi.log.warn(warning);
 }

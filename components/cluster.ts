@@ -20,6 +20,7 @@ import { ClusterSettings } from "./planning/settings";
 import { ClusterIdentity, tlsMode } from "./planning/safety";
 import { ClusterSecurity } from "./security";
 import { countSlots, formatRange } from "./planning/slots";
+import { formatSize, runtimeDirectives } from "./planning/limits";
 
 export interface PlannedShardView {
     shard: number;
@@ -89,6 +90,8 @@ export class RedisCluster extends pulumi.ComponentResource {
             ...(settings.tls ? { tls: tlsMode(settings.tls) } : {}),
             // Present only where ports are published: node i at hostPortBase + i - 1 (a shift must not collide).
             ...(settings.hostPortBase > 0 ? { ports: `${settings.hostPortBase}x${plan.nodes.length}` } : {}),
+            // Present only with a limit: Docker cannot remove one from a running container.
+            ...(settings.limits.memoryBytes !== undefined ? { memory: formatSize(settings.limits.memoryBytes) } : {}),
         };
         this.guard = new ChangeGuard(
             `${name}-guard`,
@@ -138,6 +141,10 @@ export class RedisCluster extends pulumi.ComponentResource {
         // Each container waits for its rollout gate, and each gate for the node the previous gate let
         // restart: a change that recreates containers restarts one node at a time, a master only after
         // it was failed over. A new cluster's gates have nothing to wait for: its containers start together.
+        // maxmemory and the eviction policy: set on running nodes, kept in each node's live config (no restart).
+        const runtimeConfig = runtimeDirectives(settings.limits);
+        const liveConfig = Object.keys(runtimeConfig).length > 0;
+        const { memoryBytes, cpus } = settings.limits;
         let previous: RolloutGate | undefined;
         for (const node of rolloutOrder(plan)) {
             const engine = engineOf(node);
@@ -150,6 +157,9 @@ export class RedisCluster extends pulumi.ComponentResource {
                 internalUsers: security.internalAcl,
                 tls: security.nodeTls(node),
                 labels,
+                liveConfig,
+                memoryBytes,
+                cpus,
             });
             const gate: RolloutGate = new RolloutGate(
                 `${node.name}-rollout`,
@@ -172,6 +182,10 @@ export class RedisCluster extends pulumi.ComponentResource {
                     ...(settings.allowFullRestart ? { allowFullRestart: true } : {}),
                     // Rules only Redis can judge are judged before the first node restarts, not after the last.
                     ...(previous === undefined && settings.users?.length ? { userRules: pulumi.secret(settings.users.map(({ name, rules }) => ({ name, rules }))) } : {}),
+                    // Absent unless set, so existing state compares equal.
+                    ...(liveConfig ? { runtimeConfig } : {}),
+                    // Checked against the live nodes before the first container's limit changes.
+                    ...(previous === undefined && memoryBytes !== undefined ? { memoryLimitBytes: memoryBytes } : {}),
                 },
                 { parent: this, dependsOn: guarded },
             );
@@ -202,6 +216,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                 users,
                 tlsCa: authority?.certPem,
                 containerIds: this.nodes.map((n) => n.container.id),
+                ...(liveConfig ? { runtimeConfig } : {}),
             },
             { parent: this, dependsOn: this.nodes.map((n) => n.container) },
         );

@@ -10,7 +10,7 @@ import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { NodePlan } from "./planning/plan";
-import { CONFIG_PATH } from "./planning/redisConf";
+import { CONFIG_PATH, LIVE_CONFIG_PATH, liveConfigScript } from "./planning/redisConf";
 import { ACL_FILE } from "./planning/access";
 import { RESERVED_USERS } from "./planning/users";
 import { CA_CERT_PATH, NODE_CERT_PATH, NODE_KEY_PATH, REDIS_CLI_TLS_ARGS } from "./planning/tls";
@@ -30,6 +30,14 @@ export interface ContainerInputs {
     /** With TLS: the CA certificate, the node's certificate and its key (a secret), PEM. */
     tls?: { caCert: pulumi.Input<string>; cert: pulumi.Input<string>; key: pulumi.Input<string> };
     labels: DockerLabel[];
+    /**
+     * The engine sets directives at run time (limits.ts, runtimeDirectives): the node then runs from a
+     * config on its volume that keeps them (redisConf.ts, LIVE_CONFIG_PATH). False: as before they existed.
+     */
+    liveConfig?: boolean;
+    /** The container's memory limit in bytes (whole MiB) and CPU quota; undefined: none. */
+    memoryBytes?: number;
+    cpus?: string;
 }
 
 /**
@@ -61,18 +69,28 @@ export const INTERNAL_USERS_PATH = "/usr/local/etc/redis/internal-users.acl";
  * In ACL mode the node starts from its aclfile on the volume, which must exist (Redis aborts without
  * it). The stack's own users always come from the container definition (a change rolls like any
  * other); the named users the engine saved to the file stay, so a restarted or replaced node serves
- * them from its first second. The official image's entrypoint then drops root; ours runs as redis.
+ * them from its first second. With `liveConfig`, it runs from the config on its volume that keeps
+ * what the engine set at run time (liveConfigScript). The official image's entrypoint then drops
+ * root; ours runs as redis.
  */
-export function aclStartScript(): string {
+export function startScript(acl: boolean, liveConfig: boolean): string {
     const own = RESERVED_USERS.map((u) => `-e '^user ${u} '`).join(" ");
+    const config = liveConfig ? LIVE_CONFIG_PATH : CONFIG_PATH;
     return [
         "set -e",
-        `: >> ${ACL_FILE}`,
-        `grep -v ${own} ${ACL_FILE} > /tmp/named-users.acl || true`,
-        `cat ${INTERNAL_USERS_PATH} /tmp/named-users.acl > ${ACL_FILE}`,
-        `if command -v docker-entrypoint.sh >/dev/null; then exec docker-entrypoint.sh redis-server ${CONFIG_PATH}; fi`,
-        `exec redis-server ${CONFIG_PATH}`,
+        ...(acl ? [`: >> ${ACL_FILE}`, `grep -v ${own} ${ACL_FILE} > /tmp/named-users.acl || true`, `cat ${INTERNAL_USERS_PATH} /tmp/named-users.acl > ${ACL_FILE}`] : []),
+        ...(liveConfig ? liveConfigScript() : []),
+        `if command -v docker-entrypoint.sh >/dev/null; then exec docker-entrypoint.sh redis-server ${config}; fi`,
+        `exec redis-server ${config}`,
     ].join("\n");
+}
+
+/** The ACL mode's start script as it has been since ACL mode exists (existing containers keep it). */
+export const aclStartScript = () => startScript(true, false);
+
+/** Redis straight from the rendered redis.conf where nothing needs a script: the command stacks had from the start. */
+function startCommand(acl: boolean, liveConfig: boolean): string[] {
+    return acl || liveConfig ? ["sh", "-c", startScript(acl, liveConfig)] : ["redis-server", CONFIG_PATH];
 }
 
 export interface ContainerDefinition {
@@ -89,7 +107,7 @@ export function containerDefinition(i: ContainerInputs): ContainerDefinition {
             name: node.name,
             hostname: node.name,
             image: i.image,
-            command: i.internalUsers === undefined ? ["redis-server", CONFIG_PATH] : ["sh", "-c", aclStartScript()],
+            command: startCommand(i.internalUsers !== undefined, i.liveConfig === true),
             uploads: [
                 { file: CONFIG_PATH, content: i.redisConf },
                 ...(i.internalUsers === undefined ? [] : [{ file: INTERNAL_USERS_PATH, content: i.internalUsers }]),
@@ -106,6 +124,8 @@ export function containerDefinition(i: ContainerInputs): ContainerDefinition {
             networksAdvanced: [{ name: i.networkName, ipv4Address: node.ip, aliases: [node.name] }],
             ports: node.published.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip, protocol: "tcp" })),
             healthcheck: healthcheck(i.tls !== undefined),
+            // Docker applies a new CPU quota only to a new container: a change rolls.
+            ...(i.cpus === undefined ? {} : { cpus: i.cpus }),
         },
         inPlace: {
             restart: "unless-stopped",
@@ -115,6 +135,9 @@ export function containerDefinition(i: ContainerInputs): ContainerDefinition {
             wait: false,
             // Ignored on existing containers (see RedisNode): they are found by these, never recreated for them.
             labels: i.labels,
+            // Updated on the running container (docker update). No swap beyond it: a Redis that swaps
+            // answers too slowly to stay in the cluster, so it is better stopped at the limit.
+            ...(i.memoryBytes === undefined ? {} : { memory: i.memoryBytes / 1024 ** 2, memorySwap: i.memoryBytes / 1024 ** 2 }),
         },
     };
 }

@@ -12,6 +12,7 @@ import { NodeReport, assess } from "../planning/topology";
 import { checkRulesWithRedis } from "./steps/access";
 import { mastersBackToPlannedHosts } from "./steps/failover";
 import { disableReplicaMigration } from "./steps/nodeTimeout";
+import { applyRuntimeConfig } from "./steps/runtimeConfig";
 import { createCluster } from "./create";
 import { waitHealthy } from "./health";
 import { applyUsers, healCluster } from "./heal";
@@ -61,6 +62,8 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
         }
         await checkRulesWithRedis(pool, spec.nodes[0].name, spec.users);
         await disableReplicaMigration(pool, spec.nodes.map((n) => n.name));
+        // Before any slot or replica moves: a node takes keys only within its memory ceiling.
+        await applyRuntimeSettings(pool, spec, log);
         if (verdict.kind === "fresh") {
             log(`creating a cluster of ${spec.shards.length} shards from ${spec.nodes.length} new nodes`);
             await createCluster(pool, spec, deadline, log);
@@ -93,6 +96,20 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
         return summarize((await pool.view(first)).lines, (await pool.info(first, "cluster")).cluster_state ?? "unknown", (ip, port) => pool.nameOf(ip, port));
     } finally {
         pool.close();
+    }
+}
+
+/**
+ * maxmemory and the eviction policy on every node, in place. Without any (a stack that sets none, or
+ * stops setting them) the containers run from the rendered redis.conf, whose restart brought the
+ * defaults back: nothing to set.
+ */
+async function applyRuntimeSettings(pool: NodePool, spec: ClusterSpec, log: Log): Promise<void> {
+    const wanted = spec.runtimeConfig ?? {};
+    if (Object.keys(wanted).length === 0) return;
+    const changed = await applyRuntimeConfig(pool, spec.nodes.map((n) => n.name), wanted);
+    if (changed.length > 0) {
+        log(`${Object.entries(wanted).map(([k, v]) => `${k} ${v}`).join(", ")} set in place (no restart) on ${changed.length} node${changed.length === 1 ? "" : "s"}`);
     }
 }
 

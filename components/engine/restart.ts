@@ -12,6 +12,7 @@ import { ClusterView } from "../planning/clusterView";
 import { NodeLine, endpoint, isFailed, isMaster, parseInfo } from "../planning/topology";
 import { waitClusterOk, waitSlotAgreement } from "./health";
 import { applyAccessCommands } from "./steps/access";
+import { applyRuntimeConfig } from "./steps/runtimeConfig";
 import { bestHeir, failOver } from "./steps/failover";
 import { Credentials, NodeAddress, NodePool, tryConnect } from "./pool";
 import { Deadline, Log, PermanentError, waitUntil } from "./wait";
@@ -30,6 +31,8 @@ export interface RestartSpec extends Credentials {
      * without a handover instead of stopping. Without it, a cluster that does not answer stops the run.
      */
     allowFullRestart?: boolean;
+    /** Directives set at run time (planning/limits.ts): the node restarted before gets them once back. */
+    runtimeConfig?: Record<string, string>;
     timeoutMs: number;
     /** How long to look for any answering node before calling the cluster unreachable (default 30 s). */
     unreachableAfterMs?: number;
@@ -73,6 +76,12 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
             const names = pool.connected().map((n) => n.name);
             await applyAccessCommands(pool, names, acceptBoth(spec.access, previous));
             log(`change of passwords or users: ${names.length} nodes accept the old and the new logins`);
+        }
+        if (after && pool.isConnected(after) && Object.keys(spec.runtimeConfig ?? {}).length > 0) {
+            // Its live config kept them when only Redis restarted; a new container starts without them.
+            if ((await applyRuntimeConfig(pool, [after.name], spec.runtimeConfig!)).length > 0) {
+                log(`${after.name}: ${Object.entries(spec.runtimeConfig!).map(([k, v]) => `${k} ${v}`).join(", ")} set in place after its restart`);
+            }
         }
         if (after && pool.isConnected(after)) {
             await waitUntil(deadline, () => `${after.name} to sync with its master after its restart`, async () => {

@@ -17,6 +17,8 @@ export interface ClusterSpec extends Credentials {
     users: UserSpec[];
     /** Endpoints (ip:port) of nodes the previous plan had and this one drops: drained, then forgotten. */
     leaving?: string[];
+    /** Directives set on every node at run time (planning/limits.ts, runtimeDirectives); absent: none. */
+    runtimeConfig?: Record<string, string>;
     /** Upper bound for the waits of the whole operation (slot moves extend it by their own time). */
     timeoutMs: number;
 }

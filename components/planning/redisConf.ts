@@ -41,3 +41,42 @@ export function renderRedisConf(node: NodePlan, s: ClusterSettings, access: Node
     }
     return lines.join("\n") + "\n";
 }
+
+/**
+ * Where a node runs its config from while the stack sets directives at run time (limits.ts,
+ * runtimeDirectives): on the volume, writable by Redis, so CONFIG REWRITE keeps what the engine set
+ * through a restart, and the next container finds it too. Built at each start from the rendered
+ * redis.conf plus the directives a rewrite left there (liveConfigScript).
+ */
+export const LIVE_CONFIG_PATH = "/data/redis-live.conf";
+
+/**
+ * Directives the stack alone decides: rendered into redis.conf, or changed by the engine for a while
+ * (the node timeout while a cluster forms, passwords during a rotation). A rewritten config's value for
+ * them is stale by the next start, so it is never carried over; nor is any directive redis.conf sets.
+ */
+export const STACK_OWNED_DIRECTIVES = [
+    "port", "bind", "protected-mode", "dir", "daemonize", "pidfile", "logfile", "supervised", "unixsocket", "unixsocketperm",
+    "include", "loadmodule", "rename-command", "replicaof", "slaveof",
+    "requirepass", "masterauth", "masteruser", "aclfile", "user",
+    "appendonly", "appendfsync", "appendfilename", "appenddirname", "save", "dbfilename", "repl-diskless-sync-delay",
+] as const;
+/** Prefixes of whole families the stack owns: cluster-* and tls-*. */
+export const STACK_OWNED_PREFIXES = ["cluster-", "tls-"] as const;
+
+/**
+ * Shell lines that (re)build LIVE_CONFIG_PATH from `base` (the rendered redis.conf) followed by the
+ * directives an earlier CONFIG REWRITE left in the live file that neither redis.conf nor the stack owns:
+ * Redis takes a directive's last value, so what the engine set survives a restart, and nothing the
+ * stack decides can be overridden by an old copy of it.
+ */
+export function liveConfigScript(base: string = CONFIG_PATH, live: string = LIVE_CONFIG_PATH): string[] {
+    const owned = `^(${STACK_OWNED_DIRECTIVES.join("|")})$`;
+    const families = `^(${STACK_OWNED_PREFIXES.join("|")})`;
+    const program =
+        `NR == FNR { if (NF && $1 !~ /^#/) base[tolower($1)] = 1; print; next } ` +
+        `{ d = tolower($1) } ` +
+        `NF == 0 || d ~ /^#/ || (d in base) || d ~ /${owned}/ || d ~ /${families}/ { next } ` +
+        `{ print }`;
+    return [`[ -f ${live} ] || : > ${live}`, `awk '${program}' ${base} ${live} > ${live}.new`, `mv ${live}.new ${live}`];
+}

@@ -22,6 +22,8 @@ export interface ClusterIdentity {
     tls?: string;
     /** Published ports: "<hostPortBase>x<node count>"; absent when nothing is published (and in older state). */
     ports?: string;
+    /** The containers' memory limit ("512m"); absent without one (and in older state). */
+    memory?: string;
 }
 
 /** The published ports an identity describes (node i: base + i - 1), or undefined. */
@@ -115,6 +117,12 @@ export function refusedChanges(deployed: ClusterIdentity | undefined, next: Clus
                     `restart at once for this change (the data stays on the volumes) with pulumi config set ${key("allowFullRestart")} true`,
             );
         }
+    }
+    if (deployed.memory !== undefined && next.memory === undefined) {
+        refused.push(
+            `${key("memory")} removed (it was ${deployed.memory}): Docker cannot lift a running container's memory limit, and keeps the old one ` +
+                `without saying so. Set it back, or to as much as the host can give (pulumi config set ${key("memory")} <size>)`,
+        );
     }
     const from = redisVersionOf(deployed.image);
     const to = redisVersionOf(next.image);

@@ -9,6 +9,7 @@ import { MIN_REDIS, formatVersion, isOlder, redisVersionOf } from "./image";
 import { SLOT_COUNT } from "./slots";
 import { UserSpec, resolveUsers } from "./users";
 import { TLS_DEFAULTS, TlsSettings, resolveTls } from "./tls";
+import { NodeLimits, RawLimits, resolveLimits } from "./limits";
 
 export { CONFIG_NAMESPACE } from "./keys";
 
@@ -58,6 +59,8 @@ export interface ClusterSettings {
     disableDefaultUser: boolean;
     /** TLS for clients, replication and the bus; undefined: plain TCP. */
     tls?: TlsSettings;
+    /** Every node's memory and CPU limits, maxmemory and eviction policy (limits.ts). */
+    limits: NodeLimits;
 }
 
 /** ACL mode: the nodes keep users in an aclfile and the stack's own users run the cluster. */
@@ -85,6 +88,7 @@ export const DEFAULTS = {
     tls: false,
     tlsCertValidityDays: TLS_DEFAULTS.validityDays,
     tlsRenewBeforeDays: TLS_DEFAULTS.renewBeforeDays,
+    maxmemoryPolicy: "noeviction",
 } as const;
 
 /**
@@ -111,8 +115,9 @@ export interface RawTlsKeys {
     tlsRenewBeforeDays?: string | number;
 }
 
-export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users" | "tls">, string | number | boolean | undefined>> &
-    RawTlsKeys & {
+export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users" | "tls" | "limits">, string | number | boolean | undefined>> &
+    RawTlsKeys &
+    RawLimits & {
         hosts?: unknown;
         users?: unknown;
         tls?: string | boolean;
@@ -136,12 +141,18 @@ function key(name: string): string {
     return `${CONFIG_NAMESPACE}:${name}`;
 }
 
+/** What the program knows of the machine whose Docker engine runs the nodes (without `hosts`). */
+export interface LocalMachine {
+    /** Its CPU count: a `cpus` above it would fail only when a container is created. */
+    cpus?: number;
+}
+
 /** Parses and checks raw settings; `defaultImage` applies when no image is configured. */
-export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT_IMAGE): SettingsResult {
+export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT_IMAGE, machine: LocalMachine = {}): SettingsResult {
     const problems: string[] = [];
     const warnings: string[] = [];
 
-    const integer = (name: keyof ClusterSettings | keyof RawTlsKeys, fallback: number, min: number, why: string): number => {
+    const integer = (name: Exclude<keyof ClusterSettings, "limits"> | keyof RawTlsKeys, fallback: number, min: number, why: string): number => {
         const value = raw[name];
         if (value === undefined || value === "") {
             return fallback;
@@ -156,7 +167,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
         return n;
     };
-    const boolean = (name: keyof ClusterSettings | "tls", fallback: boolean): boolean => {
+    const boolean = (name: Exclude<keyof ClusterSettings, "limits"> | "tls", fallback: boolean): boolean => {
         const value = raw[name];
         if (value === undefined || value === "") {
             return fallback;
@@ -171,7 +182,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
         return text === "true";
     };
-    const text = (name: keyof ClusterSettings | keyof RawTlsKeys): string | undefined => {
+    const text = (name: Exclude<keyof ClusterSettings, "limits"> | keyof RawTlsKeys): string | undefined => {
         const value = raw[name];
         return value === undefined || value === "" ? undefined : String(value).trim();
     };
@@ -292,6 +303,11 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
     }
 
+    // With hosts, each may have other CPUs: Docker itself judges cpus there.
+    const bounds = resolveLimits(raw, key, raw.hosts === undefined ? machine.cpus : undefined);
+    problems.push(...bounds.problems);
+    warnings.push(...bounds.warnings);
+
     const addressing = resolveAddresses(text("subnet") ?? DEFAULTS.subnet, text("gateway"), text("firstNodeIp"), nodeCount);
     problems.push(...addressing.problems);
     warnings.push(...addressing.warnings);
@@ -316,6 +332,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             users: access.users,
             disableDefaultUser,
             tls,
+            limits: bounds.limits,
         },
         problems,
         warnings,

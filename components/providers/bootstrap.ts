@@ -35,6 +35,8 @@ interface Inputs extends StoredAccess {
     /** With TLS only: the CA certificate the nodes' certificates are checked against. */
     tlsCa?: string;
     containerIds: string[];
+    /** Directives set at run time (planning/limits.ts, runtimeDirectives); absent when none. */
+    runtimeConfig?: Record<string, string>;
 }
 
 const replicasOf = (i: Inputs): number => i.replicasPerShard ?? i.plannedShards[0]?.replicas.length ?? 0;
@@ -49,7 +51,7 @@ interface Outputs extends Inputs {
 }
 
 /** Input keys whose change means the running cluster must be reconciled; and the logins (changedInputs). */
-const RECONCILED_INPUTS: (keyof Inputs)[] = ["plannedNodes", "plannedShards", "nodeTimeoutMs", "users", "tlsCa", "containerIds"];
+const RECONCILED_INPUTS: (keyof Inputs)[] = ["plannedNodes", "plannedShards", "nodeTimeoutMs", "users", "tlsCa", "containerIds", "runtimeConfig"];
 
 /**
  * The inputs whose change means the running cluster must be reconciled, and "access" when the logins
@@ -73,6 +75,7 @@ function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
         access: accessOf(inputs),
         previousAccess: previous === undefined ? undefined : accessOf(previous),
         tlsCa: inputs.tlsCa,
+        runtimeConfig: inputs.runtimeConfig,
         timeoutMs: TIMEOUT_MS,
     };
 }

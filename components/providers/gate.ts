@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NodeAddress } from "../engine/pool";
 import { judgeRulesOnAnyNode } from "../engine/steps/access";
 import { makeWayForRestart } from "../engine/restart";
+import { memoryUse, overLimit } from "../engine/memoryFit";
 import { StoredAccess, accessOf, isChanging } from "../planning/access";
 import { NO_RESTART, NodeRevision, RestartRecord, restartingMembers } from "../planning/handover";
 
@@ -25,6 +26,10 @@ interface Inputs extends StoredAccess {
     allowFullRestart?: boolean;
     /** The first gate only, in ACL mode: the named users' rules, judged by Redis before any node restarts. */
     userRules?: { name: string; rules: string }[];
+    /** Read at update only, not compared: directives set at run time (planning/limits.ts). */
+    runtimeConfig?: Record<string, string>;
+    /** The first gate only, with `memory` set: the new limit, checked against the live nodes when it changes. */
+    memoryLimitBytes?: number;
 }
 
 /** Upper bound for one gate's waits: the previous node back and synced, a failover, an AOF rewrite. */
@@ -47,12 +52,40 @@ interface Outputs extends Inputs {
 export function gateChanges(olds: Inputs, news: Inputs): string[] {
     // Not userRules: a change of users alone restarts nothing, and the bootstrap judges the rules before it
     // changes any user; an update would only reset this gate's record and ripple through the chain.
-    const keys: (keyof Inputs)[] = ["node", "nodes", "tlsCa", "tlsMode", "previous"];
+    const keys: (keyof Inputs)[] = ["node", "nodes", "tlsCa", "tlsMode", "previous", "memoryLimitBytes"];
     const changed: string[] = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
     return isChanging(accessOf(news), accessOf(olds)) ? [...changed, "access"] : changed;
 }
 
+/**
+ * Refuses a memory limit (new, or lower than before) that a live node does not fit, before any container
+ * changes: its data would get it killed by the kernel, again at each restart as it loads. A node that does
+ * not answer cannot be judged: it is named, and not refused for.
+ */
+async function memoryLimitFailures(olds: Partial<Inputs>, news: Inputs): Promise<pulumi.dynamic.CheckFailure[]> {
+    const limit = news.memoryLimitBytes;
+    // A gate being created belongs to a new stack (or one that gains nodes): nothing runs there yet.
+    if (limit === undefined || olds.nodes === undefined || (olds.memoryLimitBytes !== undefined && olds.memoryLimitBytes <= limit)) return [];
+    let measured: Awaited<ReturnType<typeof memoryUse>>;
+    try {
+        // Either login: a password rotation in the same run has not reached the nodes yet.
+        measured = await memoryUse(news.nodes, { access: accessOf(news), previousAccess: accessOf(olds as Inputs), tlsCa: news.tlsCa });
+    } catch (err) {
+        console.error(`[${news.clusterName}] could not read the nodes' memory use to check the new memory limit: ${(err as Error).message}`);
+        return [];
+    }
+    const { use, unreachable } = measured;
+    if (unreachable.length > 0) console.error(`[${news.clusterName}] not answering, so not checked against the new memory limit: ${unreachable.join(", ")}`);
+    const over = overLimit(use, limit);
+    if (over.length === 0) return [];
+    return [{ property: "memoryLimitBytes", reason: `redis-cluster:memory is below what nodes use now (the kernel would kill them), nothing was changed:\n - ${over.join("\n - ")}` }];
+}
+
 export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
+    async check(olds: Partial<Inputs>, news: Inputs): Promise<pulumi.dynamic.CheckResult> {
+        // A new stack's first gate has no nodes to ask yet (olds empty and nothing answers: no failure).
+        return { inputs: news, failures: await memoryLimitFailures(olds, news) };
+    },
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
         return { changes: gateChanges(olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
     },
@@ -87,6 +120,7 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
                 restarting: restarting && { name: restarting.name, ip: restarting.ip, port: restarting.port },
                 appendonly: restarting?.appendonly,
                 allowFullRestart: news.allowFullRestart === true,
+                runtimeConfig: news.runtimeConfig,
                 after: news.previous,
                 access: accessOf(news),
                 previousAccess: accessOf(olds),

@@ -27,6 +27,8 @@ export interface ClusterBootstrapArgs {
     users?: pulumi.Input<UserSpec[]>;
     /** The nodes' container ids: a replaced container makes the next update re-attach it. */
     containerIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Directives set on every node at run time (planning/limits.ts, runtimeDirectives); absent when none. */
+    runtimeConfig?: Record<string, string>;
 }
 
 export class ClusterBootstrap extends LoadedDynamicResource {

@@ -35,6 +35,13 @@ export interface RolloutGateArgs {
      * Redis to judge before any node restarts into them.
      */
     userRules?: pulumi.Input<{ name: string; rules: string }[]>;
+    /** Directives set at run time (planning/limits.ts): a node restarted along the chain gets them once back. Absent: none. */
+    runtimeConfig?: Record<string, string>;
+    /**
+     * The first gate of the chain only, with `memory` set: the containers' new limit, which the live nodes
+     * must fit before any container's limit changes.
+     */
+    memoryLimitBytes?: number;
 }
 
 export class RolloutGate extends LoadedDynamicResource {

@@ -14,6 +14,7 @@
  * master's data set (a replica serves its master's, and refuses to load any); ACL users are kept per
  * node, and a rule naming a command Redis does not have is refused.
  */
+import { MAXMEMORY_POLICIES } from "../../components/planning/limits";
 import calculateSlot from "cluster-key-slot";
 import { formatRange, parseRange, splitSlots } from "../../components/planning/slots";
 import { FakeRedis, Reply, infoText } from "./fakeRedis";
@@ -40,6 +41,8 @@ export interface FakeNode {
     loadingUntil: number;
     /** CONFIG SET at run time: parameter -> value. */
     config: Map<string, string>;
+    /** What the last CONFIG REWRITE saved (undefined: none yet). */
+    rewritten?: Map<string, string>;
     /** A master's function libraries: name -> code; a replica reads its master's. */
     functions: Map<string, string>;
     /** ACL users: name -> their rules as set, in order. */
@@ -56,7 +59,7 @@ const newId = () => (++idCounter).toString(16).padStart(8, "0").repeat(5);
 
 /** A command that changes the cluster: the steps a run can be killed between. */
 export function isStep([name, sub]: string[]): boolean {
-    if (name === "MIGRATE" || (name === "CONFIG" && sub?.toUpperCase() === "SET") || (name === "FUNCTION" && sub?.toUpperCase() === "RESTORE")) return true;
+    if (name === "MIGRATE" || (name === "CONFIG" && ["SET", "REWRITE"].includes(sub?.toUpperCase())) || (name === "FUNCTION" && sub?.toUpperCase() === "RESTORE")) return true;
     return name === "CLUSTER" && ["MEET", "ADDSLOTSRANGE", "SETSLOT", "REPLICATE", "FAILOVER", "FORGET", "RESET", "SET-CONFIG-EPOCH"].includes(sub?.toUpperCase());
 }
 
@@ -77,7 +80,7 @@ export class FakeCluster {
 
     async addNode(name: string): Promise<FakeNode> {
         const node = { name, id: newId(), role: "master", keys: new Map(), knows: new Set(), importing: new Map(), migrating: new Map(), runId: newId(), down: false, loadingUntil: 0 } as FakeNode;
-        Object.assign(node, { config: new Map([["cluster-node-timeout", "15000"], ["cluster-migration-barrier", "1"]]), functions: new Map(), users: new Map([["default", ["on", "nopass", "~*", "&*", "+@all"]]]) });
+        Object.assign(node, { config: new Map([["cluster-node-timeout", "15000"], ["cluster-migration-barrier", "1"], ["maxmemory", "0"], ["maxmemory-policy", "noeviction"]]), functions: new Map(), users: new Map([["default", ["on", "nopass", "~*", "&*", "+@all"]]]) });
         node.server = new FakeRedis((command) => this.handle(node, command));
         node.server.accept = (command) => !node.down && this.gate(node, command);
         await node.server.start();
@@ -181,8 +184,19 @@ export class FakeCluster {
     }
 
     private config(x: FakeNode, sub: string, args: string[]): Reply {
-        if (sub === "GET") return x.config.has(args[0]) ? [args[0], x.config.get(args[0])!] : [];
+        if (sub === "GET") return args.flatMap((a) => (x.config.has(a) ? [a, x.config.get(a)!] : []));
+        if (sub === "REWRITE") {
+            x.rewritten = new Map(x.config);
+            return OK;
+        }
         if (sub !== "SET" || args.length === 0 || args.length % 2 !== 0) return new Error(`ERR unknown subcommand or wrong number of arguments for '${sub}'`);
+        // Redis checks every pair before it applies any.
+        for (let i = 0; i < args.length; i += 2) {
+            if (args[i] === "maxmemory-policy" && !MAXMEMORY_POLICIES.includes(args[i + 1] as never)) {
+                return new Error(`ERR CONFIG SET failed (possibly related to argument '${args[i]}') - argument(s) must be one of the following: ${MAXMEMORY_POLICIES.join(", ")}`);
+            }
+            if (args[i] === "maxmemory" && !/^\d+$/.test(args[i + 1])) return new Error(`ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument couldn't be parsed into an integer`);
+        }
         for (let i = 0; i < args.length; i += 2) x.config.set(args[i], args[i + 1]);
         return OK;
     }

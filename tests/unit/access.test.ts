@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { startScriptBed } from "../support/startScriptBed";
 import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -418,21 +419,13 @@ describe("container definition in ACL mode", () => {
     });
 
     describe("its start script, run by sh", () => {
-        let dir: string;
-        beforeEach(() => {
-            dir = fs.mkdtempSync(path.join(os.tmpdir(), "acl-start-"));
-            fs.mkdirSync(path.join(dir, "bin"));
-            // A stand-in for redis-server that records what it was started with.
-            fs.writeFileSync(path.join(dir, "bin", "redis-server"), `#!/bin/sh\necho "$@" > '${dir}/started'\n`, { mode: 0o755 });
-            fs.writeFileSync(path.join(dir, "internal.acl"), internalUsers);
-        });
-        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+        const bed = startScriptBed("acl-start");
+        beforeEach(() => fs.writeFileSync(path.join(bed.dir, "internal.acl"), internalUsers));
 
-        /** Runs the script with its files moved into `dir`; returns the aclfile it leaves. */
+        /** Runs the script with its files moved into the bed; returns the aclfile it leaves. */
         const start = () => {
-            const script = aclStartScript().split("/tmp/").join(`${dir}/tmp-`).split(ACL_FILE).join(`${dir}/users.acl`).split(INTERNAL_USERS_PATH).join(`${dir}/internal.acl`);
-            execFileSync("sh", ["-c", script], { env: { PATH: `${dir}/bin:/usr/bin:/bin` }, stdio: "pipe" });
-            assert.equal(fs.readFileSync(path.join(dir, "started"), "utf8").trim(), CONFIG_PATH);
+            const dir = bed.dir;
+            bed.run(aclStartScript().split("/tmp/").join(`${dir}/tmp-`).split(ACL_FILE).join(`${dir}/users.acl`).split(INTERNAL_USERS_PATH).join(`${dir}/internal.acl`), CONFIG_PATH);
             return fs.readFileSync(path.join(dir, "users.acl"), "utf8");
         };
 
@@ -443,7 +436,7 @@ describe("container definition in ACL mode", () => {
         it("replaces the stack's own users in an existing aclfile and keeps the named ones", () => {
             const named = ["user app on #" + sha256("app") + " ~app:* +@read", "user default2 on nopass +get", "user cluster-admin.x on #" + sha256("x") + " +get"];
             const old = internalAclLines({ password: "old", internal: { adminPassword: "old-adm", replicationPassword: "old-rep" }, defaultUserEnabled: false });
-            fs.writeFileSync(path.join(dir, "users.acl"), [old[0], named[0], old[1], named[1], old[2], named[2]].join("\n") + "\n");
+            fs.writeFileSync(path.join(bed.dir, "users.acl"), [old[0], named[0], old[1], named[1], old[2], named[2]].join("\n") + "\n");
             assert.equal(start(), internalUsers + named.join("\n") + "\n");
         });
     });

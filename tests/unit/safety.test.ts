@@ -23,6 +23,14 @@ describe("change safety", () => {
         assert.deepEqual(refusedChanges(deployed, { ...deployed, image: "redis:7.2" }, false), []);
     });
 
+    it("refuses removing the memory limit (Docker keeps it on running containers), not setting or changing it", () => {
+        assert.deepEqual(refusedChanges(deployed, { ...deployed, memory: "512m" }, false), []);
+        assert.deepEqual(refusedChanges({ ...deployed, memory: "512m" }, { ...deployed, memory: "1g" }, false), []);
+        const [reason, ...rest] = refusedChanges({ ...deployed, memory: "512m" }, deployed, true);
+        assert.deepEqual(rest, []);
+        assert.match(reason, /^redis-cluster:memory removed \(it was 512m\): Docker cannot lift a running container's memory limit/);
+    });
+
     it("refuses a rename, even with allowFullRestart, naming the key and the way back", () => {
         for (const allow of [false, true]) {
             const [reason, ...rest] = refusedChanges(deployed, { ...deployed, namePrefix: "cache" }, allow);

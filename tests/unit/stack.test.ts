@@ -165,12 +165,34 @@ describe("stack resource graph (mocks)", function () {
         const { resources } = await runProgram({ image: "redis:7.2", password: "pw-Plain-1" });
         for (const t of ["TlsAuthority", "NodeCertificate", "InternalUsers"]) assert.equal(resources.filter((r) => r.type.endsWith(`:${t}`)).length, 0, t);
         for (const r of resources.filter((x) => /:(RolloutGate|ClusterBootstrap)$/.test(x.type))) {
-            for (const k of ["internal", "defaultUserEnabled", "users", "tlsCa", "tlsMode"]) assert.equal(r.inputs[k], undefined, `${r.name}.${k}`);
+            for (const k of ["internal", "defaultUserEnabled", "users", "tlsCa", "tlsMode", "runtimeConfig", "memoryLimitBytes"]) assert.equal(r.inputs[k], undefined, `${r.name}.${k}`);
         }
         const guard = resources.find((r) => r.type.endsWith(":ChangeGuard"))!;
         assert.equal("tls" in guard.inputs.identity, false);
-        const container = resources.find((r) => r.type === "docker:index/container:Container")!;
-        assert.deepEqual(container.inputs.command, ["redis-server", "/usr/local/etc/redis/redis.conf"]);
+        assert.equal("memory" in guard.inputs.identity, false);
+        for (const container of resources.filter((r) => r.type === "docker:index/container:Container")) {
+            assert.deepEqual(container.inputs.command, ["redis-server", "/usr/local/etc/redis/redis.conf"]);
+            for (const k of ["memory", "memorySwap", "cpus"]) assert.equal(container.inputs[k], undefined, k);
+        }
+    });
+
+    it("with limits: every container bounded, maxmemory and the policy for the engine to set, the new limit for the first gate to check", async () => {
+        const { resources } = await runProgram({ image: "redis:7.2", memory: "512m", cpus: "0.5", maxmemoryPolicy: "allkeys-lfu" });
+        const runtimeConfig = { maxmemory: String(384 * 1024 ** 2), "maxmemory-policy": "allkeys-lfu" };
+        const containers = resources.filter((r) => r.type === "docker:index/container:Container");
+        for (const c of containers) {
+            assert.equal(c.inputs.memory, 512);
+            assert.equal(c.inputs.memorySwap, 512);
+            assert.equal(c.inputs.cpus, "0.5");
+            assert.match(c.inputs.command.join(" "), /^sh -c .*exec redis-server \/data\/redis-live\.conf$/s);
+            // The rendered redis.conf does not hold them: changing them recreates nothing.
+            assert.doesNotMatch(reveal(c.inputs.uploads[0].content), /maxmemory/);
+        }
+        const gates = resources.filter((r) => r.type.endsWith(":RolloutGate"));
+        assert.deepEqual(gates.map((g) => g.inputs.runtimeConfig), gates.map(() => runtimeConfig));
+        assert.deepEqual(gates.map((g) => g.inputs.memoryLimitBytes), gates.map((_, i) => (i === 0 ? 512 * 1024 ** 2 : undefined)));
+        assert.deepEqual(resources.find((r) => r.type.endsWith(":ClusterBootstrap"))!.inputs.runtimeConfig, runtimeConfig);
+        assert.equal(resources.find((r) => r.type.endsWith(":ChangeGuard"))!.inputs.identity.memory, "512m");
     });
 
     it("with tls and users: one CA, a certificate per node naming its addresses, the stack's own users, and TLS everywhere", async () => {

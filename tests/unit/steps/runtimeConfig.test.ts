@@ -1,0 +1,55 @@
+import { strict as assert } from "assert";
+import { applyRuntimeConfig } from "../../../components/engine/steps/runtimeConfig";
+import { stepBed } from "../../support/stepBed";
+
+describe("step: directives set at run time (maxmemory, eviction policy)", function () {
+    this.timeout(20000);
+    const bed = stepBed();
+    const names = ["m1", "m2", "m3"];
+    const config = (parameter: string) => names.map((n) => bed.named(n).config.get(parameter));
+    const saved = (parameter: string) => names.map((n) => bed.named(n).rewritten?.get(parameter));
+    const wanted = { maxmemory: "104857600", "maxmemory-policy": "allkeys-lru" };
+
+    it("sets them on every node and saves them with CONFIG REWRITE; again, it changes and rewrites nothing", async () => {
+        await bed.fresh(...names);
+        assert.deepEqual(await applyRuntimeConfig(bed.pool, names, wanted), names);
+        assert.deepEqual(config("maxmemory"), names.map(() => "104857600"));
+        assert.deepEqual(saved("maxmemory-policy"), names.map(() => "allkeys-lru"));
+        names.forEach((n) => (bed.named(n).rewritten = undefined));
+        assert.deepEqual(await applyRuntimeConfig(bed.pool, names, wanted), []);
+        assert.deepEqual(saved("maxmemory"), names.map(() => undefined));
+    });
+
+    it("touches only the node that differs (one restarted into an older live config)", async () => {
+        await bed.fresh(...names);
+        await applyRuntimeConfig(bed.pool, names, wanted);
+        bed.named("m2").config.set("maxmemory", "0");
+        assert.deepEqual(await applyRuntimeConfig(bed.pool, names, wanted), ["m2"]);
+        assert.deepEqual(config("maxmemory"), names.map(() => "104857600"));
+    });
+
+    it("puts every managed directive it is not given back to Redis's default, also one an old live config brought back", async () => {
+        await bed.fresh(...names);
+        await applyRuntimeConfig(bed.pool, names, wanted);
+        assert.deepEqual(await applyRuntimeConfig(bed.pool, names, { maxmemory: "104857600" }), names);
+        assert.deepEqual(saved("maxmemory-policy"), names.map(() => "noeviction"));
+        assert.deepEqual(config("maxmemory"), names.map(() => "104857600"));
+        bed.named("m1").config.set("maxmemory-policy", "volatile-ttl");
+        assert.deepEqual(await applyRuntimeConfig(bed.pool, names, { maxmemory: "104857600" }), ["m1"]);
+        assert.deepEqual(config("maxmemory-policy"), names.map(() => "noeviction"));
+    });
+
+    it("stops at a value Redis refuses, quoting it, with every other node as it was", async () => {
+        await bed.fresh(...names);
+        await assert.rejects(applyRuntimeConfig(bed.pool, names, { "maxmemory-policy": "lru-ish" }), /Redis refused maxmemory-policy lru-ish: .*argument\(s\) must be one of the following/);
+        assert.deepEqual(config("maxmemory-policy"), names.map(() => "noeviction"));
+        assert.deepEqual(saved("maxmemory-policy"), names.map(() => undefined));
+    });
+
+    it("stops naming a node that does not answer, having changed no other directive there", async () => {
+        await bed.fresh(...names);
+        bed.named("m3").down = true;
+        await assert.rejects(applyRuntimeConfig(bed.pool, names, wanted), /m3 \(127\.0\.0\.1:\d+\): CONFIG GET: Connection is closed/);
+        assert.deepEqual(config("maxmemory"), names.map(() => "0"));
+    });
+});
