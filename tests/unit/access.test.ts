@@ -1,9 +1,7 @@
 import { strict as assert } from "assert";
 import { startScriptBed } from "../support/startScriptBed";
-import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
