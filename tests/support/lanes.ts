@@ -36,6 +36,7 @@ const EXPECTED_SECONDS: Record<string, number> = {
     "tls.test.ts": 232,
     "users.test.ts": 211,
     "scale.test.ts": 206,
+    "limits.test.ts": 200,
     "upgrade.test.ts": 115,
     "cluster.test.ts": 113,
     "password.test.ts": 57,
