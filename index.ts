@@ -34,6 +34,9 @@ const keys = [
     "cpus",
     "maxmemory",
     "maxmemoryPolicy",
+    "persistence",
+    "save",
+    "appendfsync",
 ] as const;
 const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]));
 // Plain text here, for validation only: RedisCluster wraps it in pulumi.secret before any resource

@@ -103,6 +103,8 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
         }
         if (spec.appendonly) {
             await writeAppendOnlyFile(pool, node, deadline, log);
+        } else if (spec.appendonly === false) {
+            await saveOnShutdown(pool, node, log);
         }
         const runId = (await pool.info(node.name, "server")).run_id;
         log(`${node.name}: ready to restart`);
@@ -174,6 +176,18 @@ async function writeAppendOnlyFile(pool: NodePool, node: NodeAddress, deadline: 
         }
         return p.aof_enabled === "1" && p.aof_rewrite_in_progress === "0" && p.aof_rewrite_scheduled === "0" ? true : undefined;
     }, 100);
+}
+
+/**
+ * A node that restarts with `appendonly no` loads only its RDB snapshot. Redis writes a final one when
+ * it is stopped only if it has a snapshot schedule: one running with the AOF alone (`save ""`) would come
+ * back with an old snapshot or none. Give it a schedule at run time, for this one stop.
+ */
+async function saveOnShutdown(pool: NodePool, node: NodeAddress, log: Log): Promise<void> {
+    const [, save] = (await pool.call(node.name, "CONFIG", "GET", "save")) as string[];
+    if (save !== undefined && save.trim() !== "") return;
+    log(`${node.name}: restarts without its append-only file: it saves a snapshot as it stops`);
+    await pool.call(node.name, "CONFIG", "SET", "save", "3600 1");
 }
 
 /** A master about to restart hands its slots to its most up-to-date synced replica first. */

@@ -4,6 +4,7 @@ import { NodePlan } from "./plan";
 import { ACL_FILE, NodeAccess } from "./access";
 import { REPLICATION_USER } from "./users";
 import { tlsConfLines } from "./tls";
+import { persistenceLines } from "./persistence";
 
 /** Where the rendered file is placed inside the container. */
 export const CONFIG_PATH = "/usr/local/etc/redis/redis.conf";
@@ -26,7 +27,7 @@ export function renderRedisConf(node: NodePlan, s: ClusterSettings, access: Node
         `cluster-announce-ip ${node.announce.ip}`,
         `cluster-announce-port ${node.announce.port}`,
         `cluster-announce-bus-port ${node.announce.busPort}`,
-        `appendonly ${s.appendonly ? "yes" : "no"}`,
+        ...persistenceLines(s.persistence),
         // A replica that never finished its first sync cannot be failed over; start that sync at once.
         `repl-diskless-sync-delay 0`,
     ];

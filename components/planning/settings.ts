@@ -10,6 +10,7 @@ import { SLOT_COUNT } from "./slots";
 import { UserSpec, resolveUsers } from "./users";
 import { TLS_DEFAULTS, TlsSettings, resolveTls } from "./tls";
 import { NodeLimits, RawLimits, resolveLimits } from "./limits";
+import { Persistence, RawPersistence, resolvePersistence } from "./persistence";
 
 export { CONFIG_NAMESPACE } from "./keys";
 
@@ -21,7 +22,10 @@ export interface ClusterSettings {
     firstNodeIp: string;
     image: string;
     nodeTimeoutMs: number;
+    /** Whether nodes keep the append-only file (persistence.appendonly, or the appendonly key without a mode). */
     appendonly: boolean;
+    /** The AOF, snapshots and fsync policy (persistence.ts). */
+    persistence: Persistence;
     hostPortBase: number;
     namePrefix: string;
     /**
@@ -89,6 +93,7 @@ export const DEFAULTS = {
     tlsCertValidityDays: TLS_DEFAULTS.validityDays,
     tlsRenewBeforeDays: TLS_DEFAULTS.renewBeforeDays,
     maxmemoryPolicy: "noeviction",
+    appendfsync: "everysec",
 } as const;
 
 /**
@@ -115,9 +120,10 @@ export interface RawTlsKeys {
     tlsRenewBeforeDays?: string | number;
 }
 
-export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users" | "tls" | "limits">, string | number | boolean | undefined>> &
+export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users" | "tls" | "limits" | "persistence">, string | number | boolean | undefined>> &
     RawTlsKeys &
-    RawLimits & {
+    RawLimits &
+    RawPersistence & {
         hosts?: unknown;
         users?: unknown;
         tls?: string | boolean;
@@ -152,7 +158,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
     const problems: string[] = [];
     const warnings: string[] = [];
 
-    const integer = (name: Exclude<keyof ClusterSettings, "limits"> | keyof RawTlsKeys, fallback: number, min: number, why: string): number => {
+    const integer = (name: Exclude<keyof ClusterSettings, "limits" | "persistence"> | keyof RawTlsKeys, fallback: number, min: number, why: string): number => {
         const value = raw[name];
         if (value === undefined || value === "") {
             return fallback;
@@ -167,7 +173,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
         return n;
     };
-    const boolean = (name: Exclude<keyof ClusterSettings, "limits"> | "tls", fallback: boolean): boolean => {
+    const boolean = (name: Exclude<keyof ClusterSettings, "limits" | "persistence"> | "tls", fallback: boolean): boolean => {
         const value = raw[name];
         if (value === undefined || value === "") {
             return fallback;
@@ -182,7 +188,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
         return text === "true";
     };
-    const text = (name: Exclude<keyof ClusterSettings, "limits"> | keyof RawTlsKeys): string | undefined => {
+    const text = (name: Exclude<keyof ClusterSettings, "limits" | "persistence"> | keyof RawTlsKeys): string | undefined => {
         const value = raw[name];
         return value === undefined || value === "" ? undefined : String(value).trim();
     };
@@ -196,7 +202,10 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         "it is how long a node may be unreachable before it is failed over, and shorter pauses happen on any busy host",
     );
     const hostPortBase = integer("hostPortBase", DEFAULTS.hostPortBase, 0, "use 0 to publish no ports");
-    const appendonly = boolean("appendonly", DEFAULTS.appendonly);
+    const kept = resolvePersistence(raw, boolean("appendonly", DEFAULTS.appendonly), key);
+    problems.push(...kept.problems);
+    warnings.push(...kept.warnings);
+    const appendonly = kept.persistence.appendonly;
     const allowFullRestart = boolean("allowFullRestart", DEFAULTS.allowFullRestart);
     const allowDowngrade = boolean("allowDowngrade", DEFAULTS.allowDowngrade);
     const allowHostLossOutage = boolean("allowHostLossOutage", DEFAULTS.allowHostLossOutage);
@@ -322,6 +331,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             image,
             nodeTimeoutMs,
             appendonly,
+            persistence: kept.persistence,
             hostPortBase,
             namePrefix,
             allowFullRestart,

@@ -37,6 +37,7 @@ const EXPECTED_SECONDS: Record<string, number> = {
     "users.test.ts": 211,
     "scale.test.ts": 206,
     "limits.test.ts": 200,
+    "persistence.test.ts": 190,
     "upgrade.test.ts": 115,
     "cluster.test.ts": 113,
     "password.test.ts": 57,

@@ -74,3 +74,35 @@ describe("a rolling gate whose node must write its append-only file first", () =
         }
     });
 });
+
+describe("a rolling gate whose node restarts without its append-only file", () => {
+    /** A one-node cluster whose `save` is as given; returns what the gate set. */
+    async function gateWithSave(save: string): Promise<string[]> {
+        const set: string[] = [];
+        const node: FakeRedis = await new FakeRedis(([name, ...args]): Reply => {
+            const command = [name, ...args].join(" ");
+            if (name === "PING") return { status: "PONG" };
+            if (name === "INFO") return infoText({ loading: 0, role: "master", run_id: "r1", aof_enabled: 1 });
+            if (command === "CLUSTER NODES" || command === "CLUSTER nodes") return `a1 127.0.0.1:${node.port}@1 myself,master - 0 0 1 connected 0-16383\n`;
+            if (/^CLUSTER info$/i.test(command)) return infoText({ cluster_state: "ok" });
+            if (command === "CONFIG GET save") return ["save", save];
+            if (name === "CONFIG" && args[0] === "SET") return set.push(args.slice(1).join(" ")), { status: "OK" };
+            return new Error(`ERR unexpected ${command}`);
+        }).start();
+        try {
+            const nodes = [{ name: "n-1", ip: "127.0.0.1", port: node.port }];
+            assert.equal(await makeWayForRestart({ nodes, restarting: nodes[0], appendonly: false, access: {}, timeoutMs: 60000 }, () => undefined), "r1");
+            return set;
+        } finally {
+            await node.close();
+        }
+    }
+
+    it("gives a node running on its AOF alone a snapshot schedule for its stop, so it comes back with all its data", async () => {
+        assert.deepEqual(await gateWithSave(""), ["save 3600 1"]);
+    });
+
+    it("leaves a node that already takes snapshots alone (it saves one as it stops)", async () => {
+        assert.deepEqual(await gateWithSave("3600 1 300 100 60 10000"), []);
+    });
+});

@@ -1,0 +1,56 @@
+// Persistence modes on a running 3x0 cluster that holds keys, under writes: without replicas a restarted
+// node has nothing but its own files to come back with, so every transition (aof -> rdb -> aof+rdb -> aof)
+// must leave each node the file it loads next, with every acknowledged write in it.
+import { strict as assert } from "assert";
+import { TestStack, createTestStack } from "../support/stack";
+import { DataSet, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
+import { upUnderWrites } from "../support/rollout";
+
+const PREFIX = "e2e-k";
+const SUBNET = "10.223.0.0/24";
+const names = Array.from({ length: 3 }, (_, i) => `${PREFIX}-${i + 1}`);
+const addresses = Object.fromEntries(names.map((n, i) => [n, `10.223.0.${11 + i}:6379`]));
+const seeds = [addresses[names[0]]];
+const DATA: DataSet = { prefix: "kept", plain: 3000, groups: 300 };
+
+// redis-cli prints an empty value as nothing after the name (and the output is trimmed).
+const configOf = (node: string, directive: string) => redisCli(node, undefined, "config", "get", directive).split("\n")[1] ?? "";
+
+describe("persistence modes (3 shards, no replicas)", function () {
+    this.timeout(15 * 60 * 1000);
+    let t: TestStack;
+
+    before(async () => {
+        t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: SUBNET, hostPortBase: "0", replicasPerShard: "0" });
+        await t.up();
+        await withClusterClient(seeds, undefined, (c) => writeDataSet(c, DATA));
+    });
+    after(async () => {
+        await t?.destroyAndRemove();
+    });
+
+    /** Sets the mode (and schedule), rolls it out under writes, and checks every node runs it with every key. */
+    async function switchTo(mode: string, save: string | undefined, expected: { appendonly: string; save: string }) {
+        await t.stack.setAllConfig({ "redis-cluster:persistence": { value: mode }, "redis-cluster:save": { value: save ?? "" } });
+        await upUnderWrites({ up: () => t.up(), seeds, addresses, keyPrefix: mode });
+        for (const n of names) assert.deepEqual({ appendonly: configOf(n, "appendonly"), save: configOf(n, "save") }, expected, n);
+        assert.deepEqual(await withClusterClient(seeds, undefined, (c) => missingFromDataSet(c, DATA)), { plain: 0, groups: 0 });
+    }
+
+    it("from the default (the AOF beside Redis's snapshots) to aof alone", async () => {
+        await switchTo("aof", undefined, { appendonly: "yes", save: "" });
+    });
+
+    it("from aof alone to rdb: each node saves a snapshot as it stops, and loads it", async () => {
+        await switchTo("rdb", undefined, { appendonly: "no", save: "3600 1 300 100 60 10000" });
+    });
+
+    it("from rdb to aof+rdb with a schedule: each node writes its AOF before it restarts onto it", async () => {
+        await switchTo("aof+rdb", "900 1 60 1000", { appendonly: "yes", save: "900 1 60 1000" });
+    });
+
+    it("back to aof alone, and then nothing is left to change", async () => {
+        await switchTo("aof", undefined, { appendonly: "yes", save: "" });
+        await t.stack.preview({ expectNoChanges: true });
+    });
+});
