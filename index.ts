@@ -47,6 +47,8 @@ raw.tlsCaKey = config.get("tlsCaKey");
 raw.hosts = config.getObject<unknown>("hosts");
 // Passwords inside (set with --secret --path): RedisCluster keeps the whole list a secret.
 raw.users = config.getObject<unknown>("users");
+// Any other redis.conf directives: a map (pulumi config set --path 'redis-cluster:redisConfig.hz' 20).
+raw.redisConfig = config.getObject<unknown>("redisConfig");
 
 // A secret set without --secret sits in plaintext in Pulumi.<stack>.yaml, committed with it: refused.
 // Pulumi tells the program which keys are secrets (isConfigSecret: in the SDK, not in its typings).

@@ -186,6 +186,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     ...(liveConfig ? { runtimeConfig } : {}),
                     // Checked against the live nodes before the first container's limit changes.
                     ...(previous === undefined && memoryBytes !== undefined ? { memoryLimitBytes: memoryBytes } : {}),
+                    ...(previous === undefined && settings.redisConfig.length > 0 ? { redisConfig: settings.redisConfig } : {}),
                 },
                 { parent: this, dependsOn: guarded },
             );

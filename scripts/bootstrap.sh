@@ -88,8 +88,12 @@ step_pulumi() {
     go_build tools/pulumi-cli "$TOOL_BIN/pulumi-language-nodejs" ./cmd/pulumi-language-nodejs "$stamp"
   fi
   # The dynamic providers' host (the one @pulumi/pulumi ships, starting lighter); the engine looks
-  # for it beside `pulumi`.
-  install -m 0755 runtime/pulumi-resource-pulumi-nodejs "$TOOL_BIN/"
+  # for it beside `pulumi`. Replaced only when it changed, and by a rename: `npm run up` runs this
+  # while other stacks' engines start it (the test lanes), and `install` alone leaves a moment with no file.
+  if ! cmp -s runtime/pulumi-resource-pulumi-nodejs "$TOOL_BIN/pulumi-resource-pulumi-nodejs"; then
+    install -m 0755 runtime/pulumi-resource-pulumi-nodejs "$TOOL_BIN/.pulumi-resource-pulumi-nodejs.$$"
+    mv -f "$TOOL_BIN/.pulumi-resource-pulumi-nodejs.$$" "$TOOL_BIN/pulumi-resource-pulumi-nodejs"
+  fi
   note "Pulumi CLI ok ($("$TOOL_BIN/pulumi" version) in $TOOL_BIN)"
 }
 

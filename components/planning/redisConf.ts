@@ -5,6 +5,7 @@ import { ACL_FILE, NodeAccess } from "./access";
 import { REPLICATION_USER } from "./users";
 import { tlsConfLines } from "./tls";
 import { persistenceLines } from "./persistence";
+import { STACK_OWNED_DIRECTIVES, STACK_OWNED_PREFIXES, redisConfigLines } from "./redisConfig";
 
 /** Where the rendered file is placed inside the container. */
 export const CONFIG_PATH = "/usr/local/etc/redis/redis.conf";
@@ -40,6 +41,8 @@ export function renderRedisConf(node: NodePlan, s: ClusterSettings, access: Node
         // masterauth on masters too: after a failover they become replicas and must authenticate.
         lines.push(`requirepass "${access.password}"`, `masterauth "${access.password}"`);
     }
+    // Last: a user's directive cannot displace one the stack owns (resolveRedisConfig refuses those).
+    lines.push(...redisConfigLines(s.redisConfig));
     return lines.join("\n") + "\n";
 }
 
@@ -50,20 +53,6 @@ export function renderRedisConf(node: NodePlan, s: ClusterSettings, access: Node
  * redis.conf plus the directives a rewrite left there (liveConfigScript).
  */
 export const LIVE_CONFIG_PATH = "/data/redis-live.conf";
-
-/**
- * Directives the stack alone decides: rendered into redis.conf, or changed by the engine for a while
- * (the node timeout while a cluster forms, passwords during a rotation). A rewritten config's value for
- * them is stale by the next start, so it is never carried over; nor is any directive redis.conf sets.
- */
-export const STACK_OWNED_DIRECTIVES = [
-    "port", "bind", "protected-mode", "dir", "daemonize", "pidfile", "logfile", "supervised", "unixsocket", "unixsocketperm",
-    "include", "loadmodule", "rename-command", "replicaof", "slaveof",
-    "requirepass", "masterauth", "masteruser", "aclfile", "user",
-    "appendonly", "appendfsync", "appendfilename", "appenddirname", "save", "dbfilename", "repl-diskless-sync-delay",
-] as const;
-/** Prefixes of whole families the stack owns: cluster-* and tls-*. */
-export const STACK_OWNED_PREFIXES = ["cluster-", "tls-"] as const;
 
 /**
  * Shell lines that (re)build LIVE_CONFIG_PATH from `base` (the rendered redis.conf) followed by the

@@ -11,6 +11,7 @@ import { UserSpec, resolveUsers } from "./users";
 import { TLS_DEFAULTS, TlsSettings, resolveTls } from "./tls";
 import { NodeLimits, RawLimits, resolveLimits } from "./limits";
 import { Persistence, RawPersistence, resolvePersistence } from "./persistence";
+import { Directives, resolveRedisConfig } from "./redisConfig";
 
 export { CONFIG_NAMESPACE } from "./keys";
 
@@ -26,6 +27,8 @@ export interface ClusterSettings {
     appendonly: boolean;
     /** The AOF, snapshots and fsync policy (persistence.ts). */
     persistence: Persistence;
+    /** Any other redis.conf directives (redisConfig.ts), sorted by name; empty when none. */
+    redisConfig: Directives;
     hostPortBase: number;
     namePrefix: string;
     /**
@@ -120,12 +123,13 @@ export interface RawTlsKeys {
     tlsRenewBeforeDays?: string | number;
 }
 
-export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users" | "tls" | "limits" | "persistence">, string | number | boolean | undefined>> &
+export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users" | "tls" | "limits" | "persistence" | "redisConfig">, string | number | boolean | undefined>> &
     RawTlsKeys &
     RawLimits &
     RawPersistence & {
         hosts?: unknown;
         users?: unknown;
+        redisConfig?: unknown;
         tls?: string | boolean;
         /** Keys that hold secrets but are stored in plaintext in the stack's config file (set without --secret). */
         plaintextSecrets?: string[];
@@ -158,7 +162,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
     const problems: string[] = [];
     const warnings: string[] = [];
 
-    const integer = (name: Exclude<keyof ClusterSettings, "limits" | "persistence"> | keyof RawTlsKeys, fallback: number, min: number, why: string): number => {
+    const integer = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig"> | keyof RawTlsKeys, fallback: number, min: number, why: string): number => {
         const value = raw[name];
         if (value === undefined || value === "") {
             return fallback;
@@ -173,7 +177,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
         return n;
     };
-    const boolean = (name: Exclude<keyof ClusterSettings, "limits" | "persistence"> | "tls", fallback: boolean): boolean => {
+    const boolean = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig"> | "tls", fallback: boolean): boolean => {
         const value = raw[name];
         if (value === undefined || value === "") {
             return fallback;
@@ -188,7 +192,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
         return text === "true";
     };
-    const text = (name: Exclude<keyof ClusterSettings, "limits" | "persistence"> | keyof RawTlsKeys): string | undefined => {
+    const text = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig"> | keyof RawTlsKeys): string | undefined => {
         const value = raw[name];
         return value === undefined || value === "" ? undefined : String(value).trim();
     };
@@ -206,6 +210,8 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
     problems.push(...kept.problems);
     warnings.push(...kept.warnings);
     const appendonly = kept.persistence.appendonly;
+    const extra = resolveRedisConfig(raw.redisConfig, key);
+    problems.push(...extra.problems);
     const allowFullRestart = boolean("allowFullRestart", DEFAULTS.allowFullRestart);
     const allowDowngrade = boolean("allowDowngrade", DEFAULTS.allowDowngrade);
     const allowHostLossOutage = boolean("allowHostLossOutage", DEFAULTS.allowHostLossOutage);
@@ -332,6 +338,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             nodeTimeoutMs,
             appendonly,
             persistence: kept.persistence,
+            redisConfig: extra.directives,
             hostPortBase,
             namePrefix,
             allowFullRestart,

@@ -7,6 +7,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NodeAddress } from "../engine/pool";
 import { judgeRulesOnAnyNode } from "../engine/steps/access";
+import { judgeDirectivesOnAnyNode } from "../engine/steps/directives";
+import { NodePool } from "../engine/pool";
+import { Directives } from "../planning/redisConfig";
 import { makeWayForRestart } from "../engine/restart";
 import { memoryUse, overLimit } from "../engine/memoryFit";
 import { StoredAccess, accessOf, isChanging } from "../planning/access";
@@ -30,6 +33,8 @@ interface Inputs extends StoredAccess {
     runtimeConfig?: Record<string, string>;
     /** The first gate only, with `memory` set: the new limit, checked against the live nodes when it changes. */
     memoryLimitBytes?: number;
+    /** The first gate only: the user's redis.conf directives, judged by Redis before any node restarts into them. */
+    redisConfig?: Directives;
 }
 
 /** Upper bound for one gate's waits: the previous node back and synced, a failover, an AOF rewrite. */
@@ -113,6 +118,14 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
         if (news.userRules !== undefined && JSON.stringify(news.userRules) !== JSON.stringify(olds.userRules)) {
             // Before any container of this up restarts into the new users: a refusal now changes nothing.
             await judgeRulesOnAnyNode(news.nodes, { access: accessOf(news), previousAccess: accessOf(olds), tlsCa: news.tlsCa }, news.userRules);
+        }
+        if (news.redisConfig !== undefined && JSON.stringify(news.redisConfig) !== JSON.stringify(olds.redisConfig)) {
+            const pool = new NodePool(news.nodes, { access: accessOf(news), previousAccess: accessOf(olds), tlsCa: news.tlsCa });
+            try {
+                await judgeDirectivesOnAnyNode(pool, news.redisConfig);
+            } finally {
+                pool.close();
+            }
         }
         const runId = await makeWayForRestart(
             {

@@ -42,6 +42,8 @@ export interface RolloutGateArgs {
      * must fit before any container's limit changes.
      */
     memoryLimitBytes?: number;
+    /** The first gate only, when any is set: the user's redis.conf directives, for Redis to judge before any node restarts. */
+    redisConfig?: [string, string][];
 }
 
 export class RolloutGate extends LoadedDynamicResource {

@@ -56,15 +56,36 @@ describe("bounded nodes: memory, maxmemory and eviction, CPUs (3 shards x 1 repl
             "redis-cluster:maxmemoryPolicy": { value: "allkeys-lru" },
             "redis-cluster:cpus": { value: "1" },
         });
-        // Every container once: for the CPU limit, and to start from the node's live config.
+        // Two directives of Redis's own through redisConfig in the same roll: one it takes at run time, one only at a start.
+        await t.stack.setAllConfig({ "redis-cluster:redisConfig.hz": { value: "20" }, "redis-cluster:redisConfig.io-threads": { value: "2" } }, true);
+        // Every container once: for the CPU limit, redis.conf, and to start from the node's live config.
         await upUnderWrites({ up: () => t.up(), seeds, addresses, keyPrefix: "limits" });
         for (const n of names) {
             assert.equal(docker("inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}}", n), `${96 * MiB} ${96 * MiB} 1000000000`, n);
             assert.equal(configOf(n, "maxmemory"), String(72 * MiB), n);
             assert.equal(configOf(n, "maxmemory-policy"), "allkeys-lru", n);
+            assert.deepEqual([configOf(n, "hz"), configOf(n, "io-threads")], ["20", "2"], n);
         }
         assert.deepEqual(await withClusterClient(seeds, undefined, (c) => missingFromDataSet(c, DATA)), { plain: 0, groups: 0 });
         await t.stack.preview({ expectNoChanges: true });
+    });
+
+    it("refuses a directive Redis does not know, or a value it refuses, before any node restarts", async () => {
+        const before = lifecycle();
+        await t.stack.setAllConfig({ "redis-cluster:redisConfig.no-such-directive": { value: "1" }, "redis-cluster:redisConfig.hz": { value: "often" } }, true);
+        try {
+            await assert.rejects(t.up(), (err: Error) => {
+                assert.match(err.message, /Redis refused redis-cluster:redisConfig on e2e-m-\d, so no node was restarted:/);
+                assert.match(err.message, /hz often: ERR CONFIG SET failed \(possibly related to argument 'hz'\)/);
+                assert.match(err.message, /no-such-directive: Redis has no such directive/);
+                return true;
+            });
+        } finally {
+            await t.stack.removeConfig("redis-cluster:redisConfig.no-such-directive", true);
+            await t.stack.setConfig("redis-cluster:redisConfig.hz", { value: "20" }, true);
+        }
+        assert.deepEqual(lifecycle(), before, "no container was restarted");
+        for (const n of names) assert.equal(configOf(n, "hz"), "20", n);
     });
 
     it("evicts under writes beyond maxmemory instead of being killed by the kernel", async () => {

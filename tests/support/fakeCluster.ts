@@ -196,6 +196,8 @@ export class FakeCluster {
                 return new Error(`ERR CONFIG SET failed (possibly related to argument '${args[i]}') - argument(s) must be one of the following: ${MAXMEMORY_POLICIES.join(", ")}`);
             }
             if (args[i] === "maxmemory" && !/^\d+$/.test(args[i + 1])) return new Error(`ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument couldn't be parsed into an integer`);
+            if (["io-threads", "databases"].includes(args[i])) return new Error(`ERR CONFIG SET failed (possibly related to argument '${args[i]}') - can't set immutable config`);
+            if (args[i] === "hz" && !/^\d+$/.test(args[i + 1])) return new Error(`ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer`);
         }
         for (let i = 0; i < args.length; i += 2) x.config.set(args[i], args[i + 1]);
         return OK;

@@ -1,0 +1,78 @@
+/**
+ * Any other redis.conf directive, from the `redisConfig` map (io-threads, hz, lazyfree-*, slowlog-*, ...).
+ * Pure: which names a user may set (not those a setting of the stack owns), the values redis.conf can
+ * hold, and the lines. Whether Redis itself takes a value is judged on a live node (engine/steps/directives.ts).
+ */
+
+/**
+ * Directives the stack alone decides: rendered into redis.conf, or changed by the engine for a while
+ * (the node timeout while a cluster forms, passwords during a rotation). A rewritten config's value for
+ * them is stale by the next start, so it is never carried over; nor is any directive redis.conf sets.
+ */
+export const STACK_OWNED_DIRECTIVES = [
+    "port", "bind", "protected-mode", "dir", "daemonize", "pidfile", "logfile", "supervised", "unixsocket", "unixsocketperm",
+    "include", "loadmodule", "rename-command", "replicaof", "slaveof",
+    "requirepass", "masterauth", "masteruser", "aclfile", "user",
+    "appendonly", "appendfsync", "appendfilename", "appenddirname", "save", "dbfilename", "repl-diskless-sync-delay",
+] as const;
+/** Prefixes of whole families the stack owns: cluster-* and tls-*. */
+export const STACK_OWNED_PREFIXES = ["cluster-", "tls-"] as const;
+
+
+/** Directive -> the stack's setting that decides it, for the refusal's message. */
+const OWNER: Record<string, string> = {
+    maxmemory: "redis-cluster:maxmemory",
+    "maxmemory-policy": "redis-cluster:maxmemoryPolicy",
+    appendonly: "redis-cluster:persistence",
+    save: "redis-cluster:save",
+    appendfsync: "redis-cluster:appendfsync",
+    requirepass: "redis-cluster:password",
+    masterauth: "redis-cluster:password (and users)",
+    masteruser: "redis-cluster:users",
+    aclfile: "redis-cluster:users",
+    user: "redis-cluster:users",
+    "cluster-node-timeout": "redis-cluster:nodeTimeoutMs",
+    "cluster-announce-ip": "the node's address (subnet, firstNodeIp, hosts)",
+};
+
+export function ownerOf(directive: string): string | undefined {
+    if (OWNER[directive] !== undefined) return OWNER[directive];
+    if ((STACK_OWNED_DIRECTIVES as readonly string[]).includes(directive)) return "the stack itself (every node needs it as it is)";
+    if (directive.startsWith("tls-")) return "redis-cluster:tls";
+    if (STACK_OWNED_PREFIXES.some((p) => directive.startsWith(p))) return "the stack itself (the cluster's own settings)";
+    return undefined;
+}
+
+/** The user's directives, lowercased and sorted by name, as [name, value]. */
+export type Directives = [string, string][];
+
+export function resolveRedisConfig(raw: unknown, key: (name: string) => string): { directives: Directives; problems: string[] } {
+    const problems: string[] = [];
+    if (raw === undefined || raw === null || raw === "") return { directives: [], problems };
+    if (typeof raw !== "object" || Array.isArray(raw)) {
+        problems.push(`${key("redisConfig")} must be a map of redis.conf directives to values (pulumi config set --path '${key("redisConfig")}.hz' 20)`);
+        return { directives: [], problems };
+    }
+    const directives: Directives = [];
+    for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+        const directive = name.trim().toLowerCase();
+        const text = typeof value === "boolean" ? (value ? "yes" : "no") : String(value ?? "").trim();
+        const owner = ownerOf(directive);
+        if (!/^[a-z][a-z0-9-]*$/.test(directive)) {
+            problems.push(`${key(`redisConfig.${name}`)}: "${name}" is not a redis.conf directive name`);
+        } else if (owner !== undefined) {
+            problems.push(`${key(`redisConfig.${name}`)}: ${directive} is decided by ${owner}, not set through redisConfig`);
+        } else if (text === "" || !/^[\x20-\x7e]+$/.test(text) || /["'\\#]/.test(text)) {
+            problems.push(`${key(`redisConfig.${name}`)}: "${text}" cannot be written to redis.conf: use printable characters without quotes, backslashes or "#", and no empty value`);
+        } else {
+            directives.push([directive, text.replace(/\s+/g, " ")]);
+        }
+    }
+    directives.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return { directives, problems };
+}
+
+/** The redis.conf lines, after everything the stack renders (Redis takes a directive's last value). */
+export function redisConfigLines(directives: Directives): string[] {
+    return directives.length === 0 ? [] : ["# redisConfig", ...directives.map(([name, value]) => `${name} ${value}`)];
+}

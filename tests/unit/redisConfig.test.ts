@@ -1,0 +1,52 @@
+import { strict as assert } from "assert";
+import fc from "fast-check";
+import { STACK_OWNED_DIRECTIVES, ownerOf, redisConfigLines, resolveRedisConfig } from "../../components/planning/redisConfig";
+import { renderRedisConf } from "../../components/planning/redisConf";
+import { planCluster } from "../../components/planning/plan";
+import { resolveSettings } from "../../components/planning/settings";
+
+const key = (name: string) => `redis-cluster:${name}`;
+
+describe("redisConfig: any other redis.conf directive", () => {
+    it("renders each directive after everything the stack renders, sorted, booleans as yes/no, names lowercased", () => {
+        const { directives, problems } = resolveRedisConfig({ "lazyfree-lazy-eviction": true, HZ: 20, "slowlog-log-slower-than": " 5000 ", "client-output-buffer-limit": "pubsub  64mb 16mb 60" }, key);
+        assert.deepEqual(problems, []);
+        assert.deepEqual(redisConfigLines(directives), ["# redisConfig", "client-output-buffer-limit pubsub 64mb 16mb 60", "hz 20", "lazyfree-lazy-eviction yes", "slowlog-log-slower-than 5000"]);
+        const s = resolveSettings({ redisConfig: { hz: 20 } }, "redis:7.2").settings;
+        assert.match(renderRedisConf(planCluster(s).nodes[0], s), /\n# redisConfig\nhz 20\n$/);
+        assert.deepEqual(resolveRedisConfig(undefined, key), { directives: [], problems: [] });
+        assert.deepEqual(redisConfigLines([]), []);
+    });
+
+    it("refuses every directive a setting of the stack owns, naming that setting (property)", () => {
+        const owned = fc.oneof(fc.constantFrom(...STACK_OWNED_DIRECTIVES, "maxmemory", "maxmemory-policy"), fc.constantFrom("cluster-", "tls-").chain((p) => fc.stringMatching(/^[a-z]{1,12}$/).map((s) => p + s)));
+        fc.assert(
+            fc.property(owned, fc.boolean(), (directive, upper) => {
+                const name = upper ? directive.toUpperCase() : directive;
+                const { directives, problems } = resolveRedisConfig({ [name]: "1" }, key);
+                assert.deepEqual(directives, []);
+                assert.equal(problems.length, 1);
+                assert.ok(problems[0].startsWith(`redis-cluster:redisConfig.${name}: ${directive} is decided by ${ownerOf(directive)}`), problems[0]);
+            }),
+        );
+        assert.match(resolveRedisConfig({ maxmemory: "1gb" }, key).problems[0], /decided by redis-cluster:maxmemory/);
+        assert.match(resolveRedisConfig({ "tls-port": "1" }, key).problems[0], /decided by redis-cluster:tls/);
+        assert.match(resolveRedisConfig({ "cluster-node-timeout": "1" }, key).problems[0], /decided by redis-cluster:nodeTimeoutMs/);
+    });
+
+    const refused: [string, unknown, RegExp][] = [
+        ["a list instead of a map", ["hz", 20], /redis-cluster:redisConfig must be a map of redis\.conf directives to values/],
+        ["a name redis.conf cannot have", { "hz 20": 1 }, /redis-cluster:redisConfig\.hz 20: "hz 20" is not a redis\.conf directive name/],
+        ["a value with a quote", { "notify-keyspace-events": '"KEA"' }, /cannot be written to redis\.conf/],
+        ["a value with a comment sign", { hz: "10 # fast" }, /cannot be written to redis\.conf/],
+        ["an empty value", { hz: "" }, /no empty value/],
+        ["a value on two lines", { hz: "10\nport 1" }, /cannot be written to redis\.conf/],
+    ];
+    for (const [what, raw, message] of refused) {
+        it(`refuses ${what}`, () => assert.match(resolveRedisConfig(raw, key).problems.join("\n"), message));
+    }
+
+    it("every problem reaches the settings with the others", () => {
+        assert.equal(resolveSettings({ redisConfig: { port: 1, hz: "" }, shards: "2" }, "redis:7.2").problems.length, 3);
+    });
+});
