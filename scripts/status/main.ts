@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { Login, StoredAccess, accessOf, loginCandidates } from "../../components/planning/access";
 import { parseClusterNodes, parseInfo as info } from "../../components/planning/topology";
 import { NodeSample, judge, render } from "./health";
+import { renderWarnings, startupWarnings } from "./warnings";
 
 function pulumi(args: string[]): string {
     // A stack export holds every resource's state (the dynamic providers' code among it): megabytes.
@@ -49,7 +50,7 @@ function reveal(value: unknown): unknown {
     return value;
 }
 
-type StackExport = { deployment?: { resources?: { type: string; outputs?: Record<string, unknown> }[] } };
+type StackExport = { deployment?: { resources?: { urn?: string; type: string; provider?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] } };
 type StackOutputs = { seedNodes?: string[]; nodes?: { name: string; ip: string; port?: number }[] };
 
 /** The stack's outputs, as `pulumi stack output` shows them, from the same export (one CLI run instead of two). */
@@ -79,6 +80,36 @@ function deployedCluster(state: StackExport): { login: Login; tlsCa?: string; re
     };
 }
 
+/**
+ * The Docker environment that reaches each node's container, by container name: its host's engine
+ * (the docker provider it was created with, as `hosts` gives it), or the local one.
+ */
+function dockerEnvs(state: StackExport): Map<string, NodeJS.ProcessEnv> {
+    const resources = state.deployment?.resources ?? [];
+    const envs = new Map<string, NodeJS.ProcessEnv>();
+    for (const c of resources.filter((r) => r.type === "docker:index/container:Container")) {
+        const providerUrn = c.provider?.split("::").slice(0, -1).join("::");
+        const provider = resources.find((r) => r.urn === providerUrn);
+        const host = provider?.inputs?.host as string | undefined;
+        const certPath = provider?.inputs?.certPath as string | undefined;
+        const env: NodeJS.ProcessEnv = { ...process.env, ...(host ? { DOCKER_HOST: host } : {}), ...(certPath ? { DOCKER_CERT_PATH: certPath, DOCKER_TLS_VERIFY: "1" } : {}) };
+        envs.set(String(c.outputs?.name ?? ""), env);
+    }
+    return envs;
+}
+
+/** Each node's warnings from its last start; a log that cannot be read (its host is down) gives none. */
+function nodeWarnings(names: string[], envs: Map<string, NodeJS.ProcessEnv>): { node: string; warnings: string[] }[] {
+    return names.map((node) => {
+        try {
+            const log = execFileSync("docker", ["logs", node], { env: envs.get(node) ?? process.env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 10000, maxBuffer: 64 * 1024 * 1024 });
+            return { node, warnings: startupWarnings(log) };
+        } catch {
+            return { node, warnings: [] };
+        }
+    });
+}
+
 async function main(): Promise<number> {
     const i = process.argv.indexOf("--stack");
     const stack = i > 0 ? process.argv[i + 1] : process.env.PULUMI_STACK ?? "dev";
@@ -86,11 +117,13 @@ async function main(): Promise<number> {
     let login: Login = {};
     let tlsCa: string | undefined;
     let replicasPerShard = 1;
+    let envs = new Map<string, NodeJS.ProcessEnv>();
     try {
         // What is deployed, not what the config says now: right after `pulumi config set --secret
         // password ...` the nodes still run with the old one until the next up.
         const state: StackExport = JSON.parse(pulumi(["stack", "export", "--show-secrets", "--stack", stack]));
         outputs = stackOutputs(state);
+        envs = dockerEnvs(state);
         const deployed = deployedCluster(state);
         login = deployed.login;
         tlsCa = deployed.tlsCa;
@@ -111,6 +144,8 @@ async function main(): Promise<number> {
     const health = judge(samples, replicasPerShard);
     console.log(`stack ${stack}: ${seeds.length} nodes\n`);
     console.log(render(samples, health));
+    const warnings = renderWarnings(nodeWarnings(samples.map((s) => s.name), envs));
+    if (warnings.length > 0) console.log(`\n${warnings.join("\n")}`);
     return health.healthy ? 0 : 1;
 }
 

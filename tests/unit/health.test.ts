@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { parseClusterNodes } from "../../components/planning/topology";
 import { NodeSample, judge, render } from "../../scripts/status/health";
+import { renderWarnings, startupWarnings } from "../../scripts/status/warnings";
 
 const VIEW = `
 a1 10.0.0.11:6379@16379 myself,master - 0 0 1 connected 0-5460
@@ -53,5 +54,27 @@ describe("status verdict", () => {
         const gap = VIEW.replace("0-5460", "1-5460");
         const health = judge([sample(1, { view: parseClusterNodes(gap) })], 0);
         assert.match(health.problems.join("\n"), /redis-1 sees slots 0 without a master/);
+    });
+});
+
+describe("Redis's own warnings at a node's start, from its log", () => {
+    const log = (start: string, ...lines: string[]) => [`1:C 07 Dec 2026 03:00:40.914 # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo`, start, ...lines].join("\n");
+    const overcommit = "1:M 07 Dec 2026 03:00:40.977 # WARNING Memory overcommit must be enabled! Without it, a background save may fail.";
+    const thp = "1:M 07 Dec 2026 03:00:40.977 # WARNING you have Transparent Huge Pages (THP) support enabled in your kernel.";
+
+    it("reads only the last start's warnings, without their prefixes", () => {
+        const twice = log("1:C # Configuration loaded", thp) + "\n" + log("1:C # Configuration loaded", overcommit, "1:M * Ready to accept connections");
+        assert.deepEqual(startupWarnings(twice), ["Memory overcommit must be enabled! Without it, a background save may fail."]);
+        assert.deepEqual(startupWarnings(""), []);
+    });
+
+    it("names the nodes of each distinct warning, or every node, and says nothing without any", () => {
+        const lines = renderWarnings([
+            { node: "redis-1", warnings: startupWarnings(log("", overcommit, thp)) },
+            { node: "redis-2", warnings: startupWarnings(log("", overcommit)) },
+        ]);
+        assert.match(lines[0], /^Redis warned when it started/);
+        assert.deepEqual(lines.slice(1), ["  - every node: Memory overcommit must be enabled! Without it, a background save may fail.", "  - redis-1: you have Transparent Huge Pages (THP) support enabled in your kernel."]);
+        assert.deepEqual(renderWarnings([{ node: "redis-1", warnings: [] }]), []);
     });
 });
