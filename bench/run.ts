@@ -17,6 +17,7 @@ import { failoverTrial, oursConvergence, oursStack, removeOursStack } from "./ou
 import { reshardTrial } from "./reshard";
 import { hostsBench } from "./hosts";
 import { securityBench } from "./security";
+import { persistenceBench } from "./persistence";
 import { Series, chart, fmt, report, stats } from "./report";
 import { Phase, breakdown, emptyProgram, oursCli } from "./cli";
 import { RATIOS, SERIES } from "./series";
@@ -105,6 +106,10 @@ async function main(): Promise<void> {
 
     if (process.env.BENCH_SECURITY !== "0") {
         await securityBench(add, ratio);
+    }
+
+    if (process.env.BENCH_PERSISTENCE !== "0") {
+        await persistenceBench(add, ratio);
     }
 
     const result = {

@@ -3,10 +3,9 @@
  * the same writes through a cluster client over TLS as a named user next to plain TCP with no AUTH,
  * on the same engine in the same run.
  */
-import { Cluster } from "ioredis";
 import { removeStackObjects } from "../tests/support/docker";
 import { ClusterSettings } from "../components/planning/settings";
-import { TRIALS, log, seconds, settingsFor, timed } from "./common";
+import { TRIALS, log, settingsFor, timed, writes } from "./common";
 import { oursStack, removeOursStack } from "./ours";
 import { fmt } from "./report";
 
@@ -18,24 +17,6 @@ const SECURE_CONFIG = {
     "redis-cluster:tls": { value: "true" },
     "redis-cluster:users": { value: JSON.stringify([{ name: USER.username, password: USER.password, rules: "~* +@all" }]), secret: true },
 };
-
-/** Seconds to SET `count` keys through a cluster client, 1000 in flight at a time. */
-async function writes(s: ClusterSettings, count: number, options: { tls?: { ca: string }; username?: string; password?: string }): Promise<number> {
-    // Both pipeline (enableAutoPipelining): otherwise Node's TLS socket batches the writes that plain TCP sends one
-    // packet each, and over a Docker bridge that alone made TLS look 2-3x faster than plain TCP.
-    const client = new Cluster([{ host: s.firstNodeIp, port: 6379 }], { enableAutoPipelining: true, redisOptions: { ...options, enableReadyCheck: false } });
-    try {
-        // Untimed: connections (and TLS sessions) to every master are open before the clock starts.
-        await Promise.all(Array.from({ length: 1000 }, (_, k) => client.set(`warm-up:${k}`, "1")));
-        const t0 = Date.now();
-        for (let i = 0; i < count; i += 1000) {
-            await Promise.all(Array.from({ length: Math.min(1000, count - i) }, (_, k) => client.set(`k:${i + k}`, "v".repeat(100))));
-        }
-        return seconds(t0);
-    } finally {
-        client.disconnect();
-    }
-}
 
 /** One cold up and the writes, with TLS and a user or without either; the stack is destroyed after. */
 async function trial(s: ClusterSettings, secure: boolean, add: (name: string, value: number) => number): Promise<{ up: number; writes: number }> {
