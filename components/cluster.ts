@@ -138,13 +138,13 @@ export class RedisCluster extends pulumi.ComponentResource {
         this.caCertificate = authority?.certPem;
         const layout = clusterLayout(plan);
         const nodesByName = new Map<string, RedisNode>();
-        // Each container waits for its rollout gate, and each gate for the node the previous gate let
-        // restart: a change that recreates containers restarts one node at a time, a master only after
-        // it was failed over. A new cluster's gates have nothing to wait for: its containers start together.
         // maxmemory and the eviction policy: set on running nodes, kept in each node's live config (no restart).
         const runtimeConfig = runtimeDirectives(settings.limits);
         const liveConfig = Object.keys(runtimeConfig).length > 0;
         const { memoryBytes, cpus } = settings.limits;
+        // Each container waits for its rollout gate, and each gate for the node the previous gate let
+        // restart: a change that recreates containers restarts one node at a time, a master only after
+        // it was failed over. A new cluster's gates have nothing to wait for: its containers start together.
         let previous: RolloutGate | undefined;
         for (const node of rolloutOrder(plan)) {
             const engine = engineOf(node);

@@ -8,7 +8,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { NodeAddress } from "../engine/pool";
 import { judgeRulesOnAnyNode } from "../engine/steps/access";
 import { judgeDirectivesOnAnyNode } from "../engine/steps/directives";
-import { NodePool } from "../engine/pool";
 import { Directives } from "../planning/redisConfig";
 import { makeWayForRestart } from "../engine/restart";
 import { memoryUse, overLimit } from "../engine/memoryFit";
@@ -120,12 +119,8 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
             await judgeRulesOnAnyNode(news.nodes, { access: accessOf(news), previousAccess: accessOf(olds), tlsCa: news.tlsCa }, news.userRules);
         }
         if (news.redisConfig !== undefined && JSON.stringify(news.redisConfig) !== JSON.stringify(olds.redisConfig)) {
-            const pool = new NodePool(news.nodes, { access: accessOf(news), previousAccess: accessOf(olds), tlsCa: news.tlsCa });
-            try {
-                await judgeDirectivesOnAnyNode(pool, news.redisConfig);
-            } finally {
-                pool.close();
-            }
+            // Likewise before any container restarts into the new redis.conf.
+            await judgeDirectivesOnAnyNode(news.nodes, { access: accessOf(news), previousAccess: accessOf(olds), tlsCa: news.tlsCa }, news.redisConfig);
         }
         const runId = await makeWayForRestart(
             {

@@ -4,7 +4,7 @@
  * as it was. Directives Redis takes only at a start (io-threads, databases, ...) are checked by name.
  */
 import { Directives } from "../../planning/redisConfig";
-import { NodePool } from "../pool";
+import { Credentials, NodeAddress, NodePool } from "../pool";
 import { PermanentError } from "../wait";
 
 /** Refusals naming each directive, quoting Redis; empty when Redis takes them all. Leaves the node as it was. */
@@ -31,11 +31,16 @@ export async function judgeDirectives(pool: NodePool, node: string, directives: 
 }
 
 /** judgeDirectives on the first planned node that answers; throws the refusals. */
-export async function judgeDirectivesOnAnyNode(pool: NodePool, directives: Directives): Promise<void> {
-    const [first] = await pool.connectPlanned();
-    if (first === undefined || directives.length === 0) return;
-    const refusals = await judgeDirectives(pool, first.name, directives);
-    if (refusals.length > 0) {
-        throw new PermanentError(`Redis refused redis-cluster:redisConfig on ${first.name}, so no node was restarted:\n - ${refusals.join("\n - ")}`);
+export async function judgeDirectivesOnAnyNode(nodes: NodeAddress[], credentials: Credentials, directives: Directives): Promise<void> {
+    const pool = new NodePool(nodes, credentials);
+    try {
+        const [first] = await pool.connectPlanned();
+        if (first === undefined || directives.length === 0) return;
+        const refusals = await judgeDirectives(pool, first.name, directives);
+        if (refusals.length > 0) {
+            throw new PermanentError(`Redis refused redis-cluster:redisConfig on ${first.name}, so no node was restarted:\n - ${refusals.join("\n - ")}`);
+        }
+    } finally {
+        pool.close();
     }
 }

@@ -1,6 +1,5 @@
 import { strict as assert } from "assert";
 import { judgeDirectives, judgeDirectivesOnAnyNode } from "../../../components/engine/steps/directives";
-import { NodePool } from "../../../components/engine/pool";
 import { stepBed } from "../../support/stepBed";
 
 describe("step: Redis judges the user's redis.conf directives before any node restarts", function () {
@@ -25,19 +24,13 @@ describe("step: Redis judges the user's redis.conf directives before any node re
         assert.match(refusals[0], /^hz often: ERR CONFIG SET failed \(possibly related to argument 'hz'\) - argument couldn't be parsed into an integer$/);
         assert.match(refusals[1], /^no-such-thing: Redis has no such directive/);
         assert.equal(bed.named("m1").config.get("hz"), "10");
-        await assert.rejects(judgeDirectivesOnAnyNode(bed.pool, [["no-such-thing", "1"]]), /Redis refused redis-cluster:redisConfig on m1, so no node was restarted:\n - no-such-thing: Redis has no such directive/);
+        await assert.rejects(judgeDirectivesOnAnyNode(names.map((n) => bed.address(n)), { access: {} }, [["no-such-thing", "1"]]), /Redis refused redis-cluster:redisConfig on m1, so no node was restarted:\n - no-such-thing: Redis has no such directive/);
     });
 
     it("asks the first node that answers", async () => {
         await bed.fresh(...names);
         known();
         bed.named("m1").down = true;
-        // A new pool, as each gate makes: m1 does not answer it.
-        const pool = new NodePool(names.map((n) => bed.address(n)), { access: {} });
-        try {
-            await assert.rejects(judgeDirectivesOnAnyNode(pool, [["hz", "x"]]), /Redis refused redis-cluster:redisConfig on m2/);
-        } finally {
-            pool.close();
-        }
+        await assert.rejects(judgeDirectivesOnAnyNode(names.map((n) => bed.address(n)), { access: {} }, [["hz", "x"]]), /Redis refused redis-cluster:redisConfig on m2/);
     });
 });
