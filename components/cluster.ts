@@ -21,6 +21,8 @@ import { ClusterIdentity, tlsMode } from "./planning/safety";
 import { ClusterSecurity } from "./security";
 import { countSlots, formatRange } from "./planning/slots";
 import { formatSize, runtimeDirectives } from "./planning/limits";
+import { keepsNothing } from "./planning/persistence";
+import { somaxconnFor } from "./planning/redisConfig";
 
 export interface PlannedShardView {
     shard: number;
@@ -158,6 +160,8 @@ export class RedisCluster extends pulumi.ComponentResource {
                 tls: security.nodeTls(node),
                 labels,
                 liveConfig,
+                keepsNothing: keepsNothing(settings.persistence),
+                somaxconn: somaxconnFor(settings.redisConfig),
                 memoryBytes,
                 cpus,
             });

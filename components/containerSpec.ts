@@ -11,6 +11,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { NodePlan } from "./planning/plan";
 import { CONFIG_PATH, LIVE_CONFIG_PATH, liveConfigScript } from "./planning/redisConf";
+import { keepNothingStartScript } from "./planning/persistence";
 import { ACL_FILE } from "./planning/access";
 import { RESERVED_USERS } from "./planning/users";
 import { CA_CERT_PATH, NODE_CERT_PATH, NODE_KEY_PATH, REDIS_CLI_TLS_ARGS } from "./planning/tls";
@@ -35,6 +36,10 @@ export interface ContainerInputs {
      * config on its volume that keeps them (redisConf.ts, LIVE_CONFIG_PATH). False: as before they existed.
      */
     liveConfig?: boolean;
+    /** `persistence: none`: the start script drops stale snapshots and lets a replica take over first (keepNothingStartScript). */
+    keepsNothing?: boolean;
+    /** The container's net.core.somaxconn (redisConfig.ts, somaxconnFor); undefined: the kernel's default. */
+    somaxconn?: string;
     /** The container's memory limit in bytes (whole MiB) and CPU quota; undefined: none. */
     memoryBytes?: number;
     cpus?: string;
@@ -70,27 +75,35 @@ export const INTERNAL_USERS_PATH = "/usr/local/etc/redis/internal-users.acl";
  * it). The stack's own users always come from the container definition (a change rolls like any
  * other); the named users the engine saved to the file stay, so a restarted or replaced node serves
  * them from its first second. With `liveConfig`, it runs from the config on its volume that keeps
- * what the engine set at run time (liveConfigScript). The official image's entrypoint then drops
- * root; ours runs as redis.
+ * what the engine set at run time (liveConfigScript). Without persistence, it keeps no stale snapshot
+ * and lets a replica take over first (keepNothingStartScript). The official image's entrypoint then
+ * drops root; ours runs as redis.
  */
-export function startScript(acl: boolean, liveConfig: boolean): string {
+export interface StartOptions {
+    acl?: boolean;
+    liveConfig?: boolean;
+    keepsNothing?: boolean;
+}
+
+export function startScript(o: StartOptions): string {
     const own = RESERVED_USERS.map((u) => `-e '^user ${u} '`).join(" ");
-    const config = liveConfig ? LIVE_CONFIG_PATH : CONFIG_PATH;
+    const config = o.liveConfig ? LIVE_CONFIG_PATH : CONFIG_PATH;
     return [
         "set -e",
-        ...(acl ? [`: >> ${ACL_FILE}`, `grep -v ${own} ${ACL_FILE} > /tmp/named-users.acl || true`, `cat ${INTERNAL_USERS_PATH} /tmp/named-users.acl > ${ACL_FILE}`] : []),
-        ...(liveConfig ? liveConfigScript() : []),
+        ...(o.acl ? [`: >> ${ACL_FILE}`, `grep -v ${own} ${ACL_FILE} > /tmp/named-users.acl || true`, `cat ${INTERNAL_USERS_PATH} /tmp/named-users.acl > ${ACL_FILE}`] : []),
+        ...(o.liveConfig ? liveConfigScript() : []),
+        ...(o.keepsNothing ? keepNothingStartScript(config) : []),
         `if command -v docker-entrypoint.sh >/dev/null; then exec docker-entrypoint.sh redis-server ${config}; fi`,
         `exec redis-server ${config}`,
     ].join("\n");
 }
 
 /** The ACL mode's start script as it has been since ACL mode exists (existing containers keep it). */
-export const aclStartScript = () => startScript(true, false);
+export const aclStartScript = () => startScript({ acl: true });
 
 /** Redis straight from the rendered redis.conf where nothing needs a script: the command stacks had from the start. */
-function startCommand(acl: boolean, liveConfig: boolean): string[] {
-    return acl || liveConfig ? ["sh", "-c", startScript(acl, liveConfig)] : ["redis-server", CONFIG_PATH];
+function startCommand(o: StartOptions): string[] {
+    return o.acl || o.liveConfig || o.keepsNothing ? ["sh", "-c", startScript(o)] : ["redis-server", CONFIG_PATH];
 }
 
 export interface ContainerDefinition {
@@ -107,7 +120,7 @@ export function containerDefinition(i: ContainerInputs): ContainerDefinition {
             name: node.name,
             hostname: node.name,
             image: i.image,
-            command: startCommand(i.internalUsers !== undefined, i.liveConfig === true),
+            command: startCommand({ acl: i.internalUsers !== undefined, liveConfig: i.liveConfig, keepsNothing: i.keepsNothing }),
             uploads: [
                 { file: CONFIG_PATH, content: i.redisConf },
                 ...(i.internalUsers === undefined ? [] : [{ file: INTERNAL_USERS_PATH, content: i.internalUsers }]),
@@ -126,6 +139,8 @@ export function containerDefinition(i: ContainerInputs): ContainerDefinition {
             healthcheck: healthcheck(i.tls !== undefined),
             // Docker applies a new CPU quota only to a new container: a change rolls.
             ...(i.cpus === undefined ? {} : { cpus: i.cpus }),
+            // Docker sets a namespaced sysctl only as it creates the container: a change rolls.
+            ...(i.somaxconn === undefined ? {} : { sysctls: { "net.core.somaxconn": i.somaxconn } }),
         },
         inPlace: {
             restart: "unless-stopped",

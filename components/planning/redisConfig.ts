@@ -26,6 +26,7 @@ const OWNER: Record<string, string> = {
     appendonly: "redis-cluster:persistence",
     save: "redis-cluster:save",
     appendfsync: "redis-cluster:appendfsync",
+    "rdb-del-sync-files": "redis-cluster:persistence",
     requirepass: "redis-cluster:password",
     masterauth: "redis-cluster:password (and users)",
     masteruser: "redis-cluster:users",
@@ -64,12 +65,24 @@ export function resolveRedisConfig(raw: unknown, key: (name: string) => string):
             problems.push(`${key(`redisConfig.${name}`)}: ${directive} is decided by ${owner}, not set through redisConfig`);
         } else if (text === "" || !/^[\x20-\x7e]+$/.test(text) || /["'\\#]/.test(text)) {
             problems.push(`${key(`redisConfig.${name}`)}: "${text}" cannot be written to redis.conf: use printable characters without quotes, backslashes or "#", and no empty value`);
+        } else if (directive === "tcp-backlog" && !(/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 65535)) {
+            // Redis reads it only at a start, so no node can judge it first; the container's somaxconn follows it.
+            problems.push(`${key(`redisConfig.${name}`)}: "${text}" is not a backlog length: a whole number from 1 to 65535`);
         } else {
             directives.push([directive, text.replace(/\s+/g, " ")]);
         }
     }
     directives.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return { directives, problems };
+}
+
+/**
+ * The kernel's cap on a listening socket's backlog (net.core.somaxconn, one per network namespace, so per
+ * container) for a `tcp-backlog` the user set: Redis cannot use a longer queue than the kernel allows,
+ * and warns at its start when it is shorter. Undefined: the kernel's default.
+ */
+export function somaxconnFor(directives: Directives): string | undefined {
+    return directives.find(([name]) => name === "tcp-backlog")?.[1];
 }
 
 /** The redis.conf lines, after everything the stack renders (Redis takes a directive's last value). */

@@ -56,15 +56,22 @@ describe("bounded nodes: memory, maxmemory and eviction, CPUs (3 shards x 1 repl
             "redis-cluster:maxmemoryPolicy": { value: "allkeys-lru" },
             "redis-cluster:cpus": { value: "1" },
         });
-        // Two directives of Redis's own through redisConfig in the same roll: one it takes at run time, one only at a start.
-        await t.stack.setAllConfig({ "redis-cluster:redisConfig.hz": { value: "20" }, "redis-cluster:redisConfig.io-threads": { value: "2" } }, true);
+        // Directives of Redis's own through redisConfig in the same roll: one it takes at run time, two only at a
+        // start; a backlog above the kernel's default (4096) needs the container's somaxconn raised with it.
+        await t.stack.setAllConfig(
+            { "redis-cluster:redisConfig.hz": { value: "20" }, "redis-cluster:redisConfig.io-threads": { value: "2" }, "redis-cluster:redisConfig.tcp-backlog": { value: "8192" } },
+            true,
+        );
         // Every container once: for the CPU limit, redis.conf, and to start from the node's live config.
         await upUnderWrites({ up: () => t.up(), seeds, addresses, keyPrefix: "limits" });
         for (const n of names) {
             assert.equal(docker("inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}}", n), `${96 * MiB} ${96 * MiB} 1000000000`, n);
             assert.equal(configOf(n, "maxmemory"), String(72 * MiB), n);
             assert.equal(configOf(n, "maxmemory-policy"), "allkeys-lru", n);
-            assert.deepEqual([configOf(n, "hz"), configOf(n, "io-threads")], ["20", "2"], n);
+            assert.deepEqual([configOf(n, "hz"), configOf(n, "io-threads"), configOf(n, "tcp-backlog")], ["20", "2", "8192"], n);
+            assert.equal(docker("exec", n, "cat", "/proc/sys/net/core/somaxconn"), "8192", n);
+            // Redis warns at its start when the kernel caps the backlog below tcp-backlog.
+            assert.doesNotMatch(docker("logs", n), /TCP backlog setting of \d+ cannot be enforced/, n);
         }
         assert.deepEqual(await withClusterClient(seeds, undefined, (c) => missingFromDataSet(c, DATA)), { plain: 0, groups: 0 });
         await t.stack.preview({ expectNoChanges: true });

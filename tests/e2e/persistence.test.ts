@@ -1,9 +1,10 @@
 // Persistence modes on a running 3x0 cluster that holds keys, under writes: without replicas a restarted
-// node has nothing but its own files to come back with, so every transition (aof -> rdb -> aof+rdb -> aof)
-// must leave each node the file it loads next, with every acknowledged write in it.
+// node has nothing but its own files to come back with, so every transition (aof -> rdb -> none -> aof+rdb
+// -> aof) must leave each node the file it loads next, with every acknowledged write in it.
 import { strict as assert } from "assert";
 import { TestStack, createTestStack } from "../support/stack";
-import { DataSet, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
+import { docker } from "../support/docker";
+import { DataSet, eventually, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
 import { upUnderWrites } from "../support/rollout";
 
 const PREFIX = "e2e-k";
@@ -45,7 +46,37 @@ describe("persistence modes (3 shards, no replicas)", function () {
         await switchTo("rdb", undefined, { appendonly: "no", save: "3600 1 300 100 60 10000" });
     });
 
-    it("from rdb to aof+rdb with a schedule: each node writes its AOF before it restarts onto it", async () => {
+    it("from rdb to none: each node saves a snapshot as it stops, and loads it once", async () => {
+        await switchTo("none", undefined, { appendonly: "no", save: "" });
+    });
+
+    it("under none, a node the kernel kills comes back empty, not with the snapshot it loaded before", async () => {
+        const victim = names[1];
+        const keysOf = () => Number(redisCli(victim, undefined, "dbsize"));
+        assert.ok(keysOf() > 0);
+        // SIGKILL from the host, as the OOM killer would: Docker restarts the container (a `docker kill` it would not).
+        process.kill(Number(docker("inspect", "-f", "{{.State.Pid}}", victim)), "SIGKILL");
+        await eventually(`${victim} to be restarted by Docker and serve`, 60000, () => {
+            if (docker("inspect", "-f", "{{.RestartCount}} {{.State.Running}}", victim) !== "1 true") return undefined;
+            try {
+                return redisCli(victim, undefined, "ping") === "PONG" ? true : undefined;
+            } catch {
+                return undefined;
+            }
+        }, 500);
+        assert.equal(keysOf(), 0);
+        // The cluster serves again (the node kept its slots); the next transitions start from a full data set.
+        await eventually("the cluster to take writes on every slot", 30000, async () => {
+            try {
+                await withClusterClient(seeds, undefined, (c) => writeDataSet(c, DATA));
+                return true;
+            } catch {
+                return undefined;
+            }
+        }, 500);
+    });
+
+    it("from none to aof+rdb with a schedule: each node writes its AOF before it restarts onto it", async () => {
         await switchTo("aof+rdb", "900 1 60 1000", { appendonly: "yes", save: "900 1 60 1000" });
     });
 

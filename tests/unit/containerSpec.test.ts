@@ -36,6 +36,8 @@ describe("container definition and its rollout fingerprint", () => {
         ["name", { node: { ...node, name: "other-1" } }],
         ["CPU limit", { cpus: "1.5" }],
         ["start from the live config", { liveConfig: true }],
+        ["start without persistence", { keepsNothing: true }],
+        ["somaxconn", { somaxconn: "1024" }],
     ];
     for (const [what, change] of recreatingChanges) {
         it(`changes when the ${what} changes`, async () => {
@@ -69,6 +71,8 @@ describe("container definition and its rollout fingerprint", () => {
     it("keeps the command stacks had when no directive is set at run time: no roll on upgrade", () => {
         assert.deepEqual(containerDefinition(base).recreating.command, ["redis-server", "/usr/local/etc/redis/redis.conf"]);
         assert.deepEqual(containerDefinition({ ...base, liveConfig: false, memoryBytes: 64 * 1024 ** 2 }).recreating.command, ["redis-server", "/usr/local/etc/redis/redis.conf"]);
+        assert.equal(containerDefinition(base).recreating.sysctls, undefined);
+        assert.deepEqual(containerDefinition({ ...base, somaxconn: "1024" }).recreating.sysctls, { "net.core.somaxconn": "1024" });
     });
 
     it("hashes equal definitions equally whatever the key order", () => {
@@ -84,7 +88,7 @@ describe("a node's live config, rebuilt at each start (sh and awk as in the imag
         const dir = bed.dir;
         fs.writeFileSync(path.join(dir, "redis.conf"), rendered);
         if (live !== undefined) fs.writeFileSync(path.join(dir, "live.conf"), live);
-        bed.run(startScript(false, true).split(LIVE_CONFIG_PATH).join(`${dir}/live.conf`).split(CONFIG_PATH).join(`${dir}/redis.conf`), `${dir}/live.conf`);
+        bed.run(startScript({ liveConfig: true }).split(LIVE_CONFIG_PATH).join(`${dir}/live.conf`).split(CONFIG_PATH).join(`${dir}/redis.conf`), `${dir}/live.conf`);
         return fs.readFileSync(path.join(dir, "live.conf"), "utf8");
     };
     const rendered = (s: ReturnType<typeof resolveSettings>["settings"]) => renderRedisConf(planCluster(s).nodes[0], s);

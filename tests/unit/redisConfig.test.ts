@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { STACK_OWNED_DIRECTIVES, ownerOf, redisConfigLines, resolveRedisConfig } from "../../components/planning/redisConfig";
+import { STACK_OWNED_DIRECTIVES, ownerOf, redisConfigLines, resolveRedisConfig, somaxconnFor } from "../../components/planning/redisConfig";
 import { renderRedisConf } from "../../components/planning/redisConf";
 import { planCluster } from "../../components/planning/plan";
 import { resolveSettings } from "../../components/planning/settings";
@@ -16,6 +16,11 @@ describe("redisConfig: any other redis.conf directive", () => {
         assert.match(renderRedisConf(planCluster(s).nodes[0], s), /\n# redisConfig\nhz 20\n$/);
         assert.deepEqual(resolveRedisConfig(undefined, key), { directives: [], problems: [] });
         assert.deepEqual(redisConfigLines([]), []);
+    });
+
+    it("gives the containers the kernel backlog the user's tcp-backlog needs, and leaves the kernel's otherwise", () => {
+        assert.equal(somaxconnFor(resolveRedisConfig({ "tcp-backlog": 2048, hz: 20 }, key).directives), "2048");
+        assert.equal(somaxconnFor(resolveRedisConfig({ hz: 20 }, key).directives), undefined);
     });
 
     it("refuses every directive a setting of the stack owns, naming that setting (property)", () => {
@@ -38,6 +43,8 @@ describe("redisConfig: any other redis.conf directive", () => {
         ["a list instead of a map", ["hz", 20], /redis-cluster:redisConfig must be a map of redis\.conf directives to values/],
         ["a name redis.conf cannot have", { "hz 20": 1 }, /redis-cluster:redisConfig\.hz 20: "hz 20" is not a redis\.conf directive name/],
         ["a value with a quote", { "notify-keyspace-events": '"KEA"' }, /cannot be written to redis\.conf/],
+        ["a backlog that is no number", { "tcp-backlog": "lots" }, /redisConfig\.tcp-backlog: "lots" is not a backlog length: a whole number from 1 to 65535/],
+        ["a backlog beyond 65535", { "tcp-backlog": 70000 }, /is not a backlog length/],
         ["a value with a comment sign", { hz: "10 # fast" }, /cannot be written to redis\.conf/],
         ["an empty value", { hz: "" }, /no empty value/],
         ["a value on two lines", { hz: "10\nport 1" }, /cannot be written to redis\.conf/],
