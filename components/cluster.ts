@@ -22,7 +22,7 @@ import { ClusterSecurity } from "./security";
 import { countSlots, formatRange } from "./planning/slots";
 import { formatSize, runtimeDirectives } from "./planning/limits";
 import { keepsNothing } from "./planning/persistence";
-import { somaxconnFor } from "./planning/redisConfig";
+import { inPlaceDirectives, somaxconnFor } from "./planning/redisConfig";
 
 export interface PlannedShardView {
     shard: number;
@@ -140,8 +140,9 @@ export class RedisCluster extends pulumi.ComponentResource {
         this.caCertificate = authority?.certPem;
         const layout = clusterLayout(plan);
         const nodesByName = new Map<string, RedisNode>();
-        // maxmemory and the eviction policy: set on running nodes, kept in each node's live config (no restart).
-        const runtimeConfig = runtimeDirectives(settings.limits);
+        // maxmemory, the eviction policy and the user's directives Redis takes at run time: set on running
+        // nodes, kept in each node's live config (no restart).
+        const runtimeConfig = { ...inPlaceDirectives(settings.redisConfig), ...runtimeDirectives(settings.limits) };
         const liveConfig = Object.keys(runtimeConfig).length > 0;
         const { memoryBytes, cpus } = settings.limits;
         // Each container waits for its rollout gate, and each gate for the node the previous gate let

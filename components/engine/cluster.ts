@@ -12,7 +12,7 @@ import { NodeReport, assess } from "../planning/topology";
 import { checkRulesWithRedis } from "./steps/access";
 import { mastersBackToPlannedHosts } from "./steps/failover";
 import { disableReplicaMigration } from "./steps/nodeTimeout";
-import { applyRuntimeConfig } from "./steps/runtimeConfig";
+import { applyRuntimeConfig, memoryCeiling, runtimeTarget } from "./steps/runtimeConfig";
 import { createCluster } from "./create";
 import { waitHealthy } from "./health";
 import { applyUsers, healCluster } from "./heal";
@@ -33,7 +33,7 @@ export { Log } from "./wait";
  * reshaping it. Returns once every node reports cluster_state:ok, all agree on
  * the slot map and every replica's link to its master is up.
  */
-export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<ClusterReport> {
+export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<ClusterReport & { runtimeBaseline: Record<string, string> }> {
     const started = Date.now();
     const deadline = new Deadline(spec.timeoutMs, "cluster bootstrap");
     const pool = new NodePool(spec.nodes, spec);
@@ -63,7 +63,7 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
         await checkRulesWithRedis(pool, spec.nodes[0].name, spec.users);
         await disableReplicaMigration(pool, spec.nodes.map((n) => n.name));
         // Before any slot or replica moves: a node takes keys only within its memory ceiling.
-        await applyRuntimeSettings(pool, spec, log);
+        await applyMemoryCeiling(pool, spec);
         if (verdict.kind === "fresh") {
             log(`creating a cluster of ${spec.shards.length} shards from ${spec.nodes.length} new nodes`);
             await createCluster(pool, spec, deadline, log);
@@ -91,26 +91,45 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
                 await waitHealthy(pool, spec.nodes.map((n) => n.name), deadline, log);
             }
         }
+        // The user's run-time directives last: a run that fails before then leaves them and their baseline as they
+        // were. (One that fails after setting them, before its state is saved, would take their new values for
+        // the baseline on the next run: a window of one last read.)
+        const runtimeBaseline = await applyRuntimeSettings(pool, spec, log);
         log(`cluster ok after ${((Date.now() - started) / 1000).toFixed(1)}s`);
         const first = spec.nodes[0].name;
-        return summarize((await pool.view(first)).lines, (await pool.info(first, "cluster")).cluster_state ?? "unknown", (ip, port) => pool.nameOf(ip, port));
+        const report = summarize((await pool.view(first)).lines, (await pool.info(first, "cluster")).cluster_state ?? "unknown", (ip, port) => pool.nameOf(ip, port));
+        return { ...report, runtimeBaseline };
     } finally {
         pool.close();
     }
 }
 
-/**
- * maxmemory and the eviction policy on every node, in place. Without any (a stack that sets none, or
- * stops setting them) the containers run from the rendered redis.conf, whose restart brought the
- * defaults back: nothing to set.
- */
-async function applyRuntimeSettings(pool: NodePool, spec: ClusterSpec, log: Log): Promise<void> {
+/** maxmemory and the eviction policy on every node, in place (the user's directives come last: applyRuntimeSettings). */
+async function applyMemoryCeiling(pool: NodePool, spec: ClusterSpec): Promise<void> {
     const wanted = spec.runtimeConfig ?? {};
     if (Object.keys(wanted).length === 0) return;
-    const changed = await applyRuntimeConfig(pool, spec.nodes.map((n) => n.name), wanted);
+    await applyRuntimeConfig(pool, spec.nodes.map((n) => n.name), memoryCeiling(wanted));
+}
+
+/**
+ * maxmemory, the eviction policy and the user's run-time directives on every node, in place; a user
+ * directive the stack no longer sets goes back to its baseline. Returns the baseline to keep. Without
+ * any (a stack that sets none, or stops setting them) the containers run from the rendered redis.conf,
+ * whose restart brought the defaults back: nothing to set, nothing to keep.
+ */
+async function applyRuntimeSettings(pool: NodePool, spec: ClusterSpec, log: Log): Promise<Record<string, string>> {
+    const wanted = spec.runtimeConfig ?? {};
+    if (Object.keys(wanted).length === 0) return {};
+    const first = spec.nodes[0].name;
+    const { target, baseline } = await runtimeTarget(wanted, spec.runtimeBaseline ?? {}, async (name) => {
+        const reply = (await pool.call(first, "CONFIG", "GET", name)) as string[];
+        return reply[1];
+    });
+    const changed = await applyRuntimeConfig(pool, spec.nodes.map((n) => n.name), target);
     if (changed.length > 0) {
-        log(`${Object.entries(wanted).map(([k, v]) => `${k} ${v}`).join(", ")} set in place (no restart) on ${changed.length} node${changed.length === 1 ? "" : "s"}`);
+        log(`${Object.entries(target).map(([k, v]) => `${k} ${v}`).join(", ")} set in place (no restart) on ${changed.length} node${changed.length === 1 ? "" : "s"}`);
     }
+    return baseline;
 }
 
 /** Waits until every planned node answers PING, reporting progress. */

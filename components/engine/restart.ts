@@ -12,7 +12,7 @@ import { ClusterView } from "../planning/clusterView";
 import { NodeLine, endpoint, isFailed, isMaster, parseInfo } from "../planning/topology";
 import { waitClusterOk, waitSlotAgreement } from "./health";
 import { applyAccessCommands } from "./steps/access";
-import { applyRuntimeConfig } from "./steps/runtimeConfig";
+import { applyRuntimeConfig, memoryCeiling } from "./steps/runtimeConfig";
 import { bestHeir, failOver } from "./steps/failover";
 import { Credentials, NodeAddress, NodePool, tryConnect } from "./pool";
 import { Deadline, Log, PermanentError, waitUntil } from "./wait";
@@ -77,10 +77,12 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
             await applyAccessCommands(pool, names, acceptBoth(spec.access, previous));
             log(`change of passwords or users: ${names.length} nodes accept the old and the new logins`);
         }
-        if (after && pool.isConnected(after) && Object.keys(spec.runtimeConfig ?? {}).length > 0) {
-            // Its live config kept them when only Redis restarted; a new container starts without them.
-            if ((await applyRuntimeConfig(pool, [after.name], spec.runtimeConfig!)).length > 0) {
-                log(`${after.name}: ${Object.entries(spec.runtimeConfig!).map(([k, v]) => `${k} ${v}`).join(", ")} set in place after its restart`);
+        const ceiling = memoryCeiling(spec.runtimeConfig ?? {});
+        if (after && pool.isConnected(after) && Object.keys(ceiling).length > 0) {
+            // Its live config keeps them through a restart, but not yet the first one into a live config. The
+            // user's directives come from the bootstrap at the end of the run, which reads what they replace first.
+            if ((await applyRuntimeConfig(pool, [after.name], ceiling)).length > 0) {
+                log(`${after.name}: ${Object.entries(ceiling).map(([k, v]) => `${k} ${v}`).join(", ")} set in place after its restart`);
             }
         }
         if (after && pool.isConnected(after)) {

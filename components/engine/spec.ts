@@ -17,8 +17,10 @@ export interface ClusterSpec extends Credentials {
     users: UserSpec[];
     /** Endpoints (ip:port) of nodes the previous plan had and this one drops: drained, then forgotten. */
     leaving?: string[];
-    /** Directives set on every node at run time (planning/limits.ts, runtimeDirectives); absent: none. */
+    /** Directives set on every node at run time (limits.ts runtimeDirectives, redisConfig.ts inPlaceDirectives); absent: none. */
     runtimeConfig?: Record<string, string>;
+    /** What the nodes had for each user directive before the stack first set it: where it goes back when dropped. */
+    runtimeBaseline?: Record<string, string>;
     /** Upper bound for the waits of the whole operation (slot moves extend it by their own time). */
     timeoutMs: number;
 }

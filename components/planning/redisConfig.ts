@@ -1,7 +1,8 @@
 /**
  * Any other redis.conf directive, from the `redisConfig` map (io-threads, hz, lazyfree-*, slowlog-*, ...).
  * Pure: which names a user may set (not those a setting of the stack owns), the values redis.conf can
- * hold, and the lines. Whether Redis itself takes a value is judged on a live node (engine/steps/directives.ts).
+ * hold, which Redis reads only at a start, and the lines. Whether Redis itself takes a value is judged
+ * on a live node (engine/steps/directives.ts).
  */
 
 /**
@@ -59,7 +60,7 @@ export function resolveRedisConfig(raw: unknown, key: (name: string) => string):
         const directive = name.trim().toLowerCase();
         const text = typeof value === "boolean" ? (value ? "yes" : "no") : String(value ?? "").trim();
         const owner = ownerOf(directive);
-        if (!/^[a-z][a-z0-9-]*$/.test(directive)) {
+        if (!/^[a-z][a-z0-9_-]*$/.test(directive)) {
             problems.push(`${key(`redisConfig.${name}`)}: "${name}" is not a redis.conf directive name`);
         } else if (owner !== undefined) {
             problems.push(`${key(`redisConfig.${name}`)}: ${directive} is decided by ${owner}, not set through redisConfig`);
@@ -85,7 +86,30 @@ export function somaxconnFor(directives: Directives): string | undefined {
     return directives.find(([name]) => name === "tcp-backlog")?.[1];
 }
 
+/**
+ * Directives Redis reads only at a start (CONFIG SET refuses them as immutable), besides those the stack
+ * owns: asked of Redis 7.0's CONFIG SET for every directive CONFIG GET lists. They go into redis.conf, so
+ * a change recreates the containers one at a time; every other directive is set on the running nodes.
+ * A newer Redis's own start-only directive that is missing here is refused at `up`, naming it.
+ */
+export const START_ONLY_DIRECTIVES = [
+    "always-show-logo", "aof_rewrite_cpulist", "bgsave_cpulist", "bio_cpulist", "server_cpulist", "databases", "disable-thp",
+    "enable-debug-command", "enable-module-command", "enable-protected-configs", "io-threads", "io-threads-do-reads",
+    "rdbchecksum", "set-proc-title", "socket-mark-id", "syslog-enabled", "syslog-facility", "syslog-ident", "tcp-backlog",
+] as const;
+
+/** Whether Redis takes the directive only at a start. */
+export function startOnly([name]: [string, string]): boolean {
+    return (START_ONLY_DIRECTIVES as readonly string[]).includes(name);
+}
+
+/** The directives set on running nodes (CONFIG SET, no restart), as name -> value. */
+export function inPlaceDirectives(directives: Directives): Record<string, string> {
+    return Object.fromEntries(directives.filter((d) => !startOnly(d)));
+}
+
 /** The redis.conf lines, after everything the stack renders (Redis takes a directive's last value). */
 export function redisConfigLines(directives: Directives): string[] {
-    return directives.length === 0 ? [] : ["# redisConfig", ...directives.map(([name, value]) => `${name} ${value}`)];
+    const lines = directives.filter(startOnly).map(([name, value]) => `${name} ${value}`);
+    return lines.length === 0 ? [] : ["# redisConfig", ...lines];
 }

@@ -45,6 +45,8 @@ const replicasOf = (i: Inputs): number => i.replicasPerShard ?? i.plannedShards[
 const TIMEOUT_MS = 180000;
 
 interface Outputs extends Inputs {
+    /** What the nodes had for each user directive the stack sets at run time, before it first set it (engine: runtimeTarget). */
+    runtimeBaseline?: Record<string, string>;
     clusterState: string;
     shards: ShardView[];
     nodes: ClusterReport["nodes"];
@@ -63,7 +65,7 @@ export function changedInputs(olds: Inputs, news: Inputs): string[] {
     return isChanging(accessOf(news), accessOf(olds)) ? [...changed, "access"] : changed;
 }
 
-function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
+function toSpec(inputs: Inputs, previous?: Outputs): ClusterSpec {
     const planned = new Set(inputs.plannedNodes.map(endpoint));
     return {
         leaving: (previous?.plannedNodes ?? []).map(endpoint).filter((e) => !planned.has(e)),
@@ -76,19 +78,28 @@ function toSpec(inputs: Inputs, previous?: Inputs): ClusterSpec {
         previousAccess: previous === undefined ? undefined : accessOf(previous),
         tlsCa: inputs.tlsCa,
         runtimeConfig: inputs.runtimeConfig,
+        runtimeBaseline: previous?.runtimeBaseline,
         timeoutMs: TIMEOUT_MS,
     };
 }
 
-function withReport(inputs: Inputs, report: ClusterReport): Outputs {
-    return { ...inputs, clusterState: report.clusterState, shards: report.shards, nodes: report.nodes };
+function withReport(inputs: Inputs, report: ClusterReport, runtimeBaseline?: Record<string, string>): Outputs {
+    return {
+        ...inputs,
+        // Absent while empty, so state from before it existed compares equal.
+        ...(runtimeBaseline !== undefined && Object.keys(runtimeBaseline).length > 0 ? { runtimeBaseline } : {}),
+        clusterState: report.clusterState,
+        shards: report.shards,
+        nodes: report.nodes,
+    };
 }
 
 
-async function reconcile(inputs: Inputs, previous?: Inputs): Promise<Outputs> {
+async function reconcile(inputs: Inputs, previous?: Outputs): Promise<Outputs> {
     // The dynamic-provider host forwards our stderr to the CLI, which shows it as progress.
     const log = (message: string) => console.error(`[${inputs.clusterName}] ${message}`);
-    return withReport(inputs, await ensureCluster(toSpec(inputs, previous), log));
+    const report = await ensureCluster(toSpec(inputs, previous), log);
+    return withReport(inputs, report, report.runtimeBaseline);
 }
 
 export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
@@ -117,7 +128,7 @@ export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
     },
     async read(id: string, props: Outputs): Promise<pulumi.dynamic.ReadResult> {
         const report = await readCluster(props.plannedNodes, { access: accessOf(props), tlsCa: props.tlsCa });
-        return { id, props: report ? withReport(props, report) : { ...props, clusterState: "unreachable" } };
+        return { id, props: report ? withReport(props, report, props.runtimeBaseline) : { ...props, clusterState: "unreachable" } };
     },
     async delete(): Promise<void> {
         // Nothing to undo: the cluster lives in the containers and volumes, which Pulumi deletes itself.

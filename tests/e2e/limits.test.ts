@@ -77,12 +77,12 @@ describe("bounded nodes: memory, maxmemory and eviction, CPUs (3 shards x 1 repl
         await t.stack.preview({ expectNoChanges: true });
     });
 
-    it("refuses a directive Redis does not know, or a value it refuses, before any node restarts", async () => {
+    it("refuses a directive Redis does not know, or a value it refuses, before any node changes", async () => {
         const before = lifecycle();
         await t.stack.setAllConfig({ "redis-cluster:redisConfig.no-such-directive": { value: "1" }, "redis-cluster:redisConfig.hz": { value: "often" } }, true);
         try {
             await assert.rejects(t.up(), (err: Error) => {
-                assert.match(err.message, /Redis refused redis-cluster:redisConfig on e2e-m-\d, so no node was restarted:/);
+                assert.match(err.message, /Redis refused run-time settings \(redisConfig, maxmemory, maxmemoryPolicy\) on e2e-m-\d, so no node was changed:/);
                 assert.match(err.message, /hz often: ERR CONFIG SET failed \(possibly related to argument 'hz'\)/);
                 assert.match(err.message, /no-such-directive: Redis has no such directive/);
                 return true;
@@ -93,6 +93,28 @@ describe("bounded nodes: memory, maxmemory and eviction, CPUs (3 shards x 1 repl
         }
         assert.deepEqual(lifecycle(), before, "no container was restarted");
         for (const n of names) assert.equal(configOf(n, "hz"), "20", n);
+    });
+
+    it("changes a directive Redis takes at run time in place, and puts Redis's own value back when it is dropped: no container restarts", async () => {
+        const before = lifecycle();
+        await t.stack.setConfig("redis-cluster:redisConfig.hz", { value: "25" }, true);
+        const changed = await t.up();
+        assert.deepEqual(Object.keys(changed.summary.resourceChanges ?? {}).sort(), ["same", "update"]);
+        for (const n of names) assert.equal(configOf(n, "hz"), "25", n);
+        await t.stack.removeConfig("redis-cluster:redisConfig.hz", true);
+        await t.up();
+        for (const n of names) assert.equal(configOf(n, "hz"), "10", n);
+        assert.deepEqual(lifecycle(), before, "no container was restarted");
+        // Kept in each node's live config: a restart of a replica's Redis keeps hz at 10, not the 20 or 25 it once had.
+        const replica = names.find((n) => /role:slave/.test(redisCli(n, undefined, "info", "replication")))!;
+        docker("restart", "-t", "30", replica);
+        await eventually(`${replica} to serve again, in sync`, 60000, () => {
+            try {
+                return /master_link_status:up/.test(redisCli(replica, undefined, "info", "replication")) ? configOf(replica, "hz") : undefined;
+            } catch {
+                return undefined;
+            }
+        }, 500).then((hz) => assert.equal(hz, "10"));
     });
 
     it("evicts under writes beyond maxmemory instead of being killed by the kernel", async () => {

@@ -80,7 +80,7 @@ export class FakeCluster {
 
     async addNode(name: string): Promise<FakeNode> {
         const node = { name, id: newId(), role: "master", keys: new Map(), knows: new Set(), importing: new Map(), migrating: new Map(), runId: newId(), down: false, loadingUntil: 0 } as FakeNode;
-        Object.assign(node, { config: new Map([["cluster-node-timeout", "15000"], ["cluster-migration-barrier", "1"], ["maxmemory", "0"], ["maxmemory-policy", "noeviction"]]), functions: new Map(), users: new Map([["default", ["on", "nopass", "~*", "&*", "+@all"]]]) });
+        Object.assign(node, { config: new Map([["cluster-node-timeout", "15000"], ["cluster-migration-barrier", "1"], ["maxmemory", "0"], ["maxmemory-policy", "noeviction"], ["hz", "10"], ["io-threads", "1"]]), functions: new Map(), users: new Map([["default", ["on", "nopass", "~*", "&*", "+@all"]]]) });
         node.server = new FakeRedis((command) => this.handle(node, command));
         node.server.accept = (command) => !node.down && this.gate(node, command);
         await node.server.start();

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
 import { DEFAULT_MAXMEMORY_PERCENT, MAXMEMORY_POLICIES, MIN_MEMORY_BYTES, RUNTIME_DEFAULTS, formatSize, parseSize, resolveLimits, runtimeDirectives } from "../../components/planning/limits";
-import { runtimeChanges } from "../../components/engine/steps/runtimeConfig";
+import { runtimeChanges, runtimeTarget } from "../../components/engine/steps/runtimeConfig";
 import { overLimit } from "../../components/engine/memoryFit";
 import { resolveSettings } from "../../components/planning/settings";
 
@@ -118,6 +118,31 @@ describe("run-time directives on a node", () => {
                 for (const [k, v] of Object.entries(wanted)) assert.equal(after[k], v);
                 for (const k of Object.keys(RUNTIME_DEFAULTS)) if (!(k in wanted)) assert.equal(after[k], RUNTIME_DEFAULTS[k]);
                 for (const [k, v] of Object.entries(changes)) assert.notEqual(current[k], v, `${k} already ${v}`);
+            }),
+        );
+    });
+
+    it("puts a user directive the stack stops setting back to what the nodes had before it first set it, across runs (property)", async () => {
+        const name = fc.constantFrom("hz", "timeout", "maxmemory-samples", "maxmemory", "maxmemory-policy");
+        const wantedMap = fc.dictionary(name, fc.constantFrom("7", "20", "allkeys-lru"));
+        await fc.assert(
+            // Redis has a value for every directive it knows (unknown ones are refused before this).
+            fc.asyncProperty(fc.array(wantedMap, { minLength: 1, maxLength: 5 }), fc.record({ hz: fc.constantFrom("10", "5"), timeout: fc.constantFrom("0", "5"), "maxmemory-samples": fc.constantFrom("5", "10"), maxmemory: fc.constant("0"), "maxmemory-policy": fc.constant("noeviction") }), async (runs, defaults: Record<string, string>) => {
+                // A node that starts at `defaults` (Redis's own values) and takes each run's target.
+                const node: Record<string, string> = { ...defaults };
+                let baseline: Record<string, string> = {};
+                for (const wanted of runs) {
+                    const next = await runtimeTarget(wanted, baseline, async (d) => node[d]);
+                    for (const [k, v] of Object.entries(wanted)) assert.equal(next.target[k], v);
+                    Object.assign(node, next.target);
+                    baseline = next.baseline;
+                    assert.deepEqual(Object.keys(baseline).sort(), Object.keys(wanted).filter((k) => k in defaults && !(k in RUNTIME_DEFAULTS)).sort());
+                }
+                // Nothing wanted any more: every user directive is back where it started.
+                const last = await runtimeTarget({}, baseline, async (d) => node[d]);
+                Object.assign(node, last.target);
+                assert.deepEqual(last.baseline, {});
+                for (const k of Object.keys(defaults)) if (!(k in RUNTIME_DEFAULTS)) assert.equal(node[k], defaults[k], k);
             }),
         );
     });

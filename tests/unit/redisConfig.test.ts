@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { STACK_OWNED_DIRECTIVES, ownerOf, redisConfigLines, resolveRedisConfig, somaxconnFor } from "../../components/planning/redisConfig";
+import { START_ONLY_DIRECTIVES, STACK_OWNED_DIRECTIVES, inPlaceDirectives, ownerOf, redisConfigLines, resolveRedisConfig, somaxconnFor } from "../../components/planning/redisConfig";
 import { renderRedisConf } from "../../components/planning/redisConf";
 import { planCluster } from "../../components/planning/plan";
 import { resolveSettings } from "../../components/planning/settings";
@@ -8,14 +8,34 @@ import { resolveSettings } from "../../components/planning/settings";
 const key = (name: string) => `redis-cluster:${name}`;
 
 describe("redisConfig: any other redis.conf directive", () => {
-    it("renders each directive after everything the stack renders, sorted, booleans as yes/no, names lowercased", () => {
+    it("normalizes each directive: sorted, booleans as yes/no, names lowercased, spaces collapsed", () => {
         const { directives, problems } = resolveRedisConfig({ "lazyfree-lazy-eviction": true, HZ: 20, "slowlog-log-slower-than": " 5000 ", "client-output-buffer-limit": "pubsub  64mb 16mb 60" }, key);
         assert.deepEqual(problems, []);
-        assert.deepEqual(redisConfigLines(directives), ["# redisConfig", "client-output-buffer-limit pubsub 64mb 16mb 60", "hz 20", "lazyfree-lazy-eviction yes", "slowlog-log-slower-than 5000"]);
-        const s = resolveSettings({ redisConfig: { hz: 20 } }, "redis:7.2").settings;
-        assert.match(renderRedisConf(planCluster(s).nodes[0], s), /\n# redisConfig\nhz 20\n$/);
+        assert.deepEqual(directives, [["client-output-buffer-limit", "pubsub 64mb 16mb 60"], ["hz", "20"], ["lazyfree-lazy-eviction", "yes"], ["slowlog-log-slower-than", "5000"]]);
         assert.deepEqual(resolveRedisConfig(undefined, key), { directives: [], problems: [] });
+    });
+
+    it("renders the directives Redis reads only at a start after everything the stack renders, and sets every other one in place (property)", () => {
+        const startOnly = fc.constantFrom(...START_ONLY_DIRECTIVES);
+        const runtime = fc.constantFrom("hz", "lazyfree-lazy-eviction", "slowlog-log-slower-than", "notify-keyspace-events", "maxmemory-samples", "timeout");
+        fc.assert(
+            fc.property(fc.uniqueArray(fc.oneof(startOnly, runtime), { maxLength: 8 }), (names) => {
+                const raw = Object.fromEntries(names.map((n, i) => [n, String(i + 1)]));
+                const { directives } = resolveRedisConfig(raw, key);
+                const lines = redisConfigLines(directives);
+                const rendered = names.filter((n) => (START_ONLY_DIRECTIVES as readonly string[]).includes(n)).sort();
+                assert.deepEqual(lines, rendered.length === 0 ? [] : ["# redisConfig", ...rendered.map((n) => `${n} ${raw[n]}`)]);
+                assert.deepEqual(Object.keys(inPlaceDirectives(directives)).sort(), names.filter((n) => !rendered.includes(n)).sort());
+            }),
+        );
+        const s = resolveSettings({ redisConfig: { hz: 20, "io-threads": 2 } }, "redis:7.2").settings;
+        assert.match(renderRedisConf(planCluster(s).nodes[0], s), /\n# redisConfig\nio-threads 2\n$/);
+        assert.doesNotMatch(renderRedisConf(planCluster(s).nodes[0], s), /hz/);
         assert.deepEqual(redisConfigLines([]), []);
+    });
+
+    it("lists no directive the stack owns as one Redis reads only at a start (those never reach redisConfig)", () => {
+        for (const name of START_ONLY_DIRECTIVES) assert.equal(ownerOf(name), undefined, name);
     });
 
     it("gives the containers the kernel backlog the user's tcp-backlog needs, and leaves the kernel's otherwise", () => {

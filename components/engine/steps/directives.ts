@@ -7,8 +7,12 @@ import { Directives } from "../../planning/redisConfig";
 import { Credentials, NodeAddress, NodePool } from "../pool";
 import { PermanentError } from "../wait";
 
-/** Refusals naming each directive, quoting Redis; empty when Redis takes them all. Leaves the node as it was. */
-export async function judgeDirectives(pool: NodePool, node: string, directives: Directives): Promise<string[]> {
+/**
+ * Refusals naming each directive, quoting Redis; empty when Redis takes them all. Leaves the node as it
+ * was. `atRunTime`: the directives are to be set on running nodes, so one Redis takes only at a start is
+ * refused too (otherwise the restarted node judges it).
+ */
+export async function judgeDirectives(pool: NodePool, node: string, directives: Directives, o: { atRunTime?: boolean } = {}): Promise<string[]> {
     const refusals: string[] = [];
     for (const [name, value] of directives) {
         const current = (await pool.call(node, "CONFIG", "GET", name)) as string[];
@@ -20,8 +24,9 @@ export async function judgeDirectives(pool: NodePool, node: string, directives: 
             await pool.call(node, "CONFIG", "SET", name, value);
         } catch (err) {
             const message = String((err as Error).message);
-            // Taken only at a start: judged by the restarted node itself.
+            // Taken only at a start: judged by the restarted node itself, unless it was to be set at run time.
             if (!/immutable/i.test(message)) refusals.push(`${name} ${value}: ${message.replace(/^.*?CONFIG SET: /, "")}`);
+            else if (o.atRunTime) refusals.push(`${name}: this Redis takes it only at a start, and the stack does not know that of it (planning/redisConfig.ts, START_ONLY_DIRECTIVES)`);
             continue;
         }
         // Only a probe: the node gets the value with its restart, like every other node.

@@ -1,11 +1,13 @@
 /**
  * Directives the stack sets on running nodes (limits.ts, runtimeDirectives: maxmemory and the eviction
- * policy): CONFIG SET where a node's value differs, then CONFIG REWRITE, which saves them in the node's
- * live config on its volume (redisConf.ts, LIVE_CONFIG_PATH), so a restart keeps them. No restart.
+ * policy; redisConfig.ts, inPlaceDirectives: the user's directives Redis takes at run time): CONFIG SET
+ * where a node's value differs, then CONFIG REWRITE, which saves them in the node's live config on its
+ * volume (redisConf.ts, LIVE_CONFIG_PATH), so a restart keeps them. No restart.
  */
 import { RUNTIME_DEFAULTS } from "../../planning/limits";
 import { NodePool } from "../pool";
 import { PermanentError } from "../wait";
+import { judgeDirectives } from "./directives";
 
 /**
  * What to set on a node that reports `current`: every wanted value that differs, and Redis's default for
@@ -15,6 +17,11 @@ import { PermanentError } from "../wait";
 export function runtimeChanges(current: Record<string, string>, wanted: Record<string, string>): Record<string, string> {
     const target = { ...RUNTIME_DEFAULTS, ...wanted };
     return Object.fromEntries(Object.entries(target).filter(([name, value]) => current[name] !== value));
+}
+
+/** Of the directives set at run time, the memory ceiling alone (maxmemory and the eviction policy). */
+export function memoryCeiling(runtimeConfig: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(runtimeConfig).filter(([name]) => name in RUNTIME_DEFAULTS));
 }
 
 /** CONFIG GET of several directives, as name -> value. */
@@ -34,6 +41,11 @@ export async function applyRuntimeConfig(pool: NodePool, names: string[], wanted
     const directives = [...new Set([...Object.keys(RUNTIME_DEFAULTS), ...Object.keys(wanted)])];
     const plans = await Promise.all(names.map(async (name) => ({ name, changes: runtimeChanges(await configGet(pool, name, directives), wanted) })));
     const changed = plans.filter((p) => Object.keys(p.changes).length > 0);
+    if (changed.length > 0) {
+        // Each directive on its own first, so a refusal names it and quotes Redis, with no node changed.
+        const refusals = await judgeDirectives(pool, changed[0].name, Object.entries(changed[0].changes), { atRunTime: true });
+        if (refusals.length > 0) throw new PermanentError(`Redis refused run-time settings (redisConfig, maxmemory, maxmemoryPolicy) on ${changed[0].name}, so no node was changed:\n - ${refusals.join("\n - ")}`);
+    }
     // One node first: a value Redis refuses is then refused once, with every other node as it was.
     for (const [i, batch] of [changed.slice(0, 1), changed.slice(1)].entries()) {
         await Promise.all(
@@ -49,4 +61,24 @@ export async function applyRuntimeConfig(pool: NodePool, names: string[], wanted
         );
     }
     return changed.map((p) => p.name);
+}
+
+/**
+ * The target for a run and the baseline to keep: the directives the stack sets now, and those it set
+ * before and no longer does back at their baseline (what the nodes had before the stack first set them).
+ * `current` reads a directive's value on a node now, for a directive set for the first time.
+ */
+export async function runtimeTarget(
+    wanted: Record<string, string>,
+    baseline: Record<string, string>,
+    current: (directive: string) => Promise<string | undefined>,
+): Promise<{ target: Record<string, string>; baseline: Record<string, string> }> {
+    const dropped = Object.fromEntries(Object.entries(baseline).filter(([name]) => !(name in wanted)));
+    const kept: Record<string, string> = Object.fromEntries(Object.entries(baseline).filter(([name]) => name in wanted));
+    for (const name of Object.keys(wanted)) {
+        if (name in kept || name in RUNTIME_DEFAULTS) continue;
+        const value = await current(name);
+        if (value !== undefined) kept[name] = value;
+    }
+    return { target: { ...dropped, ...wanted }, baseline: kept };
 }

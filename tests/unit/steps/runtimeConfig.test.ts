@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { applyRuntimeConfig } from "../../../components/engine/steps/runtimeConfig";
 import { stepBed } from "../../support/stepBed";
 
-describe("step: directives set at run time (maxmemory, eviction policy)", function () {
+describe("step: directives set at run time (maxmemory, eviction policy, the user's run-time directives)", function () {
     this.timeout(20000);
     const bed = stepBed();
     const names = ["m1", "m2", "m3"];
@@ -41,9 +41,22 @@ describe("step: directives set at run time (maxmemory, eviction policy)", functi
 
     it("stops at a value Redis refuses, quoting it, with every other node as it was", async () => {
         await bed.fresh(...names);
-        await assert.rejects(applyRuntimeConfig(bed.pool, names, { "maxmemory-policy": "lru-ish" }), /Redis refused maxmemory-policy lru-ish: .*argument\(s\) must be one of the following/);
+        await assert.rejects(applyRuntimeConfig(bed.pool, names, { "maxmemory-policy": "lru-ish" }), /Redis refused run-time settings .* on m1, so no node was changed:\n - maxmemory-policy lru-ish: .*argument\(s\) must be one of the following/);
         assert.deepEqual(config("maxmemory-policy"), names.map(() => "noeviction"));
         assert.deepEqual(saved("maxmemory-policy"), names.map(() => undefined));
+    });
+
+    it("refuses, naming each, a directive Redis does not know, a value it refuses and one it takes only at a start, with no node changed", async () => {
+        await bed.fresh(...names);
+        await assert.rejects(applyRuntimeConfig(bed.pool, names, { "no-such": "1", hz: "often", "io-threads": "4", maxmemory: "104857600" }), (err: Error) => {
+            assert.match(err.message, /\n - no-such: Redis has no such directive/);
+            assert.match(err.message, /\n - hz often: .*couldn't be parsed into an integer/);
+            assert.match(err.message, /\n - io-threads: this Redis takes it only at a start/);
+            assert.doesNotMatch(err.message, /maxmemory 104857600/);
+            return true;
+        });
+        assert.deepEqual([config("hz"), config("maxmemory")], [names.map(() => "10"), names.map(() => "0")]);
+        assert.deepEqual(saved("hz"), names.map(() => undefined));
     });
 
     it("stops naming a node that does not answer, having changed no other directive there", async () => {
