@@ -44,6 +44,33 @@ describe("invalid configuration", function () {
         });
     }
 
+    it("rejects bad limits, persistence and redisConfig at preview, every problem in one message, and creates nothing", async () => {
+        const bad = {
+            "redis-cluster:memory": { value: "256m" },
+            "redis-cluster:maxmemory": { value: "300mb" },
+            "redis-cluster:maxmemoryPolicy": { value: "lru-ish" },
+            "redis-cluster:persistence": { value: "rdb" },
+            "redis-cluster:save": { value: "60" },
+            "redis-cluster:redisConfig.port": { value: "7000" },
+            "redis-cluster:redisConfig.tcp-backlog": { value: "lots" },
+        };
+        await t.stack.setAllConfig(bad, true);
+        try {
+            await assert.rejects(t.stack.preview(), (err: Error) => {
+                assert.match(err.message, /redis-cluster:maxmemory 300m is not below redis-cluster:memory 256m/);
+                assert.match(err.message, /redis-cluster:maxmemoryPolicy "lru-ish" is not one of/);
+                assert.match(err.message, /redis-cluster:save "60" is not a snapshot schedule/);
+                assert.match(err.message, /redis-cluster:redisConfig\.port: port is decided by the stack itself/);
+                assert.match(err.message, /redis-cluster:redisConfig\.tcp-backlog: "lots" is not a backlog length/);
+                assert.match(err.message, /Invalid configuration, nothing was created/);
+                return true;
+            });
+            assert.deepEqual(stackObjects(t.name), { containers: [], networks: [], volumes: [] });
+        } finally {
+            await t.stack.removeAllConfig(Object.keys(bad), true);
+        }
+    });
+
     it("warns about, but accepts, a subnet outside the private ranges", async () => {
         await t.stack.setConfig("redis-cluster:subnet", { value: "172.38.0.0/16" });
         const result = await t.stack.preview();
