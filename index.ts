@@ -37,6 +37,7 @@ const keys = [
     "persistence",
     "save",
     "appendfsync",
+    "healthcheckInterval",
 ] as const;
 const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]));
 // Plain text here, for validation only: RedisCluster wraps it in pulumi.secret before any resource

@@ -163,6 +163,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                 liveConfig,
                 keepsNothing: keepsNothing(settings.persistence),
                 somaxconn: somaxconnFor(settings.redisConfig),
+                healthcheckInterval: settings.healthcheckInterval,
                 memoryBytes,
                 cpus,
             });

@@ -38,6 +38,8 @@ export interface ContainerInputs {
     liveConfig?: boolean;
     /** `persistence: none`: the start script drops stale snapshots and lets a replica take over first (keepNothingStartScript). */
     keepsNothing?: boolean;
+    /** How often Docker checks the node's health (settings.ts); undefined: every 10 s. */
+    healthcheckInterval?: string;
     /** The container's net.core.somaxconn (redisConfig.ts, somaxconnFor); undefined: the kernel's default. */
     somaxconn?: string;
     /** The container's memory limit in bytes (whole MiB) and CPU quota; undefined: none. */
@@ -51,11 +53,11 @@ export interface ContainerInputs {
  * engine asks Redis itself), so it is checked every 10 s: every check is a `docker exec`, and at
  * 1 s a dozen nodes kept a 2-core machine's CPUs busy with them alone.
  */
-export function healthcheck(tls: boolean) {
+export function healthcheck(tls: boolean, interval = "10s") {
     const cli = ["redis-cli", ...(tls ? REDIS_CLI_TLS_ARGS : []), "-p", String(REDIS_PORT)].join(" ");
     return {
         tests: ["CMD-SHELL", `${cli} ping | grep -qE 'PONG|NOAUTH|LOADING'`],
-        interval: "10s",
+        interval,
         timeout: "5s",
         retries: 3,
     };
@@ -136,7 +138,7 @@ export function containerDefinition(i: ContainerInputs): ContainerDefinition {
             volumes: [{ volumeName: i.volumeName, containerPath: "/data" }],
             networksAdvanced: [{ name: i.networkName, ipv4Address: node.ip, aliases: [node.name] }],
             ports: node.published.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip, protocol: "tcp" })),
-            healthcheck: healthcheck(i.tls !== undefined),
+            healthcheck: healthcheck(i.tls !== undefined, i.healthcheckInterval),
             // Docker applies a new CPU quota only to a new container: a change rolls.
             ...(i.cpus === undefined ? {} : { cpus: i.cpus }),
             // Docker sets a namespaced sysctl only as it creates the container: a change rolls.

@@ -31,6 +31,8 @@ export interface ClusterSettings {
     redisConfig: Directives;
     hostPortBase: number;
     namePrefix: string;
+    /** How often Docker checks each node's health, as Docker writes a duration ("10s", "1m"): one `docker exec` per check. */
+    healthcheckInterval: string;
     /**
      * Lets one `up` take every node down at once, for the changes that cannot roll (the network's
      * subnet or gateway, the node addresses). Off by default: such changes are refused.
@@ -97,6 +99,7 @@ export const DEFAULTS = {
     tlsRenewBeforeDays: TLS_DEFAULTS.renewBeforeDays,
     maxmemoryPolicy: "noeviction",
     appendfsync: "everysec",
+    healthcheckInterval: "10s",
 } as const;
 
 /**
@@ -114,6 +117,20 @@ export const MAX_NODES = 1000;
  * trigger failovers nobody asked for.
  */
 export const MIN_NODE_TIMEOUT_MS = 1000;
+
+/**
+ * A health check interval from 1 s to 24 h in whole seconds, minutes or hours ("90s", "5m"), written
+ * as the docker provider reads it back (Go's time.Duration: "1m30s", "5m0s"), so a stack that declares
+ * it sees no change on the next preview (it would replace every container at once). Undefined: not one.
+ */
+export function dockerInterval(text: string): string | undefined {
+    const m = /^([1-9]\d*)(s|m|h)$/.exec(text);
+    if (!m) return undefined;
+    const seconds = Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"];
+    if (seconds > 24 * 3600) return undefined;
+    const [h, min, sec] = [Math.floor(seconds / 3600), Math.floor((seconds % 3600) / 60), seconds % 60];
+    return h > 0 ? `${h}h${min}m${sec}s` : min > 0 ? `${min}m${sec}s` : `${sec}s`;
+}
 
 /** The TLS keys as they come from config (ClusterSettings holds them resolved, in `tls`). */
 export interface RawTlsKeys {
@@ -236,6 +253,12 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         warnings.push(`${key("hostPortBase")} ${hostPortBase} publishes privileged ports (below 1024)`);
     }
 
+    const intervalText = text("healthcheckInterval") ?? DEFAULTS.healthcheckInterval;
+    const healthcheckInterval = dockerInterval(intervalText) ?? DEFAULTS.healthcheckInterval;
+    if (dockerInterval(intervalText) === undefined) {
+        problems.push(`${key("healthcheckInterval")} "${intervalText}" is not an interval of whole seconds, minutes or hours from 1s to 24h, e.g. 10s, 90s, 5m or 1h`);
+    }
+
     const namePrefix = text("namePrefix") ?? DEFAULTS.namePrefix;
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,39}$/.test(namePrefix)) {
         problems.push(
@@ -341,6 +364,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             redisConfig: extra.directives,
             hostPortBase,
             namePrefix,
+            healthcheckInterval,
             allowFullRestart,
             allowDowngrade,
             allowHostLossOutage,

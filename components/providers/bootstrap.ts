@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterReport, ClusterSpec, NodeAddress, ensureCluster, readCluster } from "../engine/cluster";
 import { liveDrift } from "../engine/drift";
+import { describeRuntimeChange } from "../engine/steps/runtimeConfig";
 import { StoredAccess, accessOf, isChanging } from "../planning/access";
 import { ShardView, endpoint } from "../planning/topology";
 import { UserSpec } from "../planning/users";
@@ -117,6 +118,8 @@ export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
                 return { changes: true, replaces: [], deleteBeforeReplace: false };
             }
         }
+        const inPlace = describeRuntimeChange(olds.runtimeConfig ?? {}, news.runtimeConfig ?? {}, olds.runtimeBaseline ?? {});
+        if (inPlace.length > 0) console.error(`[${news.clusterName}] set on the running nodes, no restart: ${inPlace.join("; ")}`);
         // Never a replacement: a new shape is reached by moving slots and nodes in place.
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },

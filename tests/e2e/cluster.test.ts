@@ -47,7 +47,8 @@ describe("a 3x1 cluster, end to end", function () {
     let shards: ShardOutput[];
 
     before(async () => {
-        t = await createTestStack(PREFIX, { subnet: SUBNET, namePrefix: PREFIX, hostPortBase: "16371", nodeTimeoutMs: String(NODE_TIMEOUT_MS) });
+        // The default health check interval (test stacks use a longer one, tests/support/stack.ts): this suite reads Docker's health.
+        t = await createTestStack(PREFIX, { subnet: SUBNET, namePrefix: PREFIX, hostPortBase: "16371", nodeTimeoutMs: String(NODE_TIMEOUT_MS), healthcheckInterval: "10s" });
     });
 
     after(async () => {
@@ -99,6 +100,11 @@ describe("a 3x1 cluster, end to end", function () {
             const keys = Number(redisCli(shard.master.name, undefined, "dbsize"));
             assert.ok(keys > KEYS / 4, `${shard.master.name} holds only ${keys} keys`);
         }
+    });
+
+    it("is healthy in Docker's eyes too: every container's health check passes", async () => {
+        await eventually("every container to be healthy", 30000, () => (names.every((n) => docker("inspect", "-f", "{{.State.Health.Status}}", n) === "healthy") ? true : undefined), 500);
+        assert.equal(docker("inspect", "-f", "{{.Config.Healthcheck.Interval}}", names[0]), "10s");
     });
 
     it("shows a healthy cluster in npm run status, and an uncovered slot as unhealthy", async () => {

@@ -98,6 +98,10 @@ describe("bounded nodes: memory, maxmemory and eviction, CPUs (3 shards x 1 repl
     it("changes a directive Redis takes at run time in place, and puts Redis's own value back when it is dropped: no container restarts", async () => {
         const before = lifecycle();
         await t.stack.setConfig("redis-cluster:redisConfig.hz", { value: "25" }, true);
+        // The preview says what happens: set on the running nodes, nothing replaced.
+        const preview = await t.stack.preview();
+        assert.match(preview.stdout, /set on the running nodes, no restart: hz 20 -> 25/);
+        assert.equal(preview.changeSummary.replace ?? 0, 0);
         const changed = await t.up();
         assert.deepEqual(Object.keys(changed.summary.resourceChanges ?? {}).sort(), ["same", "update"]);
         for (const n of names) assert.equal(configOf(n, "hz"), "25", n);

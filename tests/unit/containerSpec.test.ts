@@ -38,6 +38,7 @@ describe("container definition and its rollout fingerprint", () => {
         ["start from the live config", { liveConfig: true }],
         ["start without persistence", { keepsNothing: true }],
         ["somaxconn", { somaxconn: "1024" }],
+        ["health check interval", { healthcheckInterval: "5m0s" }],
     ];
     for (const [what, change] of recreatingChanges) {
         it(`changes when the ${what} changes`, async () => {

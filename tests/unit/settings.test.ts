@@ -5,7 +5,7 @@ import * as yaml from "js-yaml";
 import fc from "fast-check";
 import { createAuthority, Issued } from "../../components/engine/certificates";
 import { tlsMode } from "../../components/planning/safety";
-import { DEFAULTS, DEFAULT_IMAGE, RawSettings, resolveSettings } from "../../components/planning/settings";
+import { DEFAULTS, DEFAULT_IMAGE, RawSettings, dockerInterval, resolveSettings } from "../../components/planning/settings";
 import { TLS_DEFAULTS } from "../../components/planning/tls";
 
 const IMAGE = "redis:7.2";
@@ -223,5 +223,32 @@ describe("TLS", () => {
             assert.equal(off.settings.tls, undefined);
             assert.ok(off.warnings.some((w) => w.startsWith("redis-cluster:tlsCaCert is set but redis-cluster:tls is not true")), off.warnings.join("\n"));
         });
+    });
+});
+
+describe("healthcheckInterval", () => {
+    /** Go's time.ParseDuration for what dockerInterval writes: hours, minutes and seconds. */
+    const goSeconds = (d: string) => [...d.matchAll(/(\d+)([hms])/g)].reduce((sum, [, n, u]) => sum + Number(n) * { h: 3600, m: 60, s: 1 }[u as "h" | "m" | "s"], 0);
+
+    it("writes every interval from 1 s to 24 h as Go's Duration.String(), the form the docker provider reads back (property)", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 1, max: 24 * 3600 }), fc.constantFrom("s", "m", "h"), (seconds, unit) => {
+                const per = { s: 1, m: 60, h: 3600 }[unit];
+                fc.pre(seconds % per === 0);
+                const written = dockerInterval(`${seconds / per}${unit}`)!;
+                assert.equal(goSeconds(written), seconds);
+                // Go drops leading zero units and keeps the trailing ones: 10s, 1m30s, 5m0s, 1h0m0s.
+                assert.match(written, seconds < 60 ? /^[1-9]\d?s$/ : seconds < 3600 ? /^[1-9]\d?m[0-5]?\ds$/ : /^[1-9]\d?h[0-5]?\dm[0-5]?\ds$/);
+            }),
+        );
+        assert.deepEqual(["10s", "90s", "5m", "1h", "86400s"].map(dockerInterval), ["10s", "1m30s", "5m0s", "1h0m0s", "24h0m0s"]);
+    });
+
+    it("defaults to 10s, as stacks always had, and refuses what is not a whole interval up to 24h", () => {
+        assert.equal(resolveSettings({}, IMAGE).settings.healthcheckInterval, "10s");
+        assert.equal(DEFAULTS.healthcheckInterval, "10s");
+        for (const bad of ["0s", "10", "1.5s", "500ms", "25h", "-1s", "10 s"]) {
+            assert.match(problemsOf({ healthcheckInterval: bad }).join(), /redis-cluster:healthcheckInterval ".*" is not an interval of whole seconds, minutes or hours from 1s to 24h/, bad);
+        }
     });
 });

@@ -82,3 +82,18 @@ export async function runtimeTarget(
     }
     return { target: { ...dropped, ...wanted }, baseline: kept };
 }
+
+/**
+ * What a change of the run-time directives does, one line per directive, for the preview: each is set in
+ * place (a dropped one back to its baseline, or to Redis's default for the memory ceiling). Empty: none changes.
+ */
+export function describeRuntimeChange(before: Record<string, string>, after: Record<string, string>, baseline: Record<string, string>): string[] {
+    const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return names.flatMap((name) => {
+        const [was, now] = [before[name], after[name]];
+        if (was === now) return [];
+        const restored = baseline[name] ?? RUNTIME_DEFAULTS[name];
+        if (now === undefined) return [`${name} ${was} -> ${restored ?? "the value the nodes start with"} (dropped)`];
+        return [`${name} ${was ?? restored ?? "(unset)"} -> ${now}`];
+    });
+}

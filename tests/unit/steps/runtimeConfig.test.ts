@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { applyRuntimeConfig } from "../../../components/engine/steps/runtimeConfig";
+import { applyRuntimeConfig, describeRuntimeChange } from "../../../components/engine/steps/runtimeConfig";
 import { stepBed } from "../../support/stepBed";
 
 describe("step: directives set at run time (maxmemory, eviction policy, the user's run-time directives)", function () {
@@ -64,5 +64,15 @@ describe("step: directives set at run time (maxmemory, eviction policy, the user
         bed.named("m3").down = true;
         await assert.rejects(applyRuntimeConfig(bed.pool, names, wanted), /m3 \(127\.0\.0\.1:\d+\): CONFIG GET: Connection is closed/);
         assert.deepEqual(config("maxmemory"), names.map(() => "0"));
+    });
+
+    it("tells the preview what each change of a run-time directive does, and nothing when none changes", () => {
+        assert.deepEqual(describeRuntimeChange({ hz: "20", "maxmemory-policy": "allkeys-lru" }, { hz: "25", timeout: "300" }, { hz: "10", timeout: "0" }), [
+            "hz 20 -> 25",
+            "maxmemory-policy allkeys-lru -> noeviction (dropped)",
+            "timeout 0 -> 300",
+        ]);
+        assert.deepEqual(describeRuntimeChange({ hz: "20" }, {}, { hz: "10" }), ["hz 20 -> 10 (dropped)"]);
+        assert.deepEqual(describeRuntimeChange({ hz: "20" }, { hz: "20" }, {}), []);
     });
 });
