@@ -28,7 +28,25 @@ export function removeStackObjects(stack: string): void {
     const { containers, networks, volumes } = stackObjects(stack);
     if (containers.length) docker("rm", "-f", "-v", ...containers);
     if (volumes.length) docker("volume", "rm", "-f", ...volumes);
-    if (networks.length) docker("network", "rm", ...networks);
+    if (networks.length) removeNetworks(networks);
+}
+
+/**
+ * Docker may still hold a removed container's endpoint on its network for a moment ("has active
+ * endpoints"): asks again for up to 10 s before it gives up with Docker's own error.
+ */
+function removeNetworks(networks: string[]): void {
+    for (let attempt = 1; ; attempt++) {
+        const left = networks.filter((n) => lines(docker("network", "ls", "--filter", `name=^${n}$`, "--format", "{{.Name}}")).length > 0);
+        if (left.length === 0) return;
+        try {
+            docker("network", "rm", ...left);
+            return;
+        } catch (err) {
+            if (attempt >= 40 || !/active endpoints/.test(String((err as Error).message))) throw err;
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+        }
+    }
 }
 
 /** Every stack name the test suites ever labelled, to sweep leftovers of earlier runs. */
