@@ -41,10 +41,13 @@ export async function applyRuntimeConfig(pool: NodePool, names: string[], wanted
     const directives = [...new Set([...Object.keys(RUNTIME_DEFAULTS), ...Object.keys(wanted)])];
     const plans = await Promise.all(names.map(async (name) => ({ name, changes: runtimeChanges(await configGet(pool, name, directives), wanted) })));
     const changed = plans.filter((p) => Object.keys(p.changes).length > 0);
-    if (changed.length > 0) {
-        // Each directive on its own first, so a refusal names it and quotes Redis, with no node changed.
-        const refusals = await judgeDirectives(pool, changed[0].name, Object.entries(changed[0].changes), { atRunTime: true });
-        if (refusals.length > 0) throw new PermanentError(`Redis refused run-time settings (redisConfig, maxmemory, maxmemoryPolicy) on ${changed[0].name}, so no node was changed:\n - ${refusals.join("\n - ")}`);
+    // The user's directives each on its own first, so a refusal names it and quotes Redis with no node
+    // changed. Not the memory ceiling: the planner checked it, and a lower maxmemory tried on a node would
+    // evict keys there even if another directive were then refused.
+    const userChanges = changed.length > 0 ? Object.entries(changed[0].changes).filter(([name]) => !(name in RUNTIME_DEFAULTS)) : [];
+    if (userChanges.length > 0) {
+        const refusals = await judgeDirectives(pool, changed[0].name, userChanges, { atRunTime: true });
+        if (refusals.length > 0) throw new PermanentError(`Redis refused redis-cluster:redisConfig on ${changed[0].name}, so no node was changed:\n - ${refusals.join("\n - ")}`);
     }
     // One node first: a value Redis refuses is then refused once, with every other node as it was.
     for (const [i, batch] of [changed.slice(0, 1), changed.slice(1)].entries()) {
