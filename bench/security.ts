@@ -16,6 +16,8 @@ const USER = { username: "bench", password: "bench-Secur1ty-pw" };
 const SECURE_CONFIG = {
     "redis-cluster:tls": { value: "true" },
     "redis-cluster:users": { value: JSON.stringify([{ name: USER.username, password: USER.password, rules: "~* +@all" }]), secret: true },
+    // Users beside a default user without a password are refused (every client would be default): off, as a secured stack has it.
+    "redis-cluster:disableDefaultUser": { value: "true" },
 };
 
 /** One cold up and the writes, with TLS and a user or without either; the stack is destroyed after. */
