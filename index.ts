@@ -38,6 +38,9 @@ const keys = [
     "save",
     "appendfsync",
     "healthcheckInterval",
+    "metrics",
+    "exporterImage",
+    "exporterPortBase",
 ] as const;
 const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]));
 // Plain text here, for validation only: RedisCluster wraps it in pulumi.secret before any resource
@@ -121,6 +124,8 @@ async function main() {
         // With TLS: the CA certificate clients verify the nodes with (public).
         ...(cluster.caCertificate ? { caCertificate: cluster.caCertificate } : {}),
         connectCommand: connectCommand(settings, plan),
+        // With metrics only: every exporter's address, as a Prometheus static_configs entry takes it.
+        ...(cluster.metricsTargets ? { metricsTargets: cluster.metricsTargets } : {}),
         // Recorded only when the whole up succeeded: the change guard compares the next config with it.
         appliedIdentity: cluster.appliedIdentity,
     };

@@ -23,6 +23,8 @@ import { countSlots, formatRange } from "./planning/slots";
 import { formatSize, runtimeDirectives } from "./planning/limits";
 import { keepsNothing } from "./planning/persistence";
 import { inPlaceDirectives, somaxconnFor } from "./planning/redisConfig";
+import { planExporters } from "./planning/metrics";
+import { NodeExporter } from "./exporter";
 
 export interface PlannedShardView {
     shard: number;
@@ -51,6 +53,14 @@ export interface DockerEngine {
     provider?: docker.Provider;
     network: docker.Network;
     image: docker.RemoteImage;
+    /** With metrics: the exporters' image on this engine. */
+    exporterImage?: docker.RemoteImage;
+}
+
+/** Where a Prometheus scrapes one node's exporter, with the labels that name the node (and its host). */
+export interface MetricsTarget {
+    target: string;
+    labels: Record<string, string>;
 }
 
 export class RedisCluster extends pulumi.ComponentResource {
@@ -71,6 +81,9 @@ export class RedisCluster extends pulumi.ComponentResource {
     readonly slotAssignments: pulumi.Output<ShardView[]>;
     readonly clusterState: pulumi.Output<string>;
     readonly liveNodes: pulumi.Output<{ name: string; host?: string; ip: string; port?: number; role: string; nodeId: string }[]>;
+    /** With metrics: one exporter per node, and where each is scraped. */
+    readonly exporters: NodeExporter[] = [];
+    readonly metricsTargets?: MetricsTarget[];
 
     /** `applied`: what the last successful up applied (its appliedIdentity output); undefined on a new stack or an older one. */
     constructor(name: string, settings: ClusterSettings, opts?: pulumi.ComponentResourceOptions, applied?: ClusterIdentity) {
@@ -130,7 +143,10 @@ export class RedisCluster extends pulumi.ComponentResource {
             );
             // Uses the local image when present and never deletes it: other stacks may run it too.
             const image = new docker.RemoteImage(`${name}-image${suffix}`, { name: settings.image, keepLocally: true }, { parent: this, provider, dependsOn: guarded });
-            return { host, provider, network, image };
+            const exporterImage = settings.metrics
+                ? new docker.RemoteImage(`${name}-exporter-image${suffix}`, { name: settings.metrics.exporterImage, keepLocally: true }, { parent: this, provider, dependsOn: guarded })
+                : undefined;
+            return { host, provider, network, image, ...(exporterImage ? { exporterImage } : {}) };
         });
         const engineOf = (node: NodePlan) => this.engines.find((e) => e.host?.name === node.host?.name)!;
 
@@ -227,6 +243,30 @@ export class RedisCluster extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: this.nodes.map((n) => n.container) },
         );
+
+        if (settings.metrics) {
+            const exporters = planExporters(plan.nodes, plan.subnet, settings.metrics, settings.tls !== undefined);
+            exporters.forEach((exporter, k) => {
+                const engine = engineOf(plan.nodes[k]);
+                this.exporters.push(
+                    new NodeExporter(
+                        exporter.name,
+                        {
+                            exporter,
+                            image: settings.metrics!.exporterImage,
+                            networkName: engine.network.name,
+                            labels,
+                            login: security.exporterLogin!,
+                            tlsCa: authority?.certPem,
+                            provider: engine.provider,
+                            after: [engine.exporterImage!, this.bootstrap],
+                        },
+                        { parent: this, dependsOn: guarded },
+                    ),
+                );
+            });
+            this.metricsTargets = exporters.map(({ target, labels: l }) => ({ target, labels: l }));
+        }
 
         // With hosts, each node also says where it runs and the port it is reached at.
         const hostOfNode = new Map(plan.nodes.map((n) => [n.name, n.host?.name]));

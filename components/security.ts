@@ -13,6 +13,8 @@ import { certificateNames } from "./planning/tls";
 import { UserSpec } from "./planning/users";
 import { InternalUsers } from "./resources/internalUsers";
 import { NodeCertificate, TlsAuthority } from "./resources/tls";
+import { ExporterLogin, METRICS_USER, metricsUser } from "./planning/metrics";
+import { MetricsLogin } from "./resources/metricsLogin";
 
 export interface NodeTlsFiles {
     caCert: pulumi.Input<string>;
@@ -35,6 +37,8 @@ export class ClusterSecurity {
     /** TLS only: the CA (certificate public, key secret), and which CA it is (planning/safety: tlsMode). */
     readonly authority?: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> };
     readonly tlsMode?: string;
+    /** With metrics: how the exporters log in (secret when it holds a password). */
+    readonly exporterLogin?: pulumi.Output<ExporterLogin>;
 
     /** `opts`: where the resources go (the cluster), and what they wait for (the change guard). */
     constructor(
@@ -50,6 +54,15 @@ export class ClusterSecurity {
             );
             this.defaultUserEnabled = !settings.disableDefaultUser;
             this.users = pulumi.secret(settings.users ?? []);
+            if (settings.metrics) {
+                // The exporters' read-only user, set by the engine on every node beside the named users.
+                const metrics = new MetricsLogin(`${name}-metrics-login`, { clusterName: settings.namePrefix }, opts);
+                this.users = pulumi.secret(pulumi.all([settings.users ?? [], metrics.password]).apply(([users, password]) => [...users, metricsUser(password)]));
+                this.exporterLogin = pulumi.secret(metrics.password.apply((password) => ({ username: METRICS_USER, password })));
+            }
+        } else if (settings.metrics) {
+            // The only user there is: the default user, with the password if there is one.
+            this.exporterLogin = this.password === undefined ? pulumi.output({}) : pulumi.secret(this.password.apply((password) => ({ password })));
         }
         const defaultUserEnabled = this.defaultUserEnabled;
         this.access = pulumi.all([this.password, this.internal]).apply(([password, internal]) => ({ password, internal, defaultUserEnabled }));

@@ -161,6 +161,32 @@ step_redis_image() {
   note "Redis image ok ($chosen)"
 }
 
+# The redis_exporter image stacks with redis-cluster:metrics run, chosen the same way: the official
+# one where a registry serves it, else one built from Debian's prometheus-redis-exporter package.
+step_exporter_image() {
+  local official local_image chosen=""
+  official="$(sed -n '/redis-cluster:exporterImage:/,/description:/s/.*(default - \([^;)]*\).*/\1/p' Pulumi.yaml | head -n 1)"
+  [ -n "$official" ] || die "Pulumi.yaml names no default image for redis-cluster:exporterImage."
+  if docker image inspect "$official" >/dev/null 2>&1; then
+    chosen="$official"
+  elif [ -f "$REDIS_CLUSTER_CACHE/exporter-image" ] && docker image inspect "$(cat "$REDIS_CLUSTER_CACHE/exporter-image")" >/dev/null 2>&1; then
+    chosen="$(cat "$REDIS_CLUSTER_CACHE/exporter-image")"
+  elif timeout 30 docker pull -q "$official" >/dev/null 2>&1; then
+    chosen="$official"
+  else
+    [ -x /usr/bin/prometheus-redis-exporter ] || apt_install prometheus-redis-exporter
+    # Debian starts the exporter as a service on install; this machine needs only the binary.
+    as_root sh -c 'command -v systemctl >/dev/null && systemctl disable --now prometheus-redis-exporter >/dev/null 2>&1 || service prometheus-redis-exporter stop >/dev/null 2>&1 || true'
+    local_image="redis-cluster-local/redis-exporter:$(/usr/bin/prometheus-redis-exporter --version 2>&1 | sed -n 's/.*Exporter \([0-9.]*\).*/\1/p' | head -n 1)"
+    say "No registry reachable: building $local_image from Debian's prometheus-redis-exporter package"
+    bash images/exporter/build.sh "$local_image" >/dev/null || die "building $local_image failed; see the docker build output above."
+    chosen="$local_image"
+  fi
+  mkdir -p "$REDIS_CLUSTER_CACHE"
+  echo "$chosen" > "$REDIS_CLUSTER_CACHE/exporter-image"
+  note "redis_exporter image ok ($chosen)"
+}
+
 step_path() {
   local found
   found="$(readlink -f "$(command -v pulumi || true)" 2>/dev/null || true)"
@@ -183,5 +209,6 @@ step_docker
 step_pulumi
 step_docker_plugin
 step_redis_image
+step_exporter_image
 step_path
 say "Toolchain ready in $((SECONDS - started)) s"

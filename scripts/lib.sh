@@ -103,14 +103,17 @@ adopt_passphrase_file() {
 # run the official image, which a machine without a registry cannot pull: record the image
 # scripts/bootstrap.sh prepared in the stack's config (Pulumi.<stack>.yaml) on first use.
 pin_image() {
-  local stack="$1" prepared current
-  # Pulumi.yaml declares the key with an empty default, which `config get` reports as set.
-  current="$(pulumi config get redis-cluster:image --stack "$stack" 2>/dev/null || true)"
-  [ -z "$current" ] || return 0
-  prepared="$(cat "$REDIS_CLUSTER_CACHE/redis-image" 2>/dev/null || true)"
-  [ -n "$prepared" ] || return 0
-  note "recording the image this machine prepared in the stack's config: redis-cluster:image $prepared"
-  pulumi config set redis-cluster:image "$prepared" --stack "$stack"
+  local stack="$1" key file prepared current
+  for key in image:redis-image exporterImage:exporter-image; do
+    file="${key#*:}"; key="redis-cluster:${key%%:*}"
+    # Pulumi.yaml declares the key with an empty default, which `config get` reports as set.
+    current="$(pulumi config get "$key" --stack "$stack" 2>/dev/null || true)"
+    [ -z "$current" ] || continue
+    prepared="$(cat "$REDIS_CLUSTER_CACHE/$file" 2>/dev/null || true)"
+    [ -n "$prepared" ] || continue
+    note "recording the image this machine prepared in the stack's config: $key $prepared"
+    pulumi config set "$key" "$prepared" --stack "$stack"
+  done
 }
 
 # True while process $1 exists. kill -0 also fails for a live process of another user

@@ -9,16 +9,25 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DEFAULT_IMAGE } from "../components/planning/settings";
+import { DEFAULT_EXPORTER_IMAGE } from "../components/planning/metrics";
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
     return env.REDIS_CLUSTER_CACHE ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "redis-cluster");
 }
 
 export function preparedImage(env: NodeJS.ProcessEnv = process.env): string {
+    return recorded("redis-image", env) ?? DEFAULT_IMAGE;
+}
+
+/** The redis_exporter image bootstrap.sh found or built, for stacks with metrics. */
+export function preparedExporterImage(env: NodeJS.ProcessEnv = process.env): string {
+    return recorded("exporter-image", env) ?? DEFAULT_EXPORTER_IMAGE;
+}
+
+function recorded(file: string, env: NodeJS.ProcessEnv): string | undefined {
     try {
-        const recorded = fs.readFileSync(path.join(cacheDir(env), "redis-image"), "utf8").trim();
-        return recorded || DEFAULT_IMAGE;
+        return fs.readFileSync(path.join(cacheDir(env), file), "utf8").trim() || undefined;
     } catch {
-        return DEFAULT_IMAGE;
+        return undefined;
     }
 }

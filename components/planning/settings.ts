@@ -12,6 +12,7 @@ import { TLS_DEFAULTS, TlsSettings, resolveTls } from "./tls";
 import { NodeLimits, RawLimits, resolveLimits } from "./limits";
 import { Persistence, RawPersistence, resolvePersistence } from "./persistence";
 import { Directives, resolveRedisConfig } from "./redisConfig";
+import { MetricsSettings, RawMetrics, resolveMetrics } from "./metrics";
 
 export { CONFIG_NAMESPACE } from "./keys";
 
@@ -70,6 +71,8 @@ export interface ClusterSettings {
     tls?: TlsSettings;
     /** Every node's memory and CPU limits, maxmemory and eviction policy (limits.ts). */
     limits: NodeLimits;
+    /** An exporter beside every node (metrics.ts); undefined: none. */
+    metrics?: MetricsSettings;
 }
 
 /** ACL mode: the nodes keep users in an aclfile and the stack's own users run the cluster. */
@@ -140,8 +143,9 @@ export interface RawTlsKeys {
     tlsRenewBeforeDays?: string | number;
 }
 
-export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users" | "tls" | "limits" | "persistence" | "redisConfig">, string | number | boolean | undefined>> &
+export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users" | "tls" | "limits" | "persistence" | "redisConfig" | "metrics">, string | number | boolean | undefined>> &
     RawTlsKeys &
+    RawMetrics &
     RawLimits &
     RawPersistence & {
         hosts?: unknown;
@@ -179,7 +183,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
     const problems: string[] = [];
     const warnings: string[] = [];
 
-    const integer = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig"> | keyof RawTlsKeys, fallback: number, min: number, why: string): number => {
+    const integer = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig" | "metrics"> | keyof RawTlsKeys, fallback: number, min: number, why: string): number => {
         const value = raw[name];
         if (value === undefined || value === "") {
             return fallback;
@@ -194,7 +198,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
         return n;
     };
-    const boolean = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig"> | "tls", fallback: boolean): boolean => {
+    const boolean = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig" | "metrics"> | "tls", fallback: boolean): boolean => {
         const value = raw[name];
         if (value === undefined || value === "") {
             return fallback;
@@ -209,7 +213,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
         return text === "true";
     };
-    const text = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig"> | keyof RawTlsKeys): string | undefined => {
+    const text = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig" | "metrics"> | keyof RawTlsKeys): string | undefined => {
         const value = raw[name];
         return value === undefined || value === "" ? undefined : String(value).trim();
     };
@@ -350,6 +354,9 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
     problems.push(...addressing.problems);
     warnings.push(...addressing.warnings);
 
+    const exporters = resolveMetrics(raw, { ...addressing, nodeCount, hosts: placement.hosts !== undefined, hostPortBase });
+    problems.push(...exporters.problems);
+
     return {
         settings: {
             shards,
@@ -374,6 +381,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             disableDefaultUser,
             tls,
             limits: bounds.limits,
+            ...(exporters.metrics ? { metrics: exporters.metrics } : {}),
         },
         problems,
         warnings,
