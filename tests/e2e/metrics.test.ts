@@ -4,12 +4,12 @@
 // user that can read no key, with no secret in plaintext where Docker or the state shows it.
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
-import * as http from "http";
 import { docker } from "../support/docker";
 import { TestStack, createTestStack } from "../support/stack";
 import { DataSet, eventually, missingFromDataSet, withClusterClient, writeDataSet } from "../support/redis";
 import { PROJECT_ROOT, pulumiEnv } from "../support/env";
 import { REDIS_CLI_TLS_ARGS } from "../../components/planning/tls";
+import { sample, scrapeAll } from "../support/metrics";
 
 const PREFIX = "e2e-x";
 const SUBNET = "10.224.0.0/24";
@@ -20,37 +20,6 @@ const seeds = ["10.224.0.11:6379"];
 
 /** What Docker says of each node's container: a restart changes one of these. */
 const lifecycle = (names: string[]) => Object.fromEntries(names.map((n) => [n, docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}} restarts={{.RestartCount}}", n)]));
-
-function scrape(target: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const req = http.get(`http://${target}/metrics`, { timeout: 10000 }, (res) => {
-            let body = "";
-            res.setEncoding("utf8");
-            res.on("data", (chunk) => (body += chunk));
-            res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${target}: HTTP ${res.statusCode}`))));
-        });
-        req.on("timeout", () => req.destroy(new Error(`${target}: no answer in 10 s`)));
-        req.on("error", reject);
-    });
-}
-
-/** One sample's value from Prometheus's text format, by name and (optionally) a label fragment. */
-function sample(body: string, name: string, labels = ""): number | undefined {
-    const line = body.split("\n").find((l) => l.startsWith(name) && (l[name.length] === " " || l[name.length] === "{") && l.includes(labels));
-    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
-}
-
-/** Waits until every target's exporter reaches its node: redis_up 1 and the cluster's state read. */
-async function scrapeAll(targets: string[]): Promise<Record<string, string>> {
-    const bodies: Record<string, string> = {};
-    for (const target of targets) {
-        bodies[target] = await eventually(`${target} to export its node`, 60000, async () => {
-            const body = await scrape(target).catch(() => undefined);
-            return body !== undefined && sample(body, "redis_up") === 1 && sample(body, "redis_cluster_state") !== undefined ? body : undefined;
-        });
-    }
-    return bodies;
-}
 
 type Targets = { target: string; labels: Record<string, string> }[];
 

@@ -1,5 +1,5 @@
 // Another topology: 4 shards x 2 replicas, another subnet and first address,
-// with a password that must never appear in plaintext.
+// with a password that must never appear in plaintext, and an exporter beside every node that logs in with it.
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -7,6 +7,7 @@ import { PROJECT_ROOT, TEST_PASSPHRASE, pulumiEnv } from "../support/env";
 import { docker, stackObjects } from "../support/docker";
 import { TestStack, createTestStack, stateFile } from "../support/stack";
 import { clusterClient, countMissingKeys, liveNodes, redisCli, writeKeys } from "../support/redis";
+import { sample, scrapeAll } from "../support/metrics";
 
 const PREFIX = "e2e-b";
 const PASSWORD = "e2e-Pa55-w0rd-Xq7";
@@ -20,7 +21,7 @@ describe("a 4x2 cluster with a password, end to end", function () {
     before(async () => {
         t = await createTestStack(
             PREFIX,
-            { shards: "4", replicasPerShard: "2", subnet: "10.202.0.0/24", firstNodeIp: "10.202.0.21", namePrefix: PREFIX, hostPortBase: "0" },
+            { shards: "4", replicasPerShard: "2", subnet: "10.202.0.0/24", firstNodeIp: "10.202.0.21", namePrefix: PREFIX, hostPortBase: "0", metrics: "true" },
             { password: PASSWORD },
         );
     });
@@ -68,6 +69,19 @@ describe("a 4x2 cluster with a password, end to end", function () {
         assert.match(redisCli(names[0], "wrong-password", "ping"), /NOAUTH|WRONGPASS/);
     });
 
+    it("exports every node through its exporter, logged in with the password", async () => {
+        const targets = (await t.stack.outputs()).metricsTargets.value as { target: string; labels: { node: string } }[];
+        assert.deepEqual(targets.map((x) => x.labels.node), names);
+        const bodies = await scrapeAll(targets.map((x) => x.target));
+        for (const [target, body] of Object.entries(bodies)) {
+            assert.equal(sample(body, "redis_cluster_known_nodes"), 12, target);
+            assert.equal(sample(body, "redis_connected_slaves") !== undefined, true, target);
+        }
+        const masters = Object.values(bodies).filter((b) => sample(b, "redis_instance_info", 'role="master"') !== undefined);
+        assert.equal(masters.length, 4);
+        assert.equal(masters.reduce((sum, b) => sum + (sample(b, "redis_db_keys", 'db="db0"') ?? 0), 0), 10000, "the masters' key counts add up to the keys written");
+    });
+
     it("keeps the password out of the state file, outputs, logs and container metadata", async () => {
         const state = fs.readFileSync(stateFile(t.name), "utf8");
         assert.ok(state.length > 1000);
@@ -84,7 +98,7 @@ describe("a 4x2 cluster with a password, end to end", function () {
         }
         assert.ok(t.log.join("").length > 100);
         assert.ok(!t.log.join("").includes(PASSWORD), "the engine's output shows the password");
-        for (const name of names) {
+        for (const name of [...names, ...names.map((n) => `${n}-exporter`)]) {
             assert.ok(!docker("inspect", name).includes(PASSWORD), `docker inspect ${name} shows the password`);
         }
     });
