@@ -9,6 +9,7 @@ import { clusterClient, countMissingKeys, eventually, withClusterClient, writeKe
 import { runStatus } from "../support/status";
 import { testHost, testHostOverTls, testHosts } from "../support/testHosts";
 import { upUnderWrites } from "../support/rollout";
+import { sample, scrapeAll } from "../support/metrics";
 
 const PREFIX = "e2e-h";
 const KEYS = 10000;
@@ -38,10 +39,11 @@ async function clusterNodes(endpoint: string, password?: string, tlsCa?: string)
     }
 }
 
-/** Each host's own engine runs exactly the nodes the placement output puts there. */
-function assertPlacedOnHosts(placement: Record<string, string>, hosts = HOSTS) {
+/** Each host's own engine runs exactly the nodes the placement output puts there (and, with metrics, each one's exporter). */
+function assertPlacedOnHosts(placement: Record<string, string>, hosts = HOSTS, exporters = false) {
     for (const h of hosts) {
-        const placed = Object.keys(placement).filter((n) => placement[n] === h.name).sort();
+        const nodes = Object.keys(placement).filter((n) => placement[n] === h.name);
+        const placed = [...nodes, ...(exporters ? nodes.map((n) => `${n}-exporter`) : [])].sort();
         assert.deepEqual(lines(engine(h, "ps", "--format", "{{.Names}}")).sort(), placed, h.name);
     }
 }
@@ -256,7 +258,7 @@ describe("Docker hosts made on this machine", function () {
         });
     });
 
-    describe("a new 3x2 cluster with TLS and a password over three Docker hosts, rolled by a password rotation", function () {
+    describe("a new 3x2 cluster with TLS, a password and metrics over three Docker hosts, rolled by a password rotation", function () {
         const prefix = "e2e-hr";
         const OLD_PASSWORD = "e2e-H0sts-old-7pXw";
         const NEW_PASSWORD = "e2e-H0sts-new-2mVd";
@@ -266,18 +268,31 @@ describe("Docker hosts made on this machine", function () {
         let ca: string;
 
         before(async () => {
-            t = await createTestStack(prefix, { namePrefix: prefix, subnet: "10.214.0.0/24", hostPortBase: "7201", shards: "3", replicasPerShard: "2", hosts: JSON.stringify(HOSTS), tls: "true" }, { password: OLD_PASSWORD });
+            t = await createTestStack(prefix, { namePrefix: prefix, subnet: "10.214.0.0/24", hostPortBase: "7201", shards: "3", replicasPerShard: "2", hosts: JSON.stringify(HOSTS), tls: "true", metrics: "true", exporterPortBase: "7501" }, { password: OLD_PASSWORD });
         });
         after(async () => {
             await t?.destroyAndRemove();
             for (const h of HOSTS) assert.deepEqual(lines(engine(h, "ps", "-a", "--format", "{{.Names}}")), [], `containers left on ${h.name}`);
         });
 
-        it("comes up with every shard on all three hosts and one master on each", async () => {
+        /** Every exporter, scraped at its host's address and published port, reaches its node. */
+        const assertExported = async () => {
+            const targets = (await t.stack.outputs()).metricsTargets.value as { target: string; labels: { node: string; host: string } }[];
+            assert.equal(targets.length, 9);
+            const bodies = await scrapeAll(targets.map((x) => x.target));
+            for (const x of targets) {
+                assert.equal(x.target.split(":")[0], HOSTS.find((h) => h.name === x.labels.host)!.address, `${x.labels.node} is scraped on its host`);
+                assert.equal(sample(bodies[x.target], "redis_cluster_state"), 1, x.target);
+                assert.equal(sample(bodies[x.target], "redis_cluster_known_nodes"), 9, x.target);
+            }
+        };
+
+        it("comes up with every shard on all three hosts and one master on each, each node's exporter beside it", async () => {
             const result = await t.up();
             assert.equal(result.outputs.clusterState.value, "ok");
             const placement: Record<string, string> = result.outputs.placement.value;
-            assertPlacedOnHosts(placement);
+            assertPlacedOnHosts(placement, HOSTS, true);
+            await assertExported();
             seeds = result.outputs.seedNodes.value;
             ca = result.outputs.caCertificate.value;
             const [firstHost, firstPort] = seeds[0].split(":");
@@ -298,11 +313,13 @@ describe("Docker hosts made on this machine", function () {
         it("rotates the password node by node across the hosts while a client writes: no shard down, no write lost", async () => {
             await t.stack.setConfig("redis-cluster:password", { value: NEW_PASSWORD, secret: true });
             const endpoints = Object.fromEntries(seeds.map((s, i) => [`${prefix}-${i + 1}`, s]));
-            const before = HOSTS.flatMap((h) => lines(engine(h, "ps", "-q", "--no-trunc")));
+            const before = HOSTS.flatMap((h) => lines(engine(h, "ps", "-q", "--no-trunc", "--filter", `name=^${prefix}-[0-9]+$`)));
             // The writer keeps the old password all through: every node accepts both until the up ends.
             await upUnderWrites({ up: () => t.up(), seeds, addresses: endpoints, writers: [OLD_PASSWORD], auth: NEW_PASSWORD, tlsCa: ca, keyPrefix: "rotate" });
-            const after = HOSTS.flatMap((h) => lines(engine(h, "ps", "-q", "--no-trunc")));
+            const after = HOSTS.flatMap((h) => lines(engine(h, "ps", "-q", "--no-trunc", "--filter", `name=^${prefix}-[0-9]+$`)));
             assert.equal(after.length, 9);
+            // The exporters log in with the new password.
+            await assertExported();
             assert.deepEqual(after.filter((id) => before.includes(id)), [], "a container was not recreated");
             await withClusterClient(seeds, NEW_PASSWORD, async (reader) => assert.equal(await countMissingKeys(reader, KEYS, "hr"), 0), ca);
             for (const s of seeds) {
