@@ -57,9 +57,12 @@ export interface DockerEngine {
     exporterImage?: docker.RemoteImage;
 }
 
-/** Where a Prometheus scrapes one node's exporter, with the labels that name the node (and its host). */
+/**
+ * Where a Prometheus scrapes one node's exporter, with the labels that name the node (and its host):
+ * an entry of Prometheus's file_sd format, so the output saved as JSON is a service discovery file.
+ */
 export interface MetricsTarget {
-    target: string;
+    targets: [string];
     labels: Record<string, string>;
 }
 
@@ -265,7 +268,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     ),
                 );
             });
-            this.metricsTargets = exporters.map(({ target, labels: l }) => ({ target, labels: l }));
+            this.metricsTargets = exporters.map(({ target, labels: l }): MetricsTarget => ({ targets: [target], labels: l }));
         }
 
         // With hosts, each node also says where it runs and the port it is reached at.

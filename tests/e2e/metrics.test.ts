@@ -21,7 +21,7 @@ const seeds = ["10.224.0.11:6379"];
 /** What Docker says of each node's container: a restart changes one of these. */
 const lifecycle = (names: string[]) => Object.fromEntries(names.map((n) => [n, docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}} restarts={{.RestartCount}}", n)]));
 
-type Targets = { target: string; labels: Record<string, string> }[];
+type Targets = { targets: [string]; labels: Record<string, string> }[];
 
 describe("metrics: an exporter beside every node (3 shards x 1 replica, TLS, ACL users)", function () {
     this.timeout(15 * 60 * 1000);
@@ -63,8 +63,8 @@ describe("metrics: an exporter beside every node (3 shards x 1 replica, TLS, ACL
             names,
         );
         // Exporters take addresses from the top of the subnet down.
-        assert.deepEqual(targets.map((x) => x.target), names.map((_, i) => `10.224.0.${254 - i}:9121`));
-        const bodies = await scrapeAll(targets.map((x) => x.target));
+        assert.deepEqual(targets.map((x) => x.targets[0]), names.map((_, i) => `10.224.0.${254 - i}:9121`));
+        const bodies = await scrapeAll(targets.map((x) => x.targets[0]));
         let keys = 0;
         for (const [target, body] of Object.entries(bodies)) {
             assert.equal(sample(body, "redis_cluster_state"), 1, target);
@@ -99,7 +99,7 @@ describe("metrics: an exporter beside every node (3 shards x 1 replica, TLS, ACL
         assert.deepEqual(exporters(), nodeNames(8).map((n) => `${n}-exporter`).sort());
         const targets = (await targetsOutput())!;
         assert.equal(targets.length, 8);
-        const bodies = await scrapeAll(targets.map((x) => x.target));
+        const bodies = await scrapeAll(targets.map((x) => x.targets[0]));
         for (const [target, body] of Object.entries(bodies)) {
             assert.equal(sample(body, "redis_cluster_known_nodes"), 8, target);
             assert.equal(sample(body, "redis_cluster_slots_ok"), 16384, target);

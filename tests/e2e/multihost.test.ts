@@ -277,13 +277,13 @@ describe("Docker hosts made on this machine", function () {
 
         /** Every exporter, scraped at its host's address and published port, reaches its node. */
         const assertExported = async () => {
-            const targets = (await t.stack.outputs()).metricsTargets.value as { target: string; labels: { node: string; host: string } }[];
+            const targets = (await t.stack.outputs()).metricsTargets.value as { targets: [string]; labels: { node: string; host: string } }[];
             assert.equal(targets.length, 9);
-            const bodies = await scrapeAll(targets.map((x) => x.target));
+            const bodies = await scrapeAll(targets.map((x) => x.targets[0]));
             for (const x of targets) {
-                assert.equal(x.target.split(":")[0], HOSTS.find((h) => h.name === x.labels.host)!.address, `${x.labels.node} is scraped on its host`);
-                assert.equal(sample(bodies[x.target], "redis_cluster_state"), 1, x.target);
-                assert.equal(sample(bodies[x.target], "redis_cluster_known_nodes"), 9, x.target);
+                assert.equal(x.targets[0].split(":")[0], HOSTS.find((h) => h.name === x.labels.host)!.address, `${x.labels.node} is scraped on its host`);
+                assert.equal(sample(bodies[x.targets[0]], "redis_cluster_state"), 1, x.targets[0]);
+                assert.equal(sample(bodies[x.targets[0]], "redis_cluster_known_nodes"), 9, x.targets[0]);
             }
         };
 

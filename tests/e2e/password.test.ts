@@ -70,9 +70,9 @@ describe("a 4x2 cluster with a password, end to end", function () {
     });
 
     it("exports every node through its exporter, logged in with the password", async () => {
-        const targets = (await t.stack.outputs()).metricsTargets.value as { target: string; labels: { node: string } }[];
+        const targets = (await t.stack.outputs()).metricsTargets.value as { targets: [string]; labels: { node: string } }[];
         assert.deepEqual(targets.map((x) => x.labels.node), names);
-        const bodies = await scrapeAll(targets.map((x) => x.target));
+        const bodies = await scrapeAll(targets.map((x) => x.targets[0]));
         for (const [target, body] of Object.entries(bodies)) {
             assert.equal(sample(body, "redis_cluster_known_nodes"), 12, target);
             assert.equal(sample(body, "redis_connected_slaves") !== undefined, true, target);
