@@ -41,6 +41,11 @@ const keys = [
     "metrics",
     "exporterImage",
     "exporterPortBase",
+    "prometheus",
+    "prometheusImage",
+    "prometheusPort",
+    "scrapeInterval",
+    "alertFor",
 ] as const;
 const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]));
 // Plain text here, for validation only: RedisCluster wraps it in pulumi.secret before any resource
@@ -126,6 +131,10 @@ async function main() {
         connectCommand: connectCommand(settings, plan),
         // With metrics only: every exporter's address, as a Prometheus static_configs entry takes it.
         ...(cluster.metricsTargets ? { metricsTargets: cluster.metricsTargets } : {}),
+        // With prometheus only: where it answers, and its scrape config and rules to copy into your own.
+        ...(cluster.prometheus
+            ? { prometheusUrl: cluster.prometheus.url, prometheusConfig: cluster.prometheus.scrapeConfig, alertRules: cluster.prometheus.rules }
+            : {}),
         // Recorded only when the whole up succeeded: the change guard compares the next config with it.
         appliedIdentity: cluster.appliedIdentity,
     };

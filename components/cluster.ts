@@ -23,8 +23,10 @@ import { countSlots, formatRange } from "./planning/slots";
 import { formatSize, runtimeDirectives } from "./planning/limits";
 import { keepsNothing } from "./planning/persistence";
 import { inPlaceDirectives, somaxconnFor } from "./planning/redisConfig";
-import { planExporters } from "./planning/metrics";
+import { monitoringIp, planExporters, shardOfNodes, targetLabels } from "./planning/metrics";
+import { alertRules, scrapeConfig } from "./planning/prometheus";
 import { NodeExporter } from "./exporter";
+import { PrometheusServer } from "./prometheus";
 
 export interface PlannedShardView {
     shard: number;
@@ -55,6 +57,8 @@ export interface DockerEngine {
     image: docker.RemoteImage;
     /** With metrics: the exporters' image on this engine. */
     exporterImage?: docker.RemoteImage;
+    /** With prometheus, on the first engine only: the server's image. */
+    prometheusImage?: docker.RemoteImage;
 }
 
 /**
@@ -86,7 +90,9 @@ export class RedisCluster extends pulumi.ComponentResource {
     readonly liveNodes: pulumi.Output<{ name: string; host?: string; ip: string; port?: number; role: string; nodeId: string }[]>;
     /** With metrics: one exporter per node, and where each is scraped. */
     readonly exporters: NodeExporter[] = [];
-    readonly metricsTargets?: MetricsTarget[];
+    readonly metricsTargets?: pulumi.Output<MetricsTarget[]>;
+    /** With prometheus: the server, its scrape config and its alert rules (as files a Prometheus reads). */
+    readonly prometheus?: { url: string; scrapeConfig: pulumi.Output<string>; rules: pulumi.Output<string> };
 
     /** `applied`: what the last successful up applied (its appliedIdentity output); undefined on a new stack or an older one. */
     constructor(name: string, settings: ClusterSettings, opts?: pulumi.ComponentResourceOptions, applied?: ClusterIdentity) {
@@ -149,7 +155,11 @@ export class RedisCluster extends pulumi.ComponentResource {
             const exporterImage = settings.metrics
                 ? new docker.RemoteImage(`${name}-exporter-image${suffix}`, { name: settings.metrics.exporterImage, keepLocally: true }, { parent: this, provider, dependsOn: guarded })
                 : undefined;
-            return { host, provider, network, image, ...(exporterImage ? { exporterImage } : {}) };
+            const prometheusImage =
+                settings.prometheus && host === engineHosts[0]
+                    ? new docker.RemoteImage(`${name}-prometheus-image${suffix}`, { name: settings.prometheus.image, keepLocally: true }, { parent: this, provider, dependsOn: guarded })
+                    : undefined;
+            return { host, provider, network, image, ...(exporterImage ? { exporterImage } : {}), ...(prometheusImage ? { prometheusImage } : {}) };
         });
         const engineOf = (node: NodePlan) => this.engines.find((e) => e.host?.name === node.host?.name)!;
 
@@ -159,6 +169,8 @@ export class RedisCluster extends pulumi.ComponentResource {
         this.caCertificate = authority?.certPem;
         const layout = clusterLayout(plan);
         const nodesByName = new Map<string, RedisNode>();
+        // With TLS: when each node's certificate expires, for the alert rules.
+        const certificateExpiry = new Map<string, pulumi.Output<string>>();
         // maxmemory, the eviction policy and the user's directives Redis takes at run time: set on running
         // nodes, kept in each node's live config (no restart).
         const runtimeConfig = { ...inPlaceDirectives(settings.redisConfig), ...runtimeDirectives(settings.limits) };
@@ -170,6 +182,8 @@ export class RedisCluster extends pulumi.ComponentResource {
         let previous: RolloutGate | undefined;
         for (const node of rolloutOrder(plan)) {
             const engine = engineOf(node);
+            const tls = security.nodeTls(node);
+            if (tls) certificateExpiry.set(node.name, tls.notAfter);
             const definition = containerDefinition({
                 node,
                 image: settings.image,
@@ -177,7 +191,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                 volumeName: node.volumeName,
                 redisConf: security.redisConf(node),
                 internalUsers: security.internalAcl,
-                tls: security.nodeTls(node),
+                tls,
                 labels,
                 liveConfig,
                 keepsNothing: keepsNothing(settings.persistence),
@@ -268,7 +282,41 @@ export class RedisCluster extends pulumi.ComponentResource {
                     ),
                 );
             });
-            this.metricsTargets = exporters.map(({ target, labels: l }): MetricsTarget => ({ targets: [target], labels: l }));
+            // Each node's shard as the live cluster has it (known after the bootstrap): alerts name it.
+            const shardOf = this.bootstrap.shards.apply((shards) => shardOfNodes(shards ?? []));
+            this.metricsTargets = shardOf.apply((of) => exporters.map((e): MetricsTarget => ({ targets: [e.target], labels: targetLabels(e, of) })));
+
+            if (settings.prometheus) {
+                const p = settings.prometheus;
+                const first = this.engines[0];
+                const expiries = [...certificateExpiry.entries()];
+                const rules = pulumi.all([shardOf, pulumi.all(expiries.map(([, at]) => at))]).apply(([of, ats]) =>
+                    alertRules({
+                        alertFor: p.alertFor,
+                        replicasPerShard: settings.replicasPerShard,
+                        maxmemory: settings.limits.maxmemoryBytes !== undefined,
+                        ...(settings.tls ? { certificates: expiries.map(([node], k) => ({ node, shard: of[node], notAfter: ats[k] })), renewBeforeDays: settings.tls.renewBeforeDays } : {}),
+                    }),
+                );
+                const config = shardOf.apply((of) => scrapeConfig(exporters, of, p));
+                const server = new PrometheusServer(
+                    `${name}-prometheus`,
+                    {
+                        namePrefix: settings.namePrefix,
+                        image: p.image,
+                        networkName: first.network.name,
+                        ip: monitoringIp(plan.subnet, 0),
+                        port: p.port,
+                        scrapeConfig: config,
+                        rules,
+                        labels,
+                        provider: first.provider,
+                        after: [first.prometheusImage!],
+                    },
+                    { parent: this, dependsOn: guarded },
+                );
+                this.prometheus = { url: server.url, scrapeConfig: config, rules };
+            }
         }
 
         // With hosts, each node also says where it runs and the port it is reached at.

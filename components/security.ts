@@ -20,6 +20,8 @@ export interface NodeTlsFiles {
     caCert: pulumi.Input<string>;
     cert: pulumi.Input<string>;
     key: pulumi.Input<string>;
+    /** When the certificate expires (ISO time): the alert rules warn before. */
+    notAfter: pulumi.Output<string>;
 }
 
 export class ClusterSecurity {
@@ -97,6 +99,6 @@ export class ClusterSecurity {
             { caCertPem: this.authority.certPem, caKeyPem: this.authority.keyPem, ...certificateNames(node), validityDays: tls.validityDays, renewBeforeDays: tls.renewBeforeDays },
             this.opts,
         );
-        return { caCert: this.authority.certPem, cert: certificate.certPem, key: certificate.keyPem };
+        return { caCert: this.authority.certPem, cert: certificate.certPem, key: certificate.keyPem, notAfter: certificate.notAfter };
     }
 }

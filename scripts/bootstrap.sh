@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provisions what this project needs and verifies what is already there:
 #   npm packages, a Docker engine, the Pulumi CLI with a Node.js language
-#   host, the docker resource plugin, and a Redis image.
+#   host, the docker resource plugin, and the Redis, redis_exporter and Prometheus images.
 # Idempotent: a second run only verifies. Builds are cached outside the git
 # tree ($REDIS_CLUSTER_CACHE, default ~/.cache/redis-cluster).
 set -euo pipefail
@@ -161,30 +161,31 @@ step_redis_image() {
   note "Redis image ok ($chosen)"
 }
 
-# The redis_exporter image stacks with redis-cluster:metrics run, chosen the same way: the official
-# one where a registry serves it, else one built from Debian's prometheus-redis-exporter package.
-step_exporter_image() {
-  local official local_image chosen=""
-  official="$(sed -n '/redis-cluster:exporterImage:/,/description:/s/.*(default - \([^;)]*\).*/\1/p' Pulumi.yaml | head -n 1)"
-  [ -n "$official" ] || die "Pulumi.yaml names no default image for redis-cluster:exporterImage."
+# The images of the monitoring pieces (redis-cluster:metrics, redis-cluster:prometheus), each chosen
+# the same way: the official one where a registry serves it, else one built from Debian's package.
+# Usage: step_debian_image CONFIG_KEY CACHE_FILE BINARY PACKAGE IMAGE_DIR LOCAL_NAME
+step_debian_image() {
+  local key="$1" cache="$2" binary="$3" package="$4" dir="$5" name="$6" official local_image chosen=""
+  official="$(sed -n "/redis-cluster:$key:/,/description:/s/.*(default - \([^;)]*\).*/\1/p" Pulumi.yaml | head -n 1)"
+  [ -n "$official" ] || die "Pulumi.yaml names no default image for redis-cluster:$key."
   if docker image inspect "$official" >/dev/null 2>&1; then
     chosen="$official"
-  elif [ -f "$REDIS_CLUSTER_CACHE/exporter-image" ] && docker image inspect "$(cat "$REDIS_CLUSTER_CACHE/exporter-image")" >/dev/null 2>&1; then
-    chosen="$(cat "$REDIS_CLUSTER_CACHE/exporter-image")"
+  elif [ -f "$REDIS_CLUSTER_CACHE/$cache" ] && docker image inspect "$(cat "$REDIS_CLUSTER_CACHE/$cache")" >/dev/null 2>&1; then
+    chosen="$(cat "$REDIS_CLUSTER_CACHE/$cache")"
   elif timeout 30 docker pull -q "$official" >/dev/null 2>&1; then
     chosen="$official"
   else
-    [ -x /usr/bin/prometheus-redis-exporter ] || apt_install prometheus-redis-exporter
-    # Debian starts the exporter as a service on install; this machine needs only the binary.
-    as_root sh -c 'command -v systemctl >/dev/null && systemctl disable --now prometheus-redis-exporter >/dev/null 2>&1 || service prometheus-redis-exporter stop >/dev/null 2>&1 || true'
-    local_image="redis-cluster-local/redis-exporter:$(/usr/bin/prometheus-redis-exporter --version 2>&1 | sed -n 's/.*Exporter \([0-9.]*\).*/\1/p' | head -n 1)"
-    say "No registry reachable: building $local_image from Debian's prometheus-redis-exporter package"
-    bash images/exporter/build.sh "$local_image" >/dev/null || die "building $local_image failed; see the docker build output above."
+    [ -x "$binary" ] || apt_install "$package"
+    # Debian starts the package's service on install; this machine needs only the binary.
+    as_root sh -c "command -v systemctl >/dev/null && systemctl disable --now $package >/dev/null 2>&1 || service $package stop >/dev/null 2>&1 || true"
+    local_image="redis-cluster-local/$name:$(dpkg-query -W -f '${Version}' "$package" | sed 's/[+~-].*//')"
+    say "No registry reachable: building $local_image from Debian's $package package"
+    bash "images/$dir/build.sh" "$local_image" >/dev/null || die "building $local_image failed; see the docker build output above."
     chosen="$local_image"
   fi
   mkdir -p "$REDIS_CLUSTER_CACHE"
-  echo "$chosen" > "$REDIS_CLUSTER_CACHE/exporter-image"
-  note "redis_exporter image ok ($chosen)"
+  echo "$chosen" > "$REDIS_CLUSTER_CACHE/$cache"
+  note "$name image ok ($chosen)"
 }
 
 step_path() {
@@ -209,6 +210,7 @@ step_docker
 step_pulumi
 step_docker_plugin
 step_redis_image
-step_exporter_image
+step_debian_image exporterImage exporter-image /usr/bin/prometheus-redis-exporter prometheus-redis-exporter exporter redis-exporter
+step_debian_image prometheusImage prometheus-image /usr/bin/prometheus prometheus prometheus prometheus
 step_path
 say "Toolchain ready in $((SECONDS - started)) s"

@@ -3,9 +3,10 @@
  * is scraped, the command line it runs, and the read-only user it logs in as.
  *
  * An exporter is a container of its own on the node's network (never inside the node's container),
- * so turning metrics on or off, or changing an exporter, restarts no Redis node. Exporters take
- * addresses from the top of the subnet downwards while nodes take them from firstNodeIp upwards:
- * a scale-out moves the two ranges towards each other, and the settings refuse a meeting.
+ * so turning metrics on or off, or changing an exporter, restarts no Redis node. The top addresses
+ * of the subnet are kept for the monitoring services (Prometheus, Alertmanager); exporters take the
+ * ones below them downwards while nodes take theirs from firstNodeIp upwards: a scale-out moves the
+ * two ranges towards each other, and the settings refuse a meeting.
  */
 import { Netmask, ip2long, long2ip } from "netmask";
 import { CONFIG_NAMESPACE } from "./keys";
@@ -56,7 +57,7 @@ export interface ExporterPlan {
     published?: { ip: string; external: number; internal: number };
     /** host:port a Prometheus scrapes (the exporter's address, or its host's and published port). */
     target: string;
-    /** Prometheus labels for the target: node, and host with `hosts`. */
+    /** Prometheus labels for the target: node, and host with `hosts` (the shard is added from the live cluster: shardLabels). */
     labels: Record<string, string>;
 }
 
@@ -69,9 +70,17 @@ export interface ExportedNode {
     host?: { name: string; address: string };
 }
 
-/** Exporter i's address: the i-th usable one from the top of the subnet. */
+/** Addresses at the top of the subnet kept for the monitoring services: Prometheus at the last, Alertmanager below it. */
+export const MONITORING_ADDRESSES = 2;
+
+/** The k-th (0-based) monitoring service's address: from the last usable one down. */
+export function monitoringIp(subnet: string, k: number): string {
+    return long2ip(ip2long(new Netmask(subnet).last) - k);
+}
+
+/** Exporter i's address: the i-th usable one below the monitoring services'. */
 export function exporterIp(subnet: string, index: number): string {
-    return long2ip(ip2long(new Netmask(subnet).last) - (index - 1));
+    return monitoringIp(subnet, MONITORING_ADDRESSES + index - 1);
 }
 
 /** Every node's exporter. */
@@ -86,9 +95,23 @@ export function planExporters(nodes: ExportedNode[], subnet: string, metrics: Me
             redisUri: `${tls ? "rediss" : "redis"}://${n.ip}:${n.port}`,
             ...(published ? { published } : {}),
             target: published ? `${published.ip}:${published.external}` : `${ip}:${EXPORTER_PORT}`,
-            labels: n.host ? { node: n.name, host: n.host.name } : ({ node: n.name } as Record<string, string>),
+            labels: { node: n.name, ...(n.host ? { host: n.host.name } : {}) },
         };
     });
+}
+
+/**
+ * Which shard each node is in, from the live cluster's shards in slot order (the bootstrap's output):
+ * shard k (1-based) is the k-th. A failover keeps a node's shard; a reshape may change it, and the
+ * next up's scrape config follows.
+ */
+export function shardOfNodes(shards: { master: { name: string }; replicas: { name: string }[] }[]): Record<string, string> {
+    return Object.fromEntries(shards.flatMap((s, k) => [s.master, ...s.replicas].map((n) => [n.name, String(k + 1)])));
+}
+
+/** A target's labels with its node's shard, when the live cluster placed it in one. */
+export function targetLabels(e: ExporterPlan, shardOf: Record<string, string>): Record<string, string> {
+    return shardOf[e.node] === undefined ? e.labels : { ...e.labels, shard: shardOf[e.node] };
 }
 
 /** How the exporter logs in: a user (ACL mode) or the default user's password, or not at all. */
@@ -167,13 +190,13 @@ export function resolveMetrics(
         // The subnet's own problem is reported by the settings.
     }
     if (block) {
-        const lowestExporter = ip2long(block.last) - (cluster.nodeCount - 1);
+        const lowestExporter = ip2long(block.last) - MONITORING_ADDRESSES - (cluster.nodeCount - 1);
         const lastNode = ip2long(cluster.firstNodeIp) + cluster.nodeCount - 1;
         const gateway = ip2long(cluster.gateway);
         if (lowestExporter <= lastNode || (gateway >= lowestExporter && gateway <= ip2long(block.last))) {
             problems.push(
                 `${key("metrics")}: ${key("subnet")} ${cluster.subnet} has no room for an exporter beside each of the ${cluster.nodeCount} nodes ` +
-                    `(exporters take addresses from ${block.last} down, nodes from ${cluster.firstNodeIp} up, and neither may take the gateway ${cluster.gateway}): ` +
+                    `(exporters take addresses from ${long2ip(ip2long(block.last) - MONITORING_ADDRESSES)} down, below ${MONITORING_ADDRESSES} kept for Prometheus and Alertmanager, nodes from ${cluster.firstNodeIp} up, and neither may take the gateway ${cluster.gateway}): ` +
                     `use a larger subnet`,
             );
         }

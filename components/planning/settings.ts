@@ -13,6 +13,7 @@ import { NodeLimits, RawLimits, resolveLimits } from "./limits";
 import { Persistence, RawPersistence, resolvePersistence } from "./persistence";
 import { Directives, resolveRedisConfig } from "./redisConfig";
 import { MetricsSettings, RawMetrics, resolveMetrics } from "./metrics";
+import { PrometheusSettings, RawPrometheus, resolvePrometheus } from "./prometheus";
 
 export { CONFIG_NAMESPACE } from "./keys";
 
@@ -73,6 +74,8 @@ export interface ClusterSettings {
     limits: NodeLimits;
     /** An exporter beside every node (metrics.ts); undefined: none. */
     metrics?: MetricsSettings;
+    /** A Prometheus server scraping the exporters (prometheus.ts); undefined: none. */
+    prometheus?: PrometheusSettings;
 }
 
 /** ACL mode: the nodes keep users in an aclfile and the stack's own users run the cluster. */
@@ -143,9 +146,10 @@ export interface RawTlsKeys {
     tlsRenewBeforeDays?: string | number;
 }
 
-export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users" | "tls" | "limits" | "persistence" | "redisConfig" | "metrics">, string | number | boolean | undefined>> &
+export type RawSettings = Partial<Record<Exclude<keyof ClusterSettings, "hosts" | "users" | "tls" | "limits" | "persistence" | "redisConfig" | "metrics" | "prometheus">, string | number | boolean | undefined>> &
     RawTlsKeys &
     RawMetrics &
+    RawPrometheus &
     RawLimits &
     RawPersistence & {
         hosts?: unknown;
@@ -183,7 +187,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
     const problems: string[] = [];
     const warnings: string[] = [];
 
-    const integer = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig" | "metrics"> | keyof RawTlsKeys, fallback: number, min: number, why: string): number => {
+    const integer = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig" | "metrics" | "prometheus"> | keyof RawTlsKeys, fallback: number, min: number, why: string): number => {
         const value = raw[name];
         if (value === undefined || value === "") {
             return fallback;
@@ -198,7 +202,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
         return n;
     };
-    const boolean = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig" | "metrics"> | "tls", fallback: boolean): boolean => {
+    const boolean = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig" | "metrics" | "prometheus"> | "tls", fallback: boolean): boolean => {
         const value = raw[name];
         if (value === undefined || value === "") {
             return fallback;
@@ -213,7 +217,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         }
         return text === "true";
     };
-    const text = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig" | "metrics"> | keyof RawTlsKeys): string | undefined => {
+    const text = (name: Exclude<keyof ClusterSettings, "limits" | "persistence" | "redisConfig" | "metrics" | "prometheus"> | keyof RawTlsKeys): string | undefined => {
         const value = raw[name];
         return value === undefined || value === "" ? undefined : String(value).trim();
     };
@@ -356,6 +360,11 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
 
     const exporters = resolveMetrics(raw, { ...addressing, nodeCount, hosts: placement.hosts !== undefined, hostPortBase });
     problems.push(...exporters.problems);
+    const server = resolvePrometheus(raw, exporters.metrics !== undefined);
+    problems.push(...server.problems);
+    if (server.prometheus && placement.hosts === undefined && hostPortBase > 0 && server.prometheus.port >= hostPortBase && server.prometheus.port <= hostPortBase + nodeCount - 1) {
+        problems.push(`${key("prometheusPort")} ${server.prometheus.port} is one of the nodes' published ports (${key("hostPortBase")} ${hostPortBase} to ${hostPortBase + nodeCount - 1}): choose another`);
+    }
 
     return {
         settings: {
@@ -382,6 +391,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             tls,
             limits: bounds.limits,
             ...(exporters.metrics ? { metrics: exporters.metrics } : {}),
+            ...(server.prometheus ? { prometheus: server.prometheus } : {}),
         },
         problems,
         warnings,

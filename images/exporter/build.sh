@@ -19,7 +19,7 @@ done
 printf 'root:x:0:0:root:/root:/sbin/nologin\nexporter:x:59000:59000:exporter:/:/sbin/nologin\n' > "$ctx/rootfs/etc/passwd"
 printf 'root:x:0:\nexporter:x:59000:\n' > "$ctx/rootfs/etc/group"
 cp "$here/Dockerfile" "$ctx/Dockerfile"
-version="$("$bin" --version 2>&1 | sed -n 's/.*Exporter \([0-9.]*\).*/\1/p' | head -n 1)"
+version="$(dpkg-query -W -f '${Version}' prometheus-redis-exporter 2>/dev/null | sed 's/[+~-].*//')"
 DOCKER_BUILDKIT=0 docker build -q \
   --label org.opencontainers.image.title="redis_exporter (local build from Debian packages)" \
   --label org.opencontainers.image.version="$version" \

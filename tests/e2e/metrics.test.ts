@@ -1,9 +1,12 @@
 // Metrics on a running 3x1 cluster with TLS and ACL users (the default user off) that holds keys: an
 // exporter beside every node, turned on, grown with a scale-out and turned off again without restarting
 // any Redis node (read from Docker), each exporter read over HTTP as a Prometheus would, logged in as a
-// user that can read no key, with no secret in plaintext where Docker or the state shows it.
+// user that can read no key, with no secret in plaintext where Docker or the state shows it; then the
+// stack's Prometheus, read through its HTTP API: every target up, the rules valid, an alert for a
+// stopped node that fires and resolves, history kept across a new scrape config.
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
+import * as http from "http";
 import { docker } from "../support/docker";
 import { TestStack, createTestStack } from "../support/stack";
 import { DataSet, eventually, missingFromDataSet, withClusterClient, writeDataSet } from "../support/redis";
@@ -19,11 +22,32 @@ const nodeNames = (count: number) => Array.from({ length: count }, (_, i) => `${
 const seeds = ["10.224.0.11:6379"];
 
 /** What Docker says of each node's container: a restart changes one of these. */
+const PROMETHEUS = "http://127.0.0.1:19190";
+
+/** A Prometheus API call's data (GET, JSON). */
+async function prometheusApi<T>(path: string): Promise<T> {
+    const body = await new Promise<string>((resolve, reject) => {
+        http.get(`${PROMETHEUS}${path}`, { timeout: 10000 }, (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (c) => (text += c));
+            res.on("end", () => resolve(text));
+        }).on("error", reject);
+    });
+    const parsed = JSON.parse(body) as { status: string; data: T; error?: string };
+    if (parsed.status !== "success") throw new Error(`${path}: ${parsed.error}`);
+    return parsed.data;
+}
+type Series = { metric: Record<string, string>; value: [number, string] }[];
+const query = (promql: string, at?: number) => prometheusApi<{ result: Series }>(`/api/v1/query?query=${encodeURIComponent(promql)}${at === undefined ? "" : `&time=${at}`}`).then((d) => d.result);
+const firing = async (alert: string) =>
+    (await prometheusApi<{ alerts: { labels: Record<string, string>; state: string }[] }>("/api/v1/alerts")).alerts.filter((a) => a.labels.alertname === alert && a.state === "firing");
+
 const lifecycle = (names: string[]) => Object.fromEntries(names.map((n) => [n, docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}} restarts={{.RestartCount}}", n)]));
 
 type Targets = { targets: [string]; labels: Record<string, string> }[];
 
-describe("metrics: an exporter beside every node (3 shards x 1 replica, TLS, ACL users)", function () {
+describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 replica, TLS, ACL users)", function () {
     this.timeout(15 * 60 * 1000);
     let t: TestStack;
     let ca: string;
@@ -62,8 +86,8 @@ describe("metrics: an exporter beside every node (3 shards x 1 replica, TLS, ACL
             targets.map((x) => x.labels.node),
             names,
         );
-        // Exporters take addresses from the top of the subnet down.
-        assert.deepEqual(targets.map((x) => x.targets[0]), names.map((_, i) => `10.224.0.${254 - i}:9121`));
+        // Exporters take addresses from the top of the subnet down, below the two kept for Prometheus and Alertmanager.
+        assert.deepEqual(targets.map((x) => x.targets[0]), names.map((_, i) => `10.224.0.${252 - i}:9121`));
         const bodies = await scrapeAll(targets.map((x) => x.targets[0]));
         let keys = 0;
         for (const [target, body] of Object.entries(bodies)) {
@@ -91,8 +115,63 @@ describe("metrics: an exporter beside every node (3 shards x 1 replica, TLS, ACL
         await t.stack.preview({ expectNoChanges: true });
     });
 
+    it("runs Prometheus beside them: every exporter scraped, the rules valid, an alert for a stopped node that fires and resolves", async () => {
+        const names = nodeNames(6);
+        const before = lifecycle(names);
+        await t.stack.setAllConfig({
+            "redis-cluster:prometheus": { value: "true" },
+            "redis-cluster:prometheusPort": { value: "19190" },
+            "redis-cluster:scrapeInterval": { value: "1s" },
+            "redis-cluster:alertFor": { value: "3s" },
+        });
+        const result = await t.up();
+        assert.equal(result.outputs.prometheusUrl.value, PROMETHEUS);
+        assert.deepEqual(lifecycle(names), before, "no Redis container was restarted");
+        // Every target up within a few scrape intervals, and every node's cluster state read.
+        await eventually("every exporter to be scraped", 30000, async () => ((await query(`up{job="redis-cluster"} == 1`).catch(() => [])).length === 6 ? true : undefined));
+        const states = await eventually("every node's cluster state", 30000, async () => {
+            const r = await query("redis_cluster_state").catch(() => []);
+            return r.length === 6 ? r : undefined;
+        });
+        assert.deepEqual(states.map((x) => [x.metric.node, x.metric.shard, x.value[1]]).sort(), names.map((n, i) => [n, String(i < 3 ? i + 1 : i - 2), "1"]).sort());
+        // Redis's own tool judges the files the stack wrote (and the outputs carry the same text).
+        assert.match(docker("exec", `${PREFIX}-prometheus`, "promtool", "check", "rules", "/etc/prometheus/rules.yml"), /SUCCESS: \d+ rules found/);
+        assert.match(docker("exec", `${PREFIX}-prometheus`, "promtool", "check", "config", "/etc/prometheus/prometheus.yml"), /SUCCESS/);
+        const rules = result.outputs.alertRules.value as string;
+        for (const alert of ["RedisNodeDown", "RedisClusterStateNotOk", "RedisSlotsNotCovered", "RedisReplicaLinkDown", "RedisShardWithoutReplica", "RedisEvicting", "RedisRejectedConnections", "RedisCertificateExpiring"]) {
+            assert.match(rules, new RegExp(`"alert": "${alert}"`), alert);
+        }
+        // Every rule's expression is evaluated by the server without an error.
+        const groups = await prometheusApi<{ groups: { rules: { name: string; health: string; lastError?: string }[] }[] }>("/api/v1/rules");
+        await eventually("every rule evaluated", 30000, async () => {
+            const g = await prometheusApi<{ groups: { rules: { name: string; health: string; lastError?: string }[] }[] }>("/api/v1/rules");
+            const all = g.groups.flatMap((x) => x.rules);
+            assert.deepEqual(all.filter((r) => r.health === "err").map((r) => `${r.name}: ${r.lastError}`), []);
+            return all.every((r) => r.health === "ok") ? true : undefined;
+        });
+        assert.ok(groups.groups.length === 1);
+
+        // A master stopped: its node is reported down, with its node and shard; back, the alert resolves.
+        const master = names[0];
+        docker("stop", "-t", "5", master);
+        try {
+            const alerts = await eventually("RedisNodeDown to fire", 60000, async () => {
+                const a = await firing("RedisNodeDown");
+                return a.length > 0 ? a : undefined;
+            });
+            assert.deepEqual(alerts.map((a) => [a.labels.node, a.labels.shard]), [[master, "1"]]);
+        } finally {
+            docker("start", master);
+        }
+        await eventually("RedisNodeDown to resolve", 60000, async () => ((await firing("RedisNodeDown")).length === 0 ? true : undefined));
+        await eventually("the cluster to be whole again", 60000, async () => ((await query("redis_cluster_state == 1")).length === 6 && (await query("redis_master_link_up == 1")).length === 3 ? true : undefined));
+        assert.deepEqual(await withClusterClient(seeds, USER, (c) => missingFromDataSet(c, DATA), ca), { plain: 0, groups: 0 });
+        await t.stack.preview({ expectNoChanges: true });
+    });
+
     it("gives nodes added by a scale-out their exporters in the same up, restarting no node", async () => {
         const before = lifecycle(nodeNames(6));
+        const scrapedBefore = Math.floor(Date.now() / 1000) - 2;
         await t.stack.setConfig("redis-cluster:shards", { value: "4" });
         await t.up();
         assert.deepEqual(lifecycle(nodeNames(6)), before, "no Redis container was restarted");
@@ -104,16 +183,20 @@ describe("metrics: an exporter beside every node (3 shards x 1 replica, TLS, ACL
             assert.equal(sample(body, "redis_cluster_known_nodes"), 8, target);
             assert.equal(sample(body, "redis_cluster_slots_ok"), 16384, target);
         }
+        // Prometheus, given the new targets by a new container, scrapes all 8 and still has what it scraped before.
+        await eventually("every exporter to be scraped", 30000, async () => ((await query(`up{job="redis-cluster"} == 1`).catch(() => [])).length === 8 ? true : undefined));
+        assert.equal((await query(`up{job="redis-cluster"}`, scrapedBefore)).length, 6, "the series scraped before the new config are kept");
         assert.deepEqual(await withClusterClient(seeds, USER, (c) => missingFromDataSet(c, DATA), ca), { plain: 0, groups: 0 });
     });
 
-    it("turns metrics off: the exporters and their user go, no node restarts, every key stays", async () => {
+    it("turns metrics and Prometheus off: the exporters, the server and the metrics user go, no node restarts, every key stays", async () => {
         const names = nodeNames(8);
         const before = lifecycle(names);
-        await t.stack.setConfig("redis-cluster:metrics", { value: "false" });
+        await t.stack.setAllConfig({ "redis-cluster:metrics": { value: "false" }, "redis-cluster:prometheus": { value: "false" } });
         await t.up();
         assert.deepEqual(lifecycle(names), before, "no Redis container was restarted");
         assert.deepEqual(exporters(), []);
+        assert.equal(docker("ps", "-a", "--filter", `name=^${PREFIX}-prometheus$`, "--format", "{{.Names}}"), "");
         assert.equal(await targetsOutput(), undefined, "no metricsTargets output");
         const users = docker("exec", `${PREFIX}-1`, "sh", "-c", "grep -c cluster-metrics /data/users.acl || true");
         assert.equal(users, "0", "the metrics user is gone from the node's aclfile");

@@ -5,6 +5,8 @@ import {
     DEFAULT_EXPORTER_IMAGE,
     EXPORTER_PASSWORD_FILE,
     METRICS_RULES,
+    shardOfNodes,
+    targetLabels,
     exporterArgs,
     passwordFile,
     planExporters,
@@ -31,10 +33,15 @@ describe("metrics settings", () => {
     });
 
     it("refuses a subnet with no room for an exporter beside every node", () => {
-        // A /28 holds .1-.14: 6 nodes from .5 reach .10, and 6 exporters from .14 down would reach .9.
-        const { problems } = resolveSettings({ metrics: "true", subnet: "10.9.0.0/28", firstNodeIp: "10.9.0.5" }, IMAGE);
+        // A /28 holds .1-.14: the gateway .1, .13 and .14 kept for Prometheus and Alertmanager; 6 nodes from .2
+        // reach .7, and 6 exporters from .12 down would reach .7 too.
+        const { problems } = resolveSettings({ metrics: "true", subnet: "10.9.0.0/28" }, IMAGE);
         assert.match(problems.join("\n"), /redis-cluster:metrics: redis-cluster:subnet 10\.9\.0\.0\/28 has no room for an exporter beside each of the 6 nodes/);
-        assert.deepEqual(resolveSettings({ metrics: "true", subnet: "10.9.0.0/28", firstNodeIp: "10.9.0.2" }, IMAGE).problems, []);
+        // 3 nodes fit: .2-.4, their exporters .12-.10.
+        const small = resolveSettings({ metrics: "true", subnet: "10.9.0.0/28", replicasPerShard: "0", firstNodeIp: "10.9.0.2" }, IMAGE);
+        assert.deepEqual(small.problems, []);
+        const plan = planCluster(small.settings);
+        assert.deepEqual(planExporters(plan.nodes, plan.subnet, small.settings.metrics!, false).map((e) => e.ip), ["10.9.0.12", "10.9.0.11", "10.9.0.10"]);
     });
 
     it("with hosts, refuses exporter ports that meet the nodes' client or bus ports", () => {
@@ -72,7 +79,8 @@ describe("metrics settings", () => {
                     accepted++;
                     const plan = planCluster(settings);
                     const exporters = planExporters(plan.nodes, plan.subnet, settings.metrics!, false);
-                    const taken = new Set([plan.gateway, ...plan.nodes.map((n) => n.ip)]);
+                    // Nodes, the gateway and the two addresses kept for Prometheus and Alertmanager.
+                    const taken = new Set([plan.gateway, ...plan.nodes.map((n) => n.ip), block.last, long2ip(ip2long(block.last) - 1)]);
                     assert.equal(exporters.length, plan.nodes.length);
                     for (const e of exporters) {
                         assert.ok(block.contains(e.ip) && e.ip !== block.base && e.ip !== block.broadcast, `${e.ip} usable in ${subnet}`);
@@ -108,10 +116,15 @@ describe("an exporter's plan and command line", () => {
 
     it("reaches its node at the node's address, plain or TLS, and is scraped at its own address", () => {
         const [plain] = planExporters(nodes, "10.0.0.0/24", { exporterImage: "x", exporterPortBase: 9121 }, false);
-        assert.deepEqual(plain, { name: "r-1-exporter", node: "r-1", ip: "10.0.0.254", redisUri: "redis://10.0.0.11:6379", target: "10.0.0.254:9121", labels: { node: "r-1" } });
+        assert.deepEqual(plain, { name: "r-1-exporter", node: "r-1", ip: "10.0.0.252", redisUri: "redis://10.0.0.11:6379", target: "10.0.0.252:9121", labels: { node: "r-1" } });
+        // The shard comes from the live cluster, in slot order.
+        const of = shardOfNodes([{ master: { name: "r-2" }, replicas: [] }, { master: { name: "r-1" }, replicas: [{ name: "r-3" }] }]);
+        assert.deepEqual(of, { "r-2": "1", "r-1": "2", "r-3": "2" });
+        assert.deepEqual(targetLabels(plain, of), { node: "r-1", shard: "2" });
+        assert.deepEqual(targetLabels(plain, {}), { node: "r-1" });
         const [, tls] = planExporters(nodes, "10.0.0.0/24", { exporterImage: "x", exporterPortBase: 9121 }, true);
         assert.equal(tls.redisUri, "rediss://10.0.0.12:6379");
-        assert.equal(tls.ip, "10.0.0.253");
+        assert.equal(tls.ip, "10.0.0.251");
     });
 
     it("with hosts, is published on its host's address and scraped there", () => {
