@@ -13,6 +13,7 @@ import { DataSet, eventually, missingFromDataSet, withClusterClient, writeDataSe
 import { PROJECT_ROOT, pulumiEnv } from "../support/env";
 import { REDIS_CLI_TLS_ARGS } from "../../components/planning/tls";
 import { sample, scrapeAll } from "../support/metrics";
+import { alertRules } from "../../components/planning/prometheus";
 
 const PREFIX = "e2e-x";
 const SUBNET = "10.224.0.0/24";
@@ -137,6 +138,21 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
         // Redis's own tool judges the files the stack wrote (and the outputs carry the same text).
         assert.match(docker("exec", `${PREFIX}-prometheus`, "promtool", "check", "rules", "/etc/prometheus/rules.yml"), /SUCCESS: \d+ rules found/);
         assert.match(docker("exec", `${PREFIX}-prometheus`, "promtool", "check", "config", "/etc/prometheus/prometheus.yml"), /SUCCESS/);
+        // And every variant of the rules the stack can write (replicas or not, maxmemory or not, TLS or not).
+        for (const replicasPerShard of [0, 2]) {
+            for (const maxmemory of [false, true]) {
+                for (const tls of [false, true]) {
+                    const text = alertRules({
+                        alertFor: "90s",
+                        replicasPerShard,
+                        maxmemory,
+                        ...(tls ? { certificates: [{ node: "n-1", shard: "1", notAfter: "2027-06-01T00:00:00.000Z" }, { node: "n-2", notAfter: "2027-06-02T00:00:00.000Z" }], renewBeforeDays: 30 } : {}),
+                    });
+                    const checked = execFileSync("docker", ["exec", "-i", `${PREFIX}-prometheus`, "promtool", "check", "rules", "/dev/stdin"], { input: text, encoding: "utf8" });
+                    assert.match(checked, /SUCCESS: \d+ rules found/, JSON.stringify({ replicasPerShard, maxmemory, tls }));
+                }
+            }
+        }
         const rules = result.outputs.alertRules.value as string;
         for (const alert of ["RedisNodeDown", "RedisClusterStateNotOk", "RedisSlotsNotCovered", "RedisReplicaLinkDown", "RedisShardWithoutReplica", "RedisEvicting", "RedisRejectedConnections", "RedisCertificateExpiring"]) {
             assert.match(rules, new RegExp(`"alert": "${alert}"`), alert);
