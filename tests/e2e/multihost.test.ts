@@ -39,11 +39,14 @@ async function clusterNodes(endpoint: string, password?: string, tlsCa?: string)
     }
 }
 
-/** Each host's own engine runs exactly the nodes the placement output puts there (and, with metrics, each one's exporter). */
-function assertPlacedOnHosts(placement: Record<string, string>, hosts = HOSTS, exporters = false) {
+/**
+ * Each host's own engine runs exactly the nodes the placement output puts there (and, with metrics, each
+ * one's exporter, and `monitoring`, the Prometheus container, on the first host).
+ */
+function assertPlacedOnHosts(placement: Record<string, string>, hosts = HOSTS, exporters = false, monitoring: string[] = []) {
     for (const h of hosts) {
         const nodes = Object.keys(placement).filter((n) => placement[n] === h.name);
-        const placed = [...nodes, ...(exporters ? nodes.map((n) => `${n}-exporter`) : [])].sort();
+        const placed = [...nodes, ...(exporters ? nodes.map((n) => `${n}-exporter`) : []), ...(h === hosts[0] ? monitoring : [])].sort();
         assert.deepEqual(lines(engine(h, "ps", "--format", "{{.Names}}")).sort(), placed, h.name);
     }
 }
@@ -258,7 +261,7 @@ describe("Docker hosts made on this machine", function () {
         });
     });
 
-    describe("a new 3x2 cluster with TLS, a password and metrics over three Docker hosts, rolled by a password rotation", function () {
+    describe("a new 3x2 cluster with TLS, a password, metrics and Prometheus over three Docker hosts, rolled by a password rotation", function () {
         const prefix = "e2e-hr";
         const OLD_PASSWORD = "e2e-H0sts-old-7pXw";
         const NEW_PASSWORD = "e2e-H0sts-new-2mVd";
@@ -268,15 +271,18 @@ describe("Docker hosts made on this machine", function () {
         let ca: string;
 
         before(async () => {
-            t = await createTestStack(prefix, { namePrefix: prefix, subnet: "10.214.0.0/24", hostPortBase: "7201", shards: "3", replicasPerShard: "2", hosts: JSON.stringify(HOSTS), tls: "true", metrics: "true", exporterPortBase: "7501" }, { password: OLD_PASSWORD });
+            t = await createTestStack(prefix, { namePrefix: prefix, subnet: "10.214.0.0/24", hostPortBase: "7201", shards: "3", replicasPerShard: "2", hosts: JSON.stringify(HOSTS), tls: "true", metrics: "true", exporterPortBase: "7501", prometheus: "true", scrapeInterval: "1s" }, { password: OLD_PASSWORD });
         });
         after(async () => {
             await t?.destroyAndRemove();
             for (const h of HOSTS) assert.deepEqual(lines(engine(h, "ps", "-a", "--format", "{{.Names}}")), [], `containers left on ${h.name}`);
         });
 
-        /** Every exporter, scraped at its host's address and published port, reaches its node. */
+        /** Every exporter, scraped at its host's address and published port, reaches its node; Prometheus, on the first host, scrapes them all. */
         const assertExported = async () => {
+            // Asked inside its container (it is published on that host's loopback): promtool queries the server.
+            const upOnFirstHost = () => engine(HOSTS[0], "exec", `${prefix}-prometheus`, "promtool", "query", "instant", "http://127.0.0.1:9090", 'count(up{job="redis-cluster"} == 1)');
+            await eventually("Prometheus on the first host to scrape all 9 exporters", 60000, () => (/=> 9 @/.test(upOnFirstHost()) ? true : undefined));
             const targets = (await t.stack.outputs()).metricsTargets.value as { targets: [string]; labels: { node: string; host: string } }[];
             assert.equal(targets.length, 9);
             const bodies = await scrapeAll(targets.map((x) => x.targets[0]));
@@ -291,7 +297,7 @@ describe("Docker hosts made on this machine", function () {
             const result = await t.up();
             assert.equal(result.outputs.clusterState.value, "ok");
             const placement: Record<string, string> = result.outputs.placement.value;
-            assertPlacedOnHosts(placement, HOSTS, true);
+            assertPlacedOnHosts(placement, HOSTS, true, [`${prefix}-prometheus`]);
             await assertExported();
             seeds = result.outputs.seedNodes.value;
             ca = result.outputs.caCertificate.value;
