@@ -40,6 +40,7 @@ const EXPECTED_SECONDS: Record<string, number> = {
     "cluster.test.ts": 127,
     "upgrade.test.ts": 117,
     "limits.test.ts": 114,
+    "metrics.test.ts": 90,
     "password.test.ts": 42,
     "validation.test.ts": 38,
     "hosts.test.ts": 36,
