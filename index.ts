@@ -46,6 +46,7 @@ const keys = [
     "prometheusPort",
     "scrapeInterval",
     "alertFor",
+    "alertmanagerImage",
 ] as const;
 const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]));
 // Plain text here, for validation only: RedisCluster wraps it in pulumi.secret before any resource
@@ -53,6 +54,8 @@ const raw: RawSettings = Object.fromEntries(keys.map((k) => [k, config.get(k)]))
 raw.password = config.get("password");
 // The user's CA key, if any: only NodeCertificate resources see it, as a secret.
 raw.tlsCaKey = config.get("tlsCaKey");
+// Where alerts are posted: may carry a token, so only resources that hold it as a secret see it.
+raw.alertWebhookUrl = config.get("alertWebhookUrl");
 raw.hosts = config.getObject<unknown>("hosts");
 // Passwords inside (set with --secret --path): RedisCluster keeps the whole list a secret.
 raw.users = config.getObject<unknown>("users");
@@ -62,7 +65,7 @@ raw.redisConfig = config.getObject<unknown>("redisConfig");
 // A secret set without --secret sits in plaintext in Pulumi.<stack>.yaml, committed with it: refused.
 // Pulumi tells the program which keys are secrets (isConfigSecret: in the SDK, not in its typings).
 const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
-raw.plaintextSecrets = ["password", "users", "tlsCaKey"].filter((k) => config.get(k) !== undefined && !isConfigSecret(`${CONFIG_NAMESPACE}:${k}`));
+raw.plaintextSecrets = ["password", "users", "tlsCaKey", "alertWebhookUrl"].filter((k) => (config.get(k) ?? "") !== "" && !isConfigSecret(`${CONFIG_NAMESPACE}:${k}`));
 
 /**
  * A refusal: shown as its message alone (Pulumi hides a RunError's stack). Without a stack, too:

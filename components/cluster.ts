@@ -24,7 +24,8 @@ import { formatSize, runtimeDirectives } from "./planning/limits";
 import { keepsNothing } from "./planning/persistence";
 import { inPlaceDirectives, somaxconnFor } from "./planning/redisConfig";
 import { monitoringIp, planExporters, shardOfNodes, targetLabels } from "./planning/metrics";
-import { alertRules, scrapeConfig } from "./planning/prometheus";
+import { ALERTMANAGER_PORT, alertRules, scrapeConfig } from "./planning/prometheus";
+import { AlertmanagerServer } from "./alertmanager";
 import { NodeExporter } from "./exporter";
 import { PrometheusServer } from "./prometheus";
 
@@ -57,8 +58,9 @@ export interface DockerEngine {
     image: docker.RemoteImage;
     /** With metrics: the exporters' image on this engine. */
     exporterImage?: docker.RemoteImage;
-    /** With prometheus, on the first engine only: the server's image. */
+    /** With prometheus, on the first engine only: the server's image, and Alertmanager's with a webhook. */
     prometheusImage?: docker.RemoteImage;
+    alertmanagerImage?: docker.RemoteImage;
 }
 
 /**
@@ -159,7 +161,19 @@ export class RedisCluster extends pulumi.ComponentResource {
                 settings.prometheus && host === engineHosts[0]
                     ? new docker.RemoteImage(`${name}-prometheus-image${suffix}`, { name: settings.prometheus.image, keepLocally: true }, { parent: this, provider, dependsOn: guarded })
                     : undefined;
-            return { host, provider, network, image, ...(exporterImage ? { exporterImage } : {}), ...(prometheusImage ? { prometheusImage } : {}) };
+            const alertmanager = prometheusImage ? settings.prometheus?.alertmanager : undefined;
+            const alertmanagerImage = alertmanager
+                ? new docker.RemoteImage(`${name}-alertmanager-image${suffix}`, { name: alertmanager.image, keepLocally: true }, { parent: this, provider, dependsOn: guarded })
+                : undefined;
+            return {
+                host,
+                provider,
+                network,
+                image,
+                ...(exporterImage ? { exporterImage } : {}),
+                ...(prometheusImage ? { prometheusImage } : {}),
+                ...(alertmanagerImage ? { alertmanagerImage } : {}),
+            };
         });
         const engineOf = (node: NodePlan) => this.engines.find((e) => e.host?.name === node.host?.name)!;
 
@@ -298,7 +312,26 @@ export class RedisCluster extends pulumi.ComponentResource {
                         ...(settings.tls ? { certificates: expiries.map(([node], k) => ({ node, shard: of[node], notAfter: ats[k] })), renewBeforeDays: settings.tls.renewBeforeDays } : {}),
                     }),
                 );
-                const config = shardOf.apply((of) => scrapeConfig(exporters, of, p));
+                let alertmanagerAddress: string | undefined;
+                if (p.alertmanager) {
+                    const ip = monitoringIp(plan.subnet, 1);
+                    new AlertmanagerServer(
+                        `${name}-alertmanager`,
+                        {
+                            namePrefix: settings.namePrefix,
+                            image: p.alertmanager.image,
+                            networkName: first.network.name,
+                            ip,
+                            webhookUrl: pulumi.secret(p.alertmanager.webhookUrl),
+                            labels,
+                            provider: first.provider,
+                            after: [first.alertmanagerImage!],
+                        },
+                        { parent: this, dependsOn: guarded },
+                    );
+                    alertmanagerAddress = `${ip}:${ALERTMANAGER_PORT}`;
+                }
+                const config = shardOf.apply((of) => scrapeConfig(exporters, of, p, alertmanagerAddress));
                 const server = new PrometheusServer(
                     `${name}-prometheus`,
                     {

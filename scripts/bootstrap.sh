@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provisions what this project needs and verifies what is already there:
 #   npm packages, a Docker engine, the Pulumi CLI with a Node.js language
-#   host, the docker resource plugin, and the Redis, redis_exporter and Prometheus images.
+#   host, the docker resource plugin, and the Redis, redis_exporter, Prometheus and Alertmanager images.
 # Idempotent: a second run only verifies. Builds are cached outside the git
 # tree ($REDIS_CLUSTER_CACHE, default ~/.cache/redis-cluster).
 set -euo pipefail
@@ -163,24 +163,30 @@ step_redis_image() {
 
 # The images of the monitoring pieces (redis-cluster:metrics, redis-cluster:prometheus), each chosen
 # the same way: the official one where a registry serves it, else one built from Debian's package.
-# Usage: step_debian_image CONFIG_KEY CACHE_FILE BINARY PACKAGE IMAGE_DIR LOCAL_NAME
+# Usage: step_debian_image CONFIG_KEY CACHE_FILE PACKAGE IMAGE_DIR LOCAL_NAME SOURCE:DEST...
+# (the package's binaries and where the image has them; images/build-binaries.sh)
 step_debian_image() {
-  local key="$1" cache="$2" binary="$3" package="$4" dir="$5" name="$6" official local_image chosen=""
+  local key="$1" cache="$2" package="$3" dir="$4" name="$5" official local_image chosen="" binary recorded build
+  shift 5
+  binary="${1%%:*}"
   official="$(sed -n "/redis-cluster:$key:/,/description:/s/.*(default - \([^;)]*\).*/\1/p" Pulumi.yaml | head -n 1)"
   [ -n "$official" ] || die "Pulumi.yaml names no default image for redis-cluster:$key."
+  # A local build is tagged with the package's version and a hash of how it is built: a change there builds it again.
+  build="$(cat images/build-binaries.sh "images/$dir/Dockerfile" <(echo "$@") | sha256sum | cut -c1-8)"
+  recorded="$(cat "$REDIS_CLUSTER_CACHE/$cache" 2>/dev/null || true)"
   if docker image inspect "$official" >/dev/null 2>&1; then
     chosen="$official"
-  elif [ -f "$REDIS_CLUSTER_CACHE/$cache" ] && docker image inspect "$(cat "$REDIS_CLUSTER_CACHE/$cache")" >/dev/null 2>&1; then
-    chosen="$(cat "$REDIS_CLUSTER_CACHE/$cache")"
+  elif [ -n "$recorded" ] && { [ "$recorded" = "$official" ] || [[ "$recorded" == *"-$build" ]]; } && docker image inspect "$recorded" >/dev/null 2>&1; then
+    chosen="$recorded"
   elif timeout 30 docker pull -q "$official" >/dev/null 2>&1; then
     chosen="$official"
   else
     [ -x "$binary" ] || apt_install "$package"
     # Debian starts the package's service on install; this machine needs only the binary.
     as_root sh -c "command -v systemctl >/dev/null && systemctl disable --now $package >/dev/null 2>&1 || service $package stop >/dev/null 2>&1 || true"
-    local_image="redis-cluster-local/$name:$(dpkg-query -W -f '${Version}' "$package" | sed 's/[+~-].*//')"
+    local_image="redis-cluster-local/$name:$(dpkg-query -W -f '${Version}' "$package" | sed 's/[+~-].*//')-$build"
     say "No registry reachable: building $local_image from Debian's $package package"
-    bash "images/$dir/build.sh" "$local_image" >/dev/null || die "building $local_image failed; see the docker build output above."
+    bash images/build-binaries.sh "$local_image" "$dir" "$package" "$@" >/dev/null || die "building $local_image failed; see the docker build output above."
     chosen="$local_image"
   fi
   mkdir -p "$REDIS_CLUSTER_CACHE"
@@ -210,7 +216,10 @@ step_docker
 step_pulumi
 step_docker_plugin
 step_redis_image
-step_debian_image exporterImage exporter-image /usr/bin/prometheus-redis-exporter prometheus-redis-exporter exporter redis-exporter
-step_debian_image prometheusImage prometheus-image /usr/bin/prometheus prometheus prometheus prometheus
+step_debian_image exporterImage exporter-image prometheus-redis-exporter exporter redis-exporter /usr/bin/prometheus-redis-exporter:/bin/redis_exporter
+step_debian_image prometheusImage prometheus-image prometheus prometheus prometheus /usr/bin/prometheus:/bin/prometheus /usr/bin/promtool:/bin/promtool
+step_debian_image alertmanagerImage alertmanager-image prometheus-alertmanager alertmanager alertmanager /usr/bin/prometheus-alertmanager:/bin/alertmanager /usr/bin/amtool:/bin/amtool \
+  /usr/share/prometheus/alertmanager/default.tmpl:/usr/share/prometheus/alertmanager/default.tmpl \
+  /usr/share/prometheus/alertmanager/email.tmpl:/usr/share/prometheus/alertmanager/email.tmpl
 step_path
 say "Toolchain ready in $((SECONDS - started)) s"

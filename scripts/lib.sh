@@ -104,7 +104,7 @@ adopt_passphrase_file() {
 # scripts/bootstrap.sh prepared in the stack's config (Pulumi.<stack>.yaml) on first use.
 pin_image() {
   local stack="$1" key file prepared current
-  for key in image:redis-image exporterImage:exporter-image prometheusImage:prometheus-image; do
+  for key in image:redis-image exporterImage:exporter-image prometheusImage:prometheus-image alertmanagerImage:alertmanager-image; do
     file="${key#*:}"; key="redis-cluster:${key%%:*}"
     # Pulumi.yaml declares the key with an empty default, which `config get` reports as set.
     current="$(pulumi config get "$key" --stack "$stack" 2>/dev/null || true)"

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { DEFAULT_IMAGE } from "../components/planning/settings";
 import { DEFAULT_EXPORTER_IMAGE } from "../components/planning/metrics";
-import { DEFAULT_PROMETHEUS_IMAGE } from "../components/planning/prometheus";
+import { DEFAULT_ALERTMANAGER_IMAGE, DEFAULT_PROMETHEUS_IMAGE } from "../components/planning/prometheus";
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
     return env.REDIS_CLUSTER_CACHE ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "redis-cluster");
@@ -28,6 +28,11 @@ export function preparedExporterImage(env: NodeJS.ProcessEnv = process.env): str
 /** The Prometheus image bootstrap.sh found or built, for stacks with prometheus. */
 export function preparedPrometheusImage(env: NodeJS.ProcessEnv = process.env): string {
     return recorded("prometheus-image", env) ?? DEFAULT_PROMETHEUS_IMAGE;
+}
+
+/** The Alertmanager image bootstrap.sh found or built, for stacks with an alert webhook. */
+export function preparedAlertmanagerImage(env: NodeJS.ProcessEnv = process.env): string {
+    return recorded("alertmanager-image", env) ?? DEFAULT_ALERTMANAGER_IMAGE;
 }
 
 function recorded(file: string, env: NodeJS.ProcessEnv): string | undefined {

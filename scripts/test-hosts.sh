@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Docker hosts for tests, on this machine: each host is its own network
 # namespace, joined to one bridge by a veth pair, running its own dockerd
-# (own data root, exec root, socket and pidfile) with the Redis, redis_exporter and Prometheus images loaded.
+# (own data root, exec root, socket and pidfile) with the Redis and monitoring images loaded.
 #
 #   scripts/test-hosts.sh up N       hosts 1..N (idempotent: what runs is kept)
 #   scripts/test-hosts.sh stop I     host I dies: its dockerd and containers stop, its data stays
@@ -106,7 +106,7 @@ image_load() {
   [ -n "$image" ] || die "no Redis image prepared: run scripts/bootstrap.sh first."
   dockerh "$i" image inspect "$image" >/dev/null 2>&1 || docker save "$image" | dockerh "$i" load >/dev/null
   # The monitoring images too, for stacks with metrics and Prometheus.
-  for cache in exporter-image prometheus-image; do
+  for cache in exporter-image prometheus-image alertmanager-image; do
     image="$(cat "$REDIS_CLUSTER_CACHE/$cache" 2>/dev/null || true)"
     [ -n "$image" ] || die "no $cache prepared: run scripts/bootstrap.sh first."
     dockerh "$i" image inspect "$image" >/dev/null 2>&1 || docker save "$image" | dockerh "$i" load >/dev/null

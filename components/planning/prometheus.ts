@@ -20,6 +20,8 @@ export const SCRAPE_JOB = "redis-cluster";
 
 export interface PrometheusSettings {
     image: string;
+    /** With alertWebhookUrl: Alertmanager, which posts every alert there. */
+    alertmanager?: AlertmanagerSettings;
     /** Published on 127.0.0.1 of the (first) host. */
     port: number;
     /** How often every exporter is scraped and the rules evaluated (a Prometheus duration: "15s"). */
@@ -27,6 +29,19 @@ export interface PrometheusSettings {
     /** How long a condition must hold before its alert fires ("1m"). */
     alertFor: string;
 }
+
+export interface AlertmanagerSettings {
+    image: string;
+    /** Where alerts are posted (Alertmanager's webhook format): a secret, it may carry a token. */
+    webhookUrl: string;
+}
+
+/** The official Alertmanager image, when redis-cluster:alertmanagerImage is not set (Pulumi.yaml says the same). */
+export const DEFAULT_ALERTMANAGER_IMAGE = "prom/alertmanager:v0.25.0";
+export const ALERTMANAGER_PORT = 9093;
+export const ALERTMANAGER_CONFIG_FILE = "/etc/alertmanager/alertmanager.yml";
+/** Silences and the notification log: in the container (a new one starts without silences). */
+export const ALERTMANAGER_DATA_DIR = "/alertmanager";
 
 export const PROMETHEUS_DEFAULTS = { port: PROMETHEUS_PORT, scrapeInterval: "15s", alertFor: "1m" } as const;
 
@@ -36,6 +51,8 @@ export interface RawPrometheus {
     prometheusPort?: string | number;
     scrapeInterval?: string;
     alertFor?: string;
+    alertWebhookUrl?: string;
+    alertmanagerImage?: string;
 }
 
 /** A Prometheus duration as this stack takes it: whole seconds, minutes or hours, from 1s to 24h. */
@@ -55,7 +72,11 @@ export function resolvePrometheus(raw: RawPrometheus, metrics: boolean, defaultI
         problems.push(`${key("prometheus")} must be true or false (got "${raw.prometheus}")`);
         return { problems };
     }
-    if (on === "false") return { problems };
+    const webhookUrl = raw.alertWebhookUrl === undefined || raw.alertWebhookUrl === "" ? undefined : String(raw.alertWebhookUrl).trim();
+    if (on === "false") {
+        if (webhookUrl !== undefined) problems.push(`${key("alertWebhookUrl")} is set but ${key("prometheus")} is not true: nothing would raise alerts (pulumi config set ${key("prometheus")} true)`);
+        return { problems };
+    }
     if (!metrics) {
         problems.push(`${key("prometheus")} is true but ${key("metrics")} is not: there would be nothing to scrape (pulumi config set ${key("metrics")} true)`);
     }
@@ -74,7 +95,15 @@ export function resolvePrometheus(raw: RawPrometheus, metrics: boolean, defaultI
     };
     const scrapeInterval = duration("scrapeInterval");
     const alertFor = duration("alertFor");
-    return { prometheus: { image, port, scrapeInterval, alertFor }, problems };
+    let alertmanager: AlertmanagerSettings | undefined;
+    if (webhookUrl !== undefined) {
+        // Not quoted back: it may carry a token.
+        if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(webhookUrl)) problems.push(`${key("alertWebhookUrl")} is not an http:// or https:// URL`);
+        const amImage = raw.alertmanagerImage === undefined || String(raw.alertmanagerImage).trim() === "" ? DEFAULT_ALERTMANAGER_IMAGE : String(raw.alertmanagerImage).trim();
+        if (/\s/.test(amImage)) problems.push(`${key("alertmanagerImage")} "${amImage}" is not an image reference (it contains whitespace)`);
+        alertmanager = { image: amImage, webhookUrl };
+    }
+    return { prometheus: { image, port, scrapeInterval, alertFor, ...(alertmanager ? { alertmanager } : {}) }, problems };
 }
 
 /** The server's arguments (the image's entrypoint is prometheus). */
@@ -88,10 +117,11 @@ export function prometheusArgs(): string[] {
 }
 
 /** The scrape config: every exporter under one job, each with its node's labels and live shard. */
-export function scrapeConfig(exporters: ExporterPlan[], shardOf: Record<string, string>, p: Pick<PrometheusSettings, "scrapeInterval">, rulesFile = PROMETHEUS_RULES_FILE): string {
+export function scrapeConfig(exporters: ExporterPlan[], shardOf: Record<string, string>, p: Pick<PrometheusSettings, "scrapeInterval">, alertmanager?: string, rulesFile = PROMETHEUS_RULES_FILE): string {
     const config = {
         global: { scrape_interval: p.scrapeInterval, evaluation_interval: p.scrapeInterval },
         rule_files: [rulesFile],
+        ...(alertmanager === undefined ? {} : { alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanager] }] }] } }),
         scrape_configs: [{ job_name: SCRAPE_JOB, static_configs: exporters.map((e) => ({ targets: [e.target], labels: targetLabels(e, shardOf) })) }],
     };
     return `# Made by the redis-cluster stack (JSON is YAML).\n${JSON.stringify(config, null, 2)}\n`;
@@ -187,4 +217,21 @@ export function alertRules(c: RuleContext): string {
         );
     }
     return `# Made by the redis-cluster stack (JSON is YAML).\n${JSON.stringify({ groups: [{ name: "redis-cluster", rules }] }, null, 2)}\n`;
+}
+
+/** Alertmanager's arguments (the image's entrypoint is alertmanager). */
+export function alertmanagerArgs(): string[] {
+    return [`--config.file=${ALERTMANAGER_CONFIG_FILE}`, `--storage.path=${ALERTMANAGER_DATA_DIR}`, `--web.listen-address=:${ALERTMANAGER_PORT}`, "--cluster.listen-address="];
+}
+
+/**
+ * Alertmanager's config: every alert to the webhook, grouped per alert and node, resolved ones too.
+ * A secret: the URL may carry a token.
+ */
+export function alertmanagerConfig(webhookUrl: string): string {
+    const config = {
+        route: { receiver: "webhook", group_by: ["alertname", "node"], group_wait: "5s", group_interval: "1m", repeat_interval: "4h" },
+        receivers: [{ name: "webhook", webhook_configs: [{ url: webhookUrl, send_resolved: true }] }],
+    };
+    return `# Made by the redis-cluster stack (JSON is YAML).\n${JSON.stringify(config, null, 2)}\n`;
 }

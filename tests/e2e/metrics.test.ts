@@ -44,6 +44,24 @@ const query = (promql: string, at?: number) => prometheusApi<{ result: Series }>
 const firing = async (alert: string) =>
     (await prometheusApi<{ alerts: { labels: Record<string, string>; state: string }[] }>("/api/v1/alerts")).alerts.filter((a) => a.labels.alertname === alert && a.state === "firing");
 
+/** What Alertmanager posts: groups of alerts, each firing or resolved. */
+type Notification = { status: string; alerts: { status: string; labels: Record<string, string> }[] };
+
+/** A webhook receiver on the cluster network's gateway (this machine, as the containers reach it). */
+async function webhookReceiver(address: string, port: number): Promise<{ received: Notification[]; close(): Promise<void> }> {
+    const received: Notification[] = [];
+    const server = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (c) => (body += c));
+        req.on("end", () => {
+            received.push(JSON.parse(body) as Notification);
+            res.end("ok");
+        });
+    });
+    await new Promise<void>((resolve, reject) => server.listen(port, address, resolve).on("error", reject));
+    return { received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 const lifecycle = (names: string[]) => Object.fromEntries(names.map((n) => [n, docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}} restarts={{.RestartCount}}", n)]));
 
 type Targets = { targets: [string]; labels: Record<string, string> }[];
@@ -116,14 +134,17 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
         await t.stack.preview({ expectNoChanges: true });
     });
 
-    it("runs Prometheus beside them: every exporter scraped, the rules valid, an alert for a stopped node that fires and resolves", async () => {
+    it("runs Prometheus and Alertmanager beside them: every exporter scraped, the rules valid, an alert for a stopped node that fires and resolves, posted to a webhook", async () => {
         const names = nodeNames(6);
         const before = lifecycle(names);
+        const webhook = await webhookReceiver("10.224.0.1", 19193);
+        after(() => webhook.close());
         await t.stack.setAllConfig({
             "redis-cluster:prometheus": { value: "true" },
             "redis-cluster:prometheusPort": { value: "19190" },
             "redis-cluster:scrapeInterval": { value: "1s" },
             "redis-cluster:alertFor": { value: "3s" },
+            "redis-cluster:alertWebhookUrl": { value: "http://10.224.0.1:19193/alerts?token=e2e-hook-token-93kd", secret: true },
         });
         const result = await t.up();
         assert.equal(result.outputs.prometheusUrl.value, PROMETHEUS);
@@ -176,10 +197,18 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
                 return a.length > 0 ? a : undefined;
             });
             assert.deepEqual(alerts.map((a) => [a.labels.node, a.labels.shard]), [[master, "1"]]);
+            // Alertmanager posts it to the webhook, naming the node.
+            await eventually("the webhook to receive RedisNodeDown", 60000, () =>
+                webhook.received.some((n) => n.alerts.some((a) => a.status === "firing" && a.labels.alertname === "RedisNodeDown" && a.labels.node === master)) ? true : undefined,
+            );
         } finally {
             docker("start", master);
         }
         await eventually("RedisNodeDown to resolve", 60000, async () => ((await firing("RedisNodeDown")).length === 0 ? true : undefined));
+        // The webhook's token stays out of Docker's view and the state's plaintext.
+        assert.doesNotMatch(docker("inspect", `${PREFIX}-alertmanager`), /e2e-hook-token-93kd/);
+        const exported = execFileSync("pulumi", ["stack", "export", "--stack", t.name], { cwd: PROJECT_ROOT, env: { ...process.env, ...pulumiEnv() }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        assert.doesNotMatch(exported, /e2e-hook-token-93kd/);
         await eventually("the cluster to be whole again", 60000, async () => ((await query("redis_cluster_state == 1")).length === 6 && (await query("redis_master_link_up == 1")).length === 3 ? true : undefined));
         assert.deepEqual(await withClusterClient(seeds, USER, (c) => missingFromDataSet(c, DATA), ca), { plain: 0, groups: 0 });
         await t.stack.preview({ expectNoChanges: true });
@@ -209,10 +238,11 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
         const names = nodeNames(8);
         const before = lifecycle(names);
         await t.stack.setAllConfig({ "redis-cluster:metrics": { value: "false" }, "redis-cluster:prometheus": { value: "false" } });
+        await t.stack.removeConfig("redis-cluster:alertWebhookUrl");
         await t.up();
         assert.deepEqual(lifecycle(names), before, "no Redis container was restarted");
         assert.deepEqual(exporters(), []);
-        assert.equal(docker("ps", "-a", "--filter", `name=^${PREFIX}-prometheus$`, "--format", "{{.Names}}"), "");
+        assert.equal(docker("ps", "-a", "--filter", `name=^${PREFIX}-(prometheus|alertmanager)$`, "--format", "{{.Names}}"), "");
         assert.equal(await targetsOutput(), undefined, "no metricsTargets output");
         const users = docker("exec", `${PREFIX}-1`, "sh", "-c", "grep -c cluster-metrics /data/users.acl || true");
         assert.equal(users, "0", "the metrics user is gone from the node's aclfile");

@@ -6,7 +6,7 @@ import * as path from "path";
 import { EngineEvent, LocalWorkspace, OutputMap, Stack, UpResult, UpdateSummary } from "@pulumi/pulumi/automation";
 import { PROJECT_ROOT, TEST_STATE_DIR, pulumiEnv } from "./env";
 import { labelledTestStacks, removeStackObjects } from "./docker";
-import { preparedExporterImage, preparedImage, preparedPrometheusImage } from "../../scripts/preparedImage";
+import { preparedAlertmanagerImage, preparedExporterImage, preparedImage, preparedPrometheusImage } from "../../scripts/preparedImage";
 
 export const TEST_STACK_PREFIX = "e2e-";
 
@@ -43,9 +43,10 @@ export async function createTestStack(name: string, config: Record<string, strin
     // one that checks them (cluster.test.ts, at the default): a tenth of a run's on a 2-core machine.
     const values: Record<string, { value: string; secret?: boolean }> = {
         "redis-cluster:image": { value: preparedImage() },
-        // Used only by stacks that turn metrics or Prometheus on.
+        // Used only by stacks that turn metrics, Prometheus or alerts on.
         "redis-cluster:exporterImage": { value: preparedExporterImage() },
         "redis-cluster:prometheusImage": { value: preparedPrometheusImage() },
+        "redis-cluster:alertmanagerImage": { value: preparedAlertmanagerImage() },
         "redis-cluster:healthcheckInterval": { value: TEST_HEALTHCHECK_INTERVAL },
     };
     for (const [k, v] of Object.entries(config)) values[`redis-cluster:${k}`] = { value: v };

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
-import { DEFAULT_PROMETHEUS_IMAGE, alertRules, prometheusArgs, resolvePrometheus, scrapeConfig } from "../../components/planning/prometheus";
+import { DEFAULT_ALERTMANAGER_IMAGE, DEFAULT_PROMETHEUS_IMAGE, alertRules, alertmanagerConfig, prometheusArgs, resolvePrometheus, scrapeConfig } from "../../components/planning/prometheus";
 import { planExporters } from "../../components/planning/metrics";
 import { resolveSettings } from "../../components/planning/settings";
 
@@ -22,6 +22,28 @@ describe("prometheus settings", () => {
         const clash = resolveSettings({ metrics: "true", prometheus: "true", prometheusPort: "6373" }, IMAGE).problems.join("\n");
         assert.match(clash, /redis-cluster:prometheusPort 6373 is one of the nodes' published ports \(redis-cluster:hostPortBase 6371 to 6376\)/);
         assert.match(resolvePrometheus({ prometheus: "maybe" }, true).problems.join(), /redis-cluster:prometheus must be true or false/);
+    });
+
+    it("run Alertmanager for a webhook URL, which must be http(s) and is never quoted back; a webhook without Prometheus is refused", () => {
+        assert.deepEqual(resolvePrometheus({ prometheus: "true", alertWebhookUrl: "https://hooks.example/x?token=abc" }, true).prometheus?.alertmanager, {
+            image: DEFAULT_ALERTMANAGER_IMAGE,
+            webhookUrl: "https://hooks.example/x?token=abc",
+        });
+        const bad = resolvePrometheus({ prometheus: "true", alertWebhookUrl: "ftp://secret-token@host" }, true).problems.join("\n");
+        assert.match(bad, /redis-cluster:alertWebhookUrl is not an http:\/\/ or https:\/\/ URL/);
+        assert.doesNotMatch(bad, /secret-token/);
+        assert.match(resolvePrometheus({ alertWebhookUrl: "https://x" }, true).problems.join(), /redis-cluster:alertWebhookUrl is set but redis-cluster:prometheus is not true/);
+        const am = JSON.parse(alertmanagerConfig("https://hooks.example/x").split("\n").slice(1).join("\n"));
+        assert.deepEqual(am.receivers, [{ name: "webhook", webhook_configs: [{ url: "https://hooks.example/x", send_resolved: true }] }]);
+        assert.deepEqual(am.route.group_by, ["alertname", "node"]);
+        // Prometheus sends its alerts to it.
+        const config = JSON.parse(scrapeConfig([], {}, { scrapeInterval: "15s" }, "10.0.0.253:9093").split("\n").slice(1).join("\n"));
+        assert.deepEqual(config.alerting, { alertmanagers: [{ static_configs: [{ targets: ["10.0.0.253:9093"] }] }] });
+    });
+
+    it("refuse a webhook URL set without --secret, naming the command", () => {
+        const { problems } = resolveSettings({ metrics: "true", prometheus: "true", alertWebhookUrl: "https://x/y", plaintextSecrets: ["alertWebhookUrl"] }, IMAGE);
+        assert.match(problems.join("\n"), /redis-cluster:alertWebhookUrl is stored in plaintext .* pulumi config set --secret redis-cluster:alertWebhookUrl/);
     });
 
     it("accept every whole duration from 1s to 24h and nothing else (property)", () => {
