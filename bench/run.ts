@@ -18,6 +18,7 @@ import { reshardTrial } from "./reshard";
 import { hostsBench } from "./hosts";
 import { securityBench } from "./security";
 import { persistenceBench } from "./persistence";
+import { metricsBench } from "./metrics";
 import { Series, chart, fmt, report, stats } from "./report";
 import { Phase, breakdown, emptyProgram, oursCli } from "./cli";
 import { RATIOS, SERIES } from "./series";
@@ -110,6 +111,9 @@ async function main(): Promise<void> {
 
     if (process.env.BENCH_PERSISTENCE !== "0") {
         await persistenceBench(add, ratio);
+    }
+    if (process.env.BENCH_METRICS !== "0") {
+        await metricsBench(add, ratio);
     }
 
     const result = {

@@ -16,11 +16,11 @@ import { sample, scrapeAll } from "../support/metrics";
 import { alertRules } from "../../components/planning/prometheus";
 
 const PREFIX = "e2e-x";
-const SUBNET = "10.224.0.0/24";
+const SUBNET = "10.225.0.0/24";
 const USER = { username: "app", password: "app-secret-7f3a" };
 const DATA: DataSet = { prefix: "m", plain: 1500, groups: 100 };
 const nodeNames = (count: number) => Array.from({ length: count }, (_, i) => `${PREFIX}-${i + 1}`);
-const seeds = ["10.224.0.11:6379"];
+const seeds = ["10.225.0.11:6379"];
 
 /** What Docker says of each node's container: a restart changes one of these. */
 const PROMETHEUS = "http://127.0.0.1:19190";
@@ -106,7 +106,7 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
             names,
         );
         // Exporters take addresses from the top of the subnet down, below the two kept for Prometheus and Alertmanager.
-        assert.deepEqual(targets.map((x) => x.targets[0]), names.map((_, i) => `10.224.0.${252 - i}:9121`));
+        assert.deepEqual(targets.map((x) => x.targets[0]), names.map((_, i) => `10.225.0.${252 - i}:9121`));
         const bodies = await scrapeAll(targets.map((x) => x.targets[0]));
         let keys = 0;
         for (const [target, body] of Object.entries(bodies)) {
@@ -119,7 +119,7 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
 
         // The exporter's login: a user of the stack's own that may run INFO but read no key.
         const file = execFileSync("docker", ["cp", `${PREFIX}-1-exporter:/etc/redis-exporter/passwords.json`, "-"], { encoding: "utf8" });
-        const password = (JSON.parse(file.slice(file.indexOf("{"), file.lastIndexOf("}") + 1)) as Record<string, string>)["rediss://10.224.0.11:6379"];
+        const password = (JSON.parse(file.slice(file.indexOf("{"), file.lastIndexOf("}") + 1)) as Record<string, string>)["rediss://10.225.0.11:6379"];
         assert.ok(password && password.length >= 32, "the exporter's password file names its node");
         const asMetrics = (...args: string[]) =>
             docker("exec", "-e", `REDISCLI_AUTH=${password}`, `${PREFIX}-1`, "redis-cli", ...REDIS_CLI_TLS_ARGS, "--user", "cluster-metrics", ...args);
@@ -137,14 +137,14 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
     it("runs Prometheus and Alertmanager beside them: every exporter scraped, the rules valid, an alert for a stopped node that fires and resolves, posted to a webhook", async () => {
         const names = nodeNames(6);
         const before = lifecycle(names);
-        const webhook = await webhookReceiver("10.224.0.1", 19193);
+        const webhook = await webhookReceiver("10.225.0.1", 19193);
         after(() => webhook.close());
         await t.stack.setAllConfig({
             "redis-cluster:prometheus": { value: "true" },
             "redis-cluster:prometheusPort": { value: "19190" },
             "redis-cluster:scrapeInterval": { value: "1s" },
             "redis-cluster:alertFor": { value: "3s" },
-            "redis-cluster:alertWebhookUrl": { value: "http://10.224.0.1:19193/alerts?token=e2e-hook-token-93kd", secret: true },
+            "redis-cluster:alertWebhookUrl": { value: "http://10.225.0.1:19193/alerts?token=e2e-hook-token-93kd", secret: true },
         });
         const result = await t.up();
         assert.equal(result.outputs.prometheusUrl.value, PROMETHEUS);
