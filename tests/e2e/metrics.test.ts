@@ -6,7 +6,9 @@
 // stopped node that fires and resolves, history kept across a new scrape config.
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as http from "http";
+import * as path from "path";
 import { docker } from "../support/docker";
 import { TestStack, createTestStack } from "../support/stack";
 import { DataSet, eventually, missingFromDataSet, withClusterClient, writeDataSet } from "../support/redis";
@@ -211,6 +213,19 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
         assert.doesNotMatch(exported, /e2e-hook-token-93kd/);
         await eventually("the cluster to be whole again", 60000, async () => ((await query("redis_cluster_state == 1")).length === 6 && (await query("redis_master_link_up == 1")).length === 3 ? true : undefined));
         assert.deepEqual(await withClusterClient(seeds, USER, (c) => missingFromDataSet(c, DATA), ca), { plain: 0, groups: 0 });
+
+        // Every panel of the dashboard in the repository: its query parses and has a series per node,
+        // shard or replica, as its title says (the cluster's stats one each).
+        const dashboard = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "dashboards", "redis-cluster.json"), "utf8")) as { panels: { title: string; targets: { expr: string }[] }[] };
+        const expected = (title: string) => (/per node/.test(title) ? names.length : /per shard/.test(title) ? 3 : /per replica/.test(title) ? 3 : 1);
+        for (const panel of dashboard.panels) {
+            for (const target of panel.targets) {
+                const series = await query(target.expr);
+                assert.equal(series.length, expected(panel.title), `${panel.title}: ${target.expr} -> ${JSON.stringify(series.map((x) => x.metric))}`);
+                if (/per node/.test(panel.title)) assert.deepEqual(series.map((x) => x.metric.node).sort(), [...names].sort(), panel.title);
+                if (/per shard/.test(panel.title)) assert.deepEqual(series.map((x) => x.metric.shard).sort(), ["1", "2", "3"], panel.title);
+            }
+        }
         await t.stack.preview({ expectNoChanges: true });
     });
 
