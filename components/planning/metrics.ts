@@ -10,7 +10,9 @@
  */
 import { Netmask, ip2long, long2ip } from "netmask";
 import { CONFIG_NAMESPACE } from "./keys";
-import { UserSpec } from "./users";
+import { METRICS_USER, UserSpec } from "./users";
+
+export { METRICS_USER } from "./users";
 
 /** The official image a stack's exporters run when redis-cluster:exporterImage is not set (Pulumi.yaml says the same). */
 export const DEFAULT_EXPORTER_IMAGE = "oliver006/redis_exporter:v1.45.0";
@@ -18,8 +20,6 @@ export const DEFAULT_EXPORTER_IMAGE = "oliver006/redis_exporter:v1.45.0";
 export const EXPORTER_PORT = 9121;
 /** With `hosts`: exporter i is published on its host's address at exporterPortBase + i - 1. */
 export const DEFAULT_EXPORTER_PORT_BASE = 9121;
-/** The stack's own read-only user the exporters log in as (ACL mode). */
-export const METRICS_USER = "cluster-metrics";
 /**
  * What redis_exporter reads, and nothing else: INFO (memory, replication, clients, keyspace...),
  * CLUSTER INFO/NODES, the slow log and latency. No CONFIG GET: it would show masterauth and

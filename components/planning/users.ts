@@ -17,7 +17,9 @@ export interface UserSpec {
 export const ADMIN_USER = "cluster-admin";
 /** What replicas present to their master (masteruser): only the commands replication needs. */
 export const REPLICATION_USER = "cluster-replication";
-/** Users the stack manages itself; redis-cluster:users may not name them. */
+/** The exporters' read-only user (redis-cluster:metrics in ACL mode; planning/metrics.ts gives its rules). */
+export const METRICS_USER = "cluster-metrics";
+/** Users the stack manages itself; redis-cluster:users may not name them (nor METRICS_USER). */
 export const RESERVED_USERS = ["default", ADMIN_USER, REPLICATION_USER];
 
 export const ADMIN_RULES = ["~*", "&*", "+@all"];
@@ -109,8 +111,9 @@ export function resolveUsers(raw: unknown): UsersResult {
         for (const extra of Object.keys(rest)) problems.push(`${label}.${extra} is not a user setting (name, password, rules)`);
         if (!validName) {
             problems.push(`${at}.name ${JSON.stringify(rawName)} is not a user name: use 1-64 letters, digits, "_", ".", "@", ":" or "-", starting with a letter or digit`);
-        } else if (RESERVED_USERS.includes(name)) {
-            problems.push(`${label}: "${name}" is managed by the stack (${name === "default" ? "see redis-cluster:password and redis-cluster:disableDefaultUser" : "the engine's and replication's own user"}); choose another name`);
+        } else if (RESERVED_USERS.includes(name) || name === METRICS_USER) {
+            const whose = name === "default" ? "see redis-cluster:password and redis-cluster:disableDefaultUser" : name === METRICS_USER ? "the exporters' own user, with redis-cluster:metrics" : "the engine's and replication's own user";
+            problems.push(`${label}: "${name}" is managed by the stack (${whose}); choose another name`);
         } else if (seen.has(name)) {
             problems.push(`${label}: the name is listed twice`);
         }

@@ -88,7 +88,9 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
         ca = (await t.stack.outputs()).caCertificate.value as string;
         await withClusterClient(seeds, USER, (c) => writeDataSet(c, DATA), ca);
     });
+    let webhook: Awaited<ReturnType<typeof webhookReceiver>> | undefined;
     after(async () => {
+        await webhook?.close();
         await t?.destroyAndRemove();
     });
 
@@ -139,8 +141,7 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
     it("runs Prometheus and Alertmanager beside them: every exporter scraped, the rules valid, an alert for a stopped node that fires and resolves, posted to a webhook", async () => {
         const names = nodeNames(6);
         const before = lifecycle(names);
-        const webhook = await webhookReceiver("10.225.0.1", 19193);
-        after(() => webhook.close());
+        webhook = await webhookReceiver("10.225.0.1", 19193);
         await t.stack.setAllConfig({
             "redis-cluster:prometheus": { value: "true" },
             "redis-cluster:prometheusPort": { value: "19190" },
@@ -201,7 +202,7 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
             assert.deepEqual(alerts.map((a) => [a.labels.node, a.labels.shard]), [[master, "1"]]);
             // Alertmanager posts it to the webhook, naming the node.
             await eventually("the webhook to receive RedisNodeDown", 60000, () =>
-                webhook.received.some((n) => n.alerts.some((a) => a.status === "firing" && a.labels.alertname === "RedisNodeDown" && a.labels.node === master)) ? true : undefined,
+                webhook!.received.some((n) => n.alerts.some((a) => a.status === "firing" && a.labels.alertname === "RedisNodeDown" && a.labels.node === master)) ? true : undefined,
             );
         } finally {
             docker("start", master);

@@ -150,6 +150,11 @@ describe("an exporter's plan and command line", () => {
         assert.deepEqual(exporterArgs(e, {}, false), ["--redis.addr=rediss://10.0.0.11:6379", "--web.listen-address=:9121", "--redis-only-metrics"]);
     });
 
+    it("keeps the metrics user's name from redis-cluster:users", () => {
+        const users = [{ name: "cluster-metrics", password: "x".repeat(12), rules: "~* +@read" }];
+        assert.match(resolveSettings({ users, password: "p".repeat(12) }, IMAGE).problems.join("\n"), /"cluster-metrics" is managed by the stack \(the exporters' own user, with redis-cluster:metrics\)/);
+    });
+
     it("logs in as a user whose rules the stack's own checks accept and that names no key or channel", () => {
         for (const rule of METRICS_RULES) assert.equal(ruleProblem(rule), undefined, rule);
         assert.ok(METRICS_RULES.includes("resetkeys") && METRICS_RULES.includes("-@all"));
