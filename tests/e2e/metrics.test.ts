@@ -1,7 +1,8 @@
 // Metrics on a running 3x1 cluster with TLS and ACL users (the default user off) that holds keys: an
 // exporter beside every node, turned on, grown with a scale-out and turned off again without restarting
 // any Redis node (read from Docker), each exporter read over HTTP as a Prometheus would, logged in as a
-// user that can read no key, with no secret in plaintext where Docker or the state shows it; then the
+// user that can read no key, with no secret in plaintext where Docker or the state shows it, those of
+// nodes a scale-in removes gone in the same up; then the
 // stack's Prometheus, read through its HTTP API: every target up, the rules valid, an alert for a
 // stopped node that fires and resolves, history kept across a new scrape config.
 import { strict as assert } from "assert";
@@ -250,8 +251,23 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
         assert.deepEqual(await withClusterClient(seeds, USER, (c) => missingFromDataSet(c, DATA), ca), { plain: 0, groups: 0 });
     });
 
+    it("removes the exporters of the nodes a scale-in removes, in the same up, and Prometheus stops scraping them", async () => {
+        const before = lifecycle(nodeNames(6));
+        await t.stack.setConfig("redis-cluster:shards", { value: "3" });
+        await t.up();
+        assert.deepEqual(lifecycle(nodeNames(6)), before, "no staying Redis container was restarted");
+        assert.deepEqual(exporters(), nodeNames(6).map((n) => `${n}-exporter`).sort());
+        assert.equal((await targetsOutput())!.length, 6);
+        const active = await eventually("Prometheus to scrape the 6 staying exporters", 30000, async () => {
+            const targets = (await prometheusApi<{ activeTargets: { labels: Record<string, string>; health: string }[] }>("/api/v1/targets").catch(() => undefined))?.activeTargets;
+            return targets?.length === 6 && targets.every((x) => x.health === "up") ? targets : undefined;
+        });
+        assert.deepEqual(active.map((x) => x.labels.node).sort(), nodeNames(6).sort());
+        assert.deepEqual(await withClusterClient(seeds, USER, (c) => missingFromDataSet(c, DATA), ca), { plain: 0, groups: 0 });
+    });
+
     it("turns metrics and Prometheus off: the exporters, the server and the metrics user go, no node restarts, every key stays", async () => {
-        const names = nodeNames(8);
+        const names = nodeNames(6);
         const before = lifecycle(names);
         await t.stack.setAllConfig({ "redis-cluster:metrics": { value: "false" }, "redis-cluster:prometheus": { value: "false" } });
         await t.stack.removeConfig("redis-cluster:alertWebhookUrl");
