@@ -133,10 +133,10 @@ async function main() {
         ...(cluster.caCertificate ? { caCertificate: cluster.caCertificate } : {}),
         connectCommand: connectCommand(settings, plan),
         // With metrics only: every exporter's address, as a Prometheus static_configs entry takes it.
-        ...(cluster.metricsTargets ? { metricsTargets: cluster.metricsTargets } : {}),
+        ...(cluster.monitoring ? { metricsTargets: cluster.monitoring.targets } : {}),
         // With prometheus only: where it answers, and its scrape config and rules to copy into your own.
-        ...(cluster.prometheus
-            ? { prometheusUrl: cluster.prometheus.url, prometheusConfig: cluster.prometheus.scrapeConfig, alertRules: cluster.prometheus.rules }
+        ...(cluster.monitoring?.prometheus
+            ? { prometheusUrl: cluster.monitoring.prometheus.url, prometheusConfig: cluster.monitoring.prometheus.scrapeConfig, alertRules: cluster.monitoring.prometheus.rules }
             : {}),
         // Recorded only when the whole up succeeded: the change guard compares the next config with it.
         appliedIdentity: cluster.appliedIdentity,

@@ -23,11 +23,7 @@ import { countSlots, formatRange } from "./planning/slots";
 import { formatSize, runtimeDirectives } from "./planning/limits";
 import { keepsNothing } from "./planning/persistence";
 import { inPlaceDirectives, somaxconnFor } from "./planning/redisConfig";
-import { monitoringIp, planExporters, shardOfNodes, targetLabels } from "./planning/metrics";
-import { ALERTMANAGER_PORT, alertRules, scrapeConfig } from "./planning/prometheus";
-import { AlertmanagerServer } from "./alertmanager";
-import { NodeExporter } from "./exporter";
-import { PrometheusServer } from "./prometheus";
+import { ClusterMonitoring } from "./monitoring";
 
 export interface PlannedShardView {
     shard: number;
@@ -53,23 +49,11 @@ function hostsIdentity(hosts: HostSpec[] | undefined): string {
 export interface DockerEngine {
     /** Undefined for the one local engine (no `hosts`). */
     host?: HostSpec;
+    /** Appended to the names of its resources: "" for the one local engine, "-<host>" with hosts. */
+    suffix: string;
     provider?: docker.Provider;
     network: docker.Network;
     image: docker.RemoteImage;
-    /** With metrics: the exporters' image on this engine. */
-    exporterImage?: docker.RemoteImage;
-    /** With prometheus, on the first engine only: the server's image, and Alertmanager's with a webhook. */
-    prometheusImage?: docker.RemoteImage;
-    alertmanagerImage?: docker.RemoteImage;
-}
-
-/**
- * Where a Prometheus scrapes one node's exporter, with the labels that name the node (and its host):
- * an entry of Prometheus's file_sd format, so the output saved as JSON is a service discovery file.
- */
-export interface MetricsTarget {
-    targets: [string];
-    labels: Record<string, string>;
 }
 
 export class RedisCluster extends pulumi.ComponentResource {
@@ -90,11 +74,8 @@ export class RedisCluster extends pulumi.ComponentResource {
     readonly slotAssignments: pulumi.Output<ShardView[]>;
     readonly clusterState: pulumi.Output<string>;
     readonly liveNodes: pulumi.Output<{ name: string; host?: string; ip: string; port?: number; role: string; nodeId: string }[]>;
-    /** With metrics: one exporter per node, and where each is scraped. */
-    readonly exporters: NodeExporter[] = [];
-    readonly metricsTargets?: pulumi.Output<MetricsTarget[]>;
-    /** With prometheus: the server, its scrape config and its alert rules (as files a Prometheus reads). */
-    readonly prometheus?: { url: string; scrapeConfig: pulumi.Output<string>; rules: pulumi.Output<string> };
+    /** With metrics: the exporters, where each is scraped, and Prometheus and Alertmanager where asked for. */
+    readonly monitoring?: ClusterMonitoring;
 
     /** `applied`: what the last successful up applied (its appliedIdentity output); undefined on a new stack or an older one. */
     constructor(name: string, settings: ClusterSettings, opts?: pulumi.ComponentResourceOptions, applied?: ClusterIdentity) {
@@ -154,26 +135,7 @@ export class RedisCluster extends pulumi.ComponentResource {
             );
             // Uses the local image when present and never deletes it: other stacks may run it too.
             const image = new docker.RemoteImage(`${name}-image${suffix}`, { name: settings.image, keepLocally: true }, { parent: this, provider, dependsOn: guarded });
-            const exporterImage = settings.metrics
-                ? new docker.RemoteImage(`${name}-exporter-image${suffix}`, { name: settings.metrics.exporterImage, keepLocally: true }, { parent: this, provider, dependsOn: guarded })
-                : undefined;
-            const prometheusImage =
-                settings.prometheus && host === engineHosts[0]
-                    ? new docker.RemoteImage(`${name}-prometheus-image${suffix}`, { name: settings.prometheus.image, keepLocally: true }, { parent: this, provider, dependsOn: guarded })
-                    : undefined;
-            const alertmanager = prometheusImage ? settings.prometheus?.alertmanager : undefined;
-            const alertmanagerImage = alertmanager
-                ? new docker.RemoteImage(`${name}-alertmanager-image${suffix}`, { name: alertmanager.image, keepLocally: true }, { parent: this, provider, dependsOn: guarded })
-                : undefined;
-            return {
-                host,
-                provider,
-                network,
-                image,
-                ...(exporterImage ? { exporterImage } : {}),
-                ...(prometheusImage ? { prometheusImage } : {}),
-                ...(alertmanagerImage ? { alertmanagerImage } : {}),
-            };
+            return { host, suffix, provider, network, image };
         });
         const engineOf = (node: NodePlan) => this.engines.find((e) => e.host?.name === node.host?.name)!;
 
@@ -276,80 +238,23 @@ export class RedisCluster extends pulumi.ComponentResource {
         );
 
         if (settings.metrics) {
-            const exporters = planExporters(plan.nodes, plan.subnet, settings.metrics, settings.tls !== undefined);
-            exporters.forEach((exporter, k) => {
-                const engine = engineOf(plan.nodes[k]);
-                this.exporters.push(
-                    new NodeExporter(
-                        exporter.name,
-                        {
-                            exporter,
-                            image: settings.metrics!.exporterImage,
-                            networkName: engine.network.name,
-                            labels,
-                            login: security.exporterLogin!,
-                            tlsCa: authority?.certPem,
-                            provider: engine.provider,
-                            after: [engine.exporterImage!, this.bootstrap],
-                        },
-                        { parent: this, dependsOn: guarded },
-                    ),
-                );
-            });
-            // Each node's shard as the live cluster has it (known after the bootstrap): alerts name it.
-            const shardOf = this.bootstrap.shards.apply((shards) => shardOfNodes(shards ?? []));
-            this.metricsTargets = shardOf.apply((of) => exporters.map((e): MetricsTarget => ({ targets: [e.target], labels: targetLabels(e, of) })));
-
-            if (settings.prometheus) {
-                const p = settings.prometheus;
-                const first = this.engines[0];
-                const expiries = [...certificateExpiry.entries()];
-                const rules = pulumi.all([shardOf, pulumi.all(expiries.map(([, at]) => at))]).apply(([of, ats]) =>
-                    alertRules({
-                        alertFor: p.alertFor,
-                        replicasPerShard: settings.replicasPerShard,
-                        maxmemory: settings.limits.maxmemoryBytes !== undefined,
-                        ...(settings.tls ? { certificates: expiries.map(([node], k) => ({ node, shard: of[node], notAfter: ats[k] })), renewBeforeDays: settings.tls.renewBeforeDays } : {}),
-                    }),
-                );
-                let alertmanagerAddress: string | undefined;
-                if (p.alertmanager) {
-                    const ip = monitoringIp(plan.subnet, 1);
-                    new AlertmanagerServer(
-                        `${name}-alertmanager`,
-                        {
-                            namePrefix: settings.namePrefix,
-                            image: p.alertmanager.image,
-                            networkName: first.network.name,
-                            ip,
-                            webhookUrl: pulumi.secret(p.alertmanager.webhookUrl),
-                            labels,
-                            provider: first.provider,
-                            after: [first.alertmanagerImage!],
-                        },
-                        { parent: this, dependsOn: guarded },
-                    );
-                    alertmanagerAddress = `${ip}:${ALERTMANAGER_PORT}`;
-                }
-                const config = shardOf.apply((of) => scrapeConfig(exporters, of, p, alertmanagerAddress));
-                const server = new PrometheusServer(
-                    `${name}-prometheus`,
-                    {
-                        namePrefix: settings.namePrefix,
-                        image: p.image,
-                        networkName: first.network.name,
-                        ip: monitoringIp(plan.subnet, 0),
-                        port: p.port,
-                        scrapeConfig: config,
-                        rules,
-                        labels,
-                        provider: first.provider,
-                        after: [first.prometheusImage!],
-                    },
-                    { parent: this, dependsOn: guarded },
-                );
-                this.prometheus = { url: server.url, scrapeConfig: config, rules };
-            }
+            this.monitoring = new ClusterMonitoring(
+                name,
+                {
+                    settings,
+                    nodes: plan.nodes,
+                    subnet: plan.subnet,
+                    engines: this.engines,
+                    engineOf,
+                    labels,
+                    login: security.exporterLogin!,
+                    tlsCa: authority?.certPem,
+                    certificateExpiry,
+                    shards: this.bootstrap.shards,
+                    bootstrap: this.bootstrap,
+                },
+                { parent: this, dependsOn: guarded },
+            );
         }
 
         // With hosts, each node also says where it runs and the port it is reached at.

@@ -176,6 +176,31 @@ describe("stack resource graph (mocks)", function () {
         }
     });
 
+    it("with metrics and Prometheus: an exporter per node and one server, their secrets secret, and nothing of the nodes changed", async () => {
+        const base = { image: "redis:7.2", password: "pw-Default-1" };
+        const without = (await runProgram(base)).resources;
+        const run = await runProgram({ ...base, metrics: "true", prometheus: "true" });
+        // Exporters and the server register once the bootstrap has (they wait for it).
+        for (let i = 0; i < 100 && run.resources.filter((r) => r.type === "docker:index/container:Container").length < 13; i++) await new Promise((r) => setTimeout(r, 50));
+        const containers = run.resources.filter((r) => r.type === "docker:index/container:Container");
+        const nodes = (rs: Created[]) => rs.filter((r) => r.type === "docker:index/container:Container" && /^redis-\d+$/.test(r.inputs.name));
+        // Turning metrics on changes no input of a node's container, gate or the bootstrap: no restart, nothing to roll.
+        assert.deepEqual(nodes(run.resources).map((r) => reveal(r.inputs)), nodes(without).map((r) => reveal(r.inputs)));
+        for (const t of [":RolloutGate", ":ClusterBootstrap", ":ChangeGuard"]) {
+            assert.deepEqual(run.resources.filter((r) => r.type.endsWith(t)).map((r) => reveal(r.inputs)), without.filter((r) => r.type.endsWith(t)).map((r) => reveal(r.inputs)), t);
+        }
+        const exporters = containers.filter((r) => r.inputs.name.endsWith("-exporter"));
+        assert.deepEqual(exporters.map((r) => r.inputs.name), [1, 2, 3, 4, 5, 6].map((i) => `redis-${i}-exporter`));
+        for (const e of exporters) {
+            assert.doesNotMatch(JSON.stringify(reveal(e.inputs.command)), /pw-Default-1/);
+            assert.ok(isSecret(e.inputs.uploads) || e.inputs.uploads.every((u: any) => isSecret(u.content)), "the password file is a secret");
+            assert.match(JSON.stringify(reveal(e.inputs.uploads)), /pw-Default-1/);
+        }
+        const server = containers.find((r) => r.inputs.name === "redis-prometheus")!;
+        assert.deepEqual(server.inputs.ports, [{ internal: 9090, external: 9090, ip: "127.0.0.1", protocol: "tcp" }]);
+        assert.deepEqual(run.resources.filter((r) => r.type === "docker:index/volume:Volume" && r.inputs.name === "redis-prometheus-data").length, 1);
+    });
+
     it("with limits: every container bounded, maxmemory and the policy for the engine to set, the new limit for the first gate to check", async () => {
         const { resources } = await runProgram({ image: "redis:7.2", memory: "512m", cpus: "0.5", maxmemoryPolicy: "allkeys-lfu" });
         const runtimeConfig = { maxmemory: String(384 * 1024 ** 2), "maxmemory-policy": "allkeys-lfu" };
