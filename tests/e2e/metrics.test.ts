@@ -90,6 +90,8 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
         await withClusterClient(seeds, USER, (c) => writeDataSet(c, DATA), ca);
     });
     let webhook: Awaited<ReturnType<typeof webhookReceiver>> | undefined;
+    /** The exporters' password, read from an exporter's file by the first test. */
+    let metricsPassword = "";
     after(async () => {
         await webhook?.close();
         await t?.destroyAndRemove();
@@ -124,7 +126,7 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
 
         // The exporter's login: a user of the stack's own that may run INFO but read no key.
         const file = execFileSync("docker", ["cp", `${PREFIX}-1-exporter:/etc/redis-exporter/passwords.json`, "-"], { encoding: "utf8" });
-        const password = (JSON.parse(file.slice(file.indexOf("{"), file.lastIndexOf("}") + 1)) as Record<string, string>)["rediss://10.225.0.11:6379"];
+        const password = (metricsPassword = (JSON.parse(file.slice(file.indexOf("{"), file.lastIndexOf("}") + 1)) as Record<string, string>)["rediss://10.225.0.11:6379"]);
         assert.ok(password && password.length >= 32, "the exporter's password file names its node");
         const asMetrics = (...args: string[]) =>
             docker("exec", "-e", `REDISCLI_AUTH=${password}`, `${PREFIX}-1`, "redis-cli", ...REDIS_CLI_TLS_ARGS, "--user", "cluster-metrics", ...args);
@@ -179,6 +181,9 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
             }
         }
         const rules = result.outputs.alertRules.value as string;
+        // The files Prometheus reads hold no secret: the exporters log in, Prometheus only reads them over HTTP.
+        for (const text of [rules, result.outputs.prometheusConfig.value as string]) assert.doesNotMatch(text, new RegExp(`${metricsPassword}|${USER.password}|PRIVATE KEY`));
+        assert.ok(metricsPassword.length >= 32);
         for (const alert of ["RedisNodeDown", "RedisClusterStateNotOk", "RedisSlotsNotCovered", "RedisReplicaLinkDown", "RedisShardWithoutReplica", "RedisEvicting", "RedisRejectedConnections", "RedisCertificateExpiring"]) {
             assert.match(rules, new RegExp(`"alert": "${alert}"`), alert);
         }
