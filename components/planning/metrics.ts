@@ -57,7 +57,7 @@ export interface ExporterPlan {
     published?: { ip: string; external: number; internal: number };
     /** host:port a Prometheus scrapes (the exporter's address, or its host's and published port). */
     target: string;
-    /** Prometheus labels for the target: node, and host with `hosts` (the shard is added from the live cluster: shardLabels). */
+    /** Prometheus labels for the target: node, and host with `hosts` (the shard is added from the live cluster: targetLabels). */
     labels: Record<string, string>;
 }
 
