@@ -4,7 +4,7 @@
 // through a restart, and a limit the nodes no longer fit refused at preview.
 import { strict as assert } from "assert";
 import { Cluster } from "ioredis";
-import { docker } from "../support/docker";
+import { containerLifecycle, docker } from "../support/docker";
 import { TestStack, createTestStack } from "../support/stack";
 import { DataSet, eventually, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
 import { upUnderWrites } from "../support/rollout";
@@ -18,10 +18,7 @@ const MiB = 1024 * 1024;
 const DATA: DataSet = { prefix: "small", plain: 2000, groups: 200 };
 const LATER: DataSet = { prefix: "later", plain: 2000, groups: 200 };
 
-/** What Docker says of each container: a restart (by Pulumi, Docker or the OOM killer) changes one of these. */
-function lifecycle(): Record<string, string> {
-    return Object.fromEntries(names.map((n) => [n, docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}} restarts={{.RestartCount}} oom={{.State.OOMKilled}}", n)]));
-}
+const lifecycle = () => containerLifecycle(names);
 const configOf = (node: string, directive: string) => redisCli(node, undefined, "config", "get", directive).split("\n")[1];
 const infoOf = (node: string, section: string, field: string) => new RegExp(`^${field}:(.*)$`, "m").exec(redisCli(node, undefined, "info", section))?.[1]?.trim();
 

@@ -10,12 +10,12 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { docker } from "../support/docker";
+import { containerLifecycle, docker, stackObjects } from "../support/docker";
 import { TestStack, createTestStack } from "../support/stack";
 import { DataSet, eventually, missingFromDataSet, withClusterClient, writeDataSet } from "../support/redis";
 import { PROJECT_ROOT, pulumiEnv } from "../support/env";
 import { REDIS_CLI_TLS_ARGS } from "../../components/planning/tls";
-import { sample, scrapeAll } from "../support/metrics";
+import { httpGet, sample, scrapeAll } from "../support/metrics";
 import { alertRules } from "../../components/planning/prometheus";
 
 const PREFIX = "e2e-x";
@@ -30,15 +30,7 @@ const PROMETHEUS = "http://127.0.0.1:19190";
 
 /** A Prometheus API call's data (GET, JSON). */
 async function prometheusApi<T>(path: string): Promise<T> {
-    const body = await new Promise<string>((resolve, reject) => {
-        http.get(`${PROMETHEUS}${path}`, { timeout: 10000 }, (res) => {
-            let text = "";
-            res.setEncoding("utf8");
-            res.on("data", (c) => (text += c));
-            res.on("end", () => resolve(text));
-        }).on("error", reject);
-    });
-    const parsed = JSON.parse(body) as { status: string; data: T; error?: string };
+    const parsed = JSON.parse(await httpGet(`${PROMETHEUS}${path}`)) as { status: string; data: T; error?: string };
     if (parsed.status !== "success") throw new Error(`${path}: ${parsed.error}`);
     return parsed.data;
 }
@@ -65,7 +57,7 @@ async function webhookReceiver(address: string, port: number): Promise<{ receive
     return { received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-const lifecycle = (names: string[]) => Object.fromEntries(names.map((n) => [n, docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}} restarts={{.RestartCount}}", n)]));
+const lifecycle = containerLifecycle;
 
 type Targets = { targets: [string]; labels: Record<string, string> }[];
 
@@ -280,6 +272,8 @@ describe("metrics: an exporter beside every node and Prometheus (3 shards x 1 re
         assert.deepEqual(lifecycle(names), before, "no Redis container was restarted");
         assert.deepEqual(exporters(), []);
         assert.equal(docker("ps", "-a", "--filter", `name=^${PREFIX}-(prometheus|alertmanager)$`, "--format", "{{.Names}}"), "");
+        // Its history goes with it, as the README says; the nodes' volumes stay.
+        assert.deepEqual(stackObjects(t.name).volumes.sort(), names.map((n) => `${n}-data`).sort());
         assert.equal(await targetsOutput(), undefined, "no metricsTargets output");
         const users = docker("exec", `${PREFIX}-1`, "sh", "-c", "grep -c cluster-metrics /data/users.acl || true");
         assert.equal(users, "0", "the metrics user is gone from the node's aclfile");

@@ -71,6 +71,34 @@ describe("invalid configuration", function () {
         }
     });
 
+    it("rejects bad metrics, Prometheus and alert settings at preview, every problem in one message, the webhook URL not quoted, and creates nothing", async () => {
+        const bad = {
+            "redis-cluster:metrics": { value: "true" },
+            "redis-cluster:exporterImage": { value: "an image" },
+            "redis-cluster:prometheus": { value: "true" },
+            "redis-cluster:prometheusPort": { value: "70000" },
+            "redis-cluster:scrapeInterval": { value: "500ms" },
+            "redis-cluster:alertFor": { value: "soon" },
+            "redis-cluster:alertWebhookUrl": { value: "ftp://hook-token-x81@example.invalid", secret: true },
+        };
+        await t.stack.setAllConfig(bad);
+        try {
+            await assert.rejects(t.stack.preview(), (err: Error) => {
+                assert.match(err.message, /redis-cluster:exporterImage "an image" is not an image reference/);
+                assert.match(err.message, /redis-cluster:prometheusPort must be a port from 1 to 65535 \(got "70000"\)/);
+                assert.match(err.message, /redis-cluster:scrapeInterval "500ms" is not a duration/);
+                assert.match(err.message, /redis-cluster:alertFor "soon" is not a duration/);
+                assert.match(err.message, /redis-cluster:alertWebhookUrl is not an http:\/\/ or https:\/\/ URL/);
+                assert.doesNotMatch(err.message, /hook-token-x81/);
+                assert.match(err.message, /Invalid configuration, nothing was created/);
+                return true;
+            });
+            assert.deepEqual(stackObjects(t.name), { containers: [], networks: [], volumes: [] });
+        } finally {
+            await t.stack.removeAllConfig(Object.keys(bad));
+        }
+    });
+
     it("warns about, but accepts, a subnet outside the private ranges", async () => {
         await t.stack.setConfig("redis-cluster:subnet", { value: "172.38.0.0/16" });
         const result = await t.stack.preview();

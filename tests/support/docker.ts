@@ -13,6 +13,14 @@ export function lines(text: string): string[] {
     return text.split("\n").filter((l) => l.length > 0);
 }
 
+/**
+ * What Docker says of each container, by name: a restart (by Pulumi, Docker or the OOM killer) changes
+ * one of these, so two equal readings mean no container was recreated or restarted in between.
+ */
+export function containerLifecycle(names: string[]): Record<string, string> {
+    return Object.fromEntries(names.map((n) => [n, docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}} restarts={{.RestartCount}} oom={{.State.OOMKilled}}", n)]));
+}
+
 /** Names of the containers, networks and volumes labelled with this stack. */
 export function stackObjects(stack: string): { containers: string[]; networks: string[]; volumes: string[] } {
     const filter = `label=${LABEL_STACK}=${stack}`;

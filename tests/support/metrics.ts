@@ -2,18 +2,22 @@
 import * as http from "http";
 import { eventually } from "./redis";
 
-export function scrape(target: string): Promise<string> {
+/** A GET's body over HTTP; a status other than 200 is an error naming the URL. */
+export function httpGet(url: string): Promise<string> {
     return new Promise((resolve, reject) => {
-        const req = http.get(`http://${target}/metrics`, { timeout: 10000 }, (res) => {
+        const req = http.get(url, { timeout: 10000 }, (res) => {
             let body = "";
             res.setEncoding("utf8");
             res.on("data", (chunk) => (body += chunk));
-            res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${target}: HTTP ${res.statusCode}`))));
+            res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${url}: HTTP ${res.statusCode}: ${body.slice(0, 200)}`))));
         });
-        req.on("timeout", () => req.destroy(new Error(`${target}: no answer in 10 s`)));
+        req.on("timeout", () => req.destroy(new Error(`${url}: no answer in 10 s`)));
         req.on("error", reject);
     });
 }
+
+/** An exporter's metrics, as Prometheus scrapes them. */
+export const scrape = (target: string): Promise<string> => httpGet(`http://${target}/metrics`);
 
 /** One sample's value from Prometheus's text format, by name and (optionally) a label fragment. */
 export function sample(body: string, name: string, labels = ""): number | undefined {
