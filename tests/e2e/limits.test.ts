@@ -118,10 +118,16 @@ describe("bounded nodes: memory, maxmemory and eviction, CPUs (3 shards x 1 repl
         }, 500).then((hz) => assert.equal(hz, "10"));
     });
 
-    it("evicts under writes beyond maxmemory instead of being killed by the kernel", async () => {
+    it("evicts under a write burst beyond maxmemory instead of being killed by the kernel, at the share the README gives for write-heavy data", async () => {
+        // A burst with AOF on rewrites the AOF mid-burst: the forked child keeps the pages the burst replaces, so
+        // 75% (the default, above) leaves too little room (a slow machine's run was killed so); the Sizing section
+        // says 50% for write-heavy data, and that is what this burst gets. In place: no restart.
+        await t.stack.setConfig("redis-cluster:maxmemory", { value: "50%" });
         const before = lifecycle();
-        // 300 MiB into three masters of 72 MiB each.
-        const refused = await withClusterClient(seeds, undefined, (c) => writeBig(c, 0, 300));
+        await t.up();
+        for (const n of names) assert.equal(configOf(n, "maxmemory"), String(48 * MiB), n);
+        // 200 MiB, 8 values in flight, into three masters of 48 MiB each.
+        const refused = await withClusterClient(seeds, undefined, (c) => writeBig(c, 0, 200));
         assert.equal(refused, undefined, "allkeys-lru evicts instead of refusing");
         const evicted = names.map((n) => Number(infoOf(n, "stats", "evicted_keys")));
         assert.ok(evicted.reduce((a, b) => a + b) > 0, `evicted_keys: ${evicted}`);
@@ -147,24 +153,25 @@ describe("bounded nodes: memory, maxmemory and eviction, CPUs (3 shards x 1 repl
         await t.up();
         for (const n of names) {
             assert.equal(docker("inspect", "-f", "{{.HostConfig.Memory}}", n), String(128 * MiB), n);
-            assert.equal(configOf(n, "maxmemory"), String(96 * MiB), n);
+            assert.equal(configOf(n, "maxmemory"), String(64 * MiB), n);
         }
         assert.deepEqual(lifecycle(), before, "the limit changed on the running containers");
         // The rendered redis.conf has no maxmemory: only the node's live config on its volume keeps it.
         const replica = names.find((n) => infoOf(n, "replication", "role") === "slave")!;
         docker("restart", replica);
         await eventually(`${replica} back`, 30000, () => (infoOf(replica, "persistence", "loading") === "0" ? true : undefined));
-        assert.equal(configOf(replica, "maxmemory"), String(96 * MiB));
+        assert.equal(configOf(replica, "maxmemory"), String(64 * MiB));
         // Room again under the raised ceiling.
         await withClusterClient(seeds, undefined, (c) => writeDataSet(c, LATER));
     });
 
     it("refuses at preview a memory limit below what nodes use, naming them, with nothing changed", async () => {
-        await t.stack.setConfig("redis-cluster:memory", { value: "64m" });
+        // The nodes filled their 48 MiB under noeviction above.
+        await t.stack.setConfig("redis-cluster:memory", { value: "48m" });
         try {
             await assert.rejects(t.stack.preview(), (err: Error) => {
                 assert.match(err.message, /redis-cluster:memory is below what nodes use now/);
-                assert.match(err.message, new RegExp(`${PREFIX}-\\d uses \\d+(\\.\\d)?m \\(used_memory \\d+, used_memory_rss \\d+\\), not below the new limit 64m`));
+                assert.match(err.message, new RegExp(`${PREFIX}-\\d uses \\d+(\\.\\d)?m \\(used_memory \\d+, used_memory_rss \\d+\\), not below the new limit 48m`));
                 return true;
             });
             await assert.rejects(t.up(), /redis-cluster:memory is below what nodes use now/);
