@@ -56,7 +56,13 @@ export interface DockerEngine {
     image: docker.RemoteImage;
 }
 
-export class RedisCluster extends pulumi.ComponentResource {
+/**
+ * Everything one cluster declares, under its component: known once the preflight ran (with hosts, the
+ * placement depends on what is deployed).
+ */
+export class DeclaredCluster {
+    /** The settings it was declared from (with `deployed`, where hosts are used). */
+    readonly settings: ClusterSettings;
     readonly plan: ClusterPlan;
     readonly guard: ChangeGuard;
     /**
@@ -78,8 +84,8 @@ export class RedisCluster extends pulumi.ComponentResource {
     readonly monitoring?: ClusterMonitoring;
 
     /** `applied`: what the last successful up applied (its appliedIdentity output); undefined on a new stack or an older one. */
-    constructor(name: string, settings: ClusterSettings, opts?: pulumi.ComponentResourceOptions, applied?: ClusterIdentity) {
-        super("redis-cluster:index:RedisCluster", name, {}, opts);
+    constructor(parent: pulumi.ComponentResource, name: string, settings: ClusterSettings, applied?: ClusterIdentity) {
+        this.settings = settings;
         const plan = (this.plan = planCluster(settings));
         const labels = clusterLabels(pulumi.getStack(), settings.namePrefix);
 
@@ -108,7 +114,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                 allowFullRestart: settings.allowFullRestart,
                 allowDowngrade: settings.allowDowngrade,
             },
-            { parent: this },
+            { parent },
         );
 
         // Waiting for the guard matters only where something changes. A preview changes nothing and fails
@@ -121,7 +127,7 @@ export class RedisCluster extends pulumi.ComponentResource {
         const engineHosts = plan.hosts ? hostsInUse(plan.hosts, plan.nodes.map((n) => n.host?.name)) : [undefined];
         this.engines = engineHosts.map((host) => {
             const suffix = host === undefined ? "" : `-${host.name}`;
-            const provider = host === undefined ? undefined : new docker.Provider(`${name}-docker${suffix}`, { host: host.docker, ...(host.certPath ? { certPath: host.certPath } : {}) }, { parent: this });
+            const provider = host === undefined ? undefined : new docker.Provider(`${name}-docker${suffix}`, { host: host.docker, ...(host.certPath ? { certPath: host.certPath } : {}) }, { parent });
             const network = new docker.Network(
                 `${name}-network${suffix}`,
                 {
@@ -131,16 +137,16 @@ export class RedisCluster extends pulumi.ComponentResource {
                     labels,
                 },
                 // Labels name the stack; a stack rename must not replace the network under running nodes.
-                { parent: this, provider, deleteBeforeReplace: true, dependsOn: guarded, ignoreChanges: ["labels"] },
+                { parent, provider, deleteBeforeReplace: true, dependsOn: guarded, ignoreChanges: ["labels"] },
             );
             // Uses the local image when present and never deletes it: other stacks may run it too.
-            const image = new docker.RemoteImage(`${name}-image${suffix}`, { name: settings.image, keepLocally: true }, { parent: this, provider, dependsOn: guarded });
+            const image = new docker.RemoteImage(`${name}-image${suffix}`, { name: settings.image, keepLocally: true }, { parent, provider, dependsOn: guarded });
             return { host, suffix, provider, network, image };
         });
         const engineOf = (node: NodePlan) => this.engines.find((e) => e.host?.name === node.host?.name)!;
 
         // Passwords, users and TLS: the resources that hold the secrets, and what nodes and engine need of them.
-        const security = new ClusterSecurity(name, settings, { parent: this, dependsOn: guarded });
+        const security = new ClusterSecurity(name, settings, { parent, dependsOn: guarded });
         const { password, internal, defaultUserEnabled, users, authority } = security;
         this.caCertificate = authority?.certPem;
         const layout = clusterLayout(plan);
@@ -203,7 +209,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     ...(previous === undefined && memoryBytes !== undefined ? { memoryLimitBytes: memoryBytes } : {}),
                     ...(previous === undefined && settings.redisConfig.length > 0 ? { redisConfig: settings.redisConfig } : {}),
                 },
-                { parent: this, dependsOn: guarded },
+                { parent, dependsOn: guarded },
             );
             nodesByName.set(
                 node.name,
@@ -211,7 +217,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     node.name,
                     { volumeName: node.volumeName, labels, definition, provider: engine.provider, guarded, after: [engine.image, gate] },
                     // Not even registered before the guard passed: a refused run leaves nothing in state.
-                    { parent: this, dependsOn: guarded },
+                    { parent, dependsOn: guarded },
                 ),
             );
             previous = gate;
@@ -234,7 +240,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                 containerIds: this.nodes.map((n) => n.container.id),
                 ...(liveConfig ? { runtimeConfig } : {}),
             },
-            { parent: this, dependsOn: this.nodes.map((n) => n.container) },
+            { parent, dependsOn: this.nodes.map((n) => n.container) },
         );
 
         if (settings.metrics) {
@@ -253,7 +259,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                     shards: this.bootstrap.shards,
                     bootstrap: this.bootstrap,
                 },
-                { parent: this, dependsOn: guarded },
+                { parent, dependsOn: guarded },
             );
         }
 
@@ -270,10 +276,5 @@ export class RedisCluster extends pulumi.ComponentResource {
                 plan.hosts ? { name, host: hostOfNode.get(name) ?? "", ip, port, role, nodeId } : { name, ip, role, nodeId },
             ),
         );
-        this.registerOutputs({
-            slotAssignments: this.slotAssignments,
-            clusterState: this.clusterState,
-            nodes: this.liveNodes,
-        });
     }
 }

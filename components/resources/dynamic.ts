@@ -11,10 +11,34 @@
  * created by this code. State written before it still carries the serialized engine of its day:
  * Pulumi uses that for refresh and delete, and the new line for diff and update.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Where this code runs from as an installed package (npm pack builds it into dist/: <package>/dist/components/resources
+ * here); undefined when it runs inside this project (ts-node, or the program's own build in .build/).
+ */
+function installedPackage(): string | undefined {
+    const root = path.resolve(__dirname, "..", "..", "..");
+    if (path.basename(path.resolve(__dirname, "..", "..")) !== "dist" || !fs.existsSync(path.join(root, "package.json"))) return undefined;
+    return JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).name;
+}
+const PACKAGE = installedPackage();
 
 /** The provider's module source: a handler that loads `exportName` of `modulePath` (from the project root, no extension). */
 export function providerSource(modulePath: string, exportName: string): string {
+    if (PACKAGE !== undefined) {
+        // In a program that installed the package: the provider process runs in the program's directory,
+        // where Node finds the package as the program did. A name, not a path, so state moves between machines.
+        return [
+            `exports.handler = () => {`,
+            `    const where = require.resolve(${JSON.stringify(`${PACKAGE}/dist/${modulePath}`)}, { paths: [process.cwd()] });`,
+            `    return require(where)[${JSON.stringify(exportName)}];`,
+            `};`,
+            ``,
+        ].join("\n");
+    }
     return [
         `exports.handler = () => {`,
         `    const path = require("path");`,

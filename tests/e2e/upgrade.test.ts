@@ -10,7 +10,7 @@ import { PROJECT_ROOT, pulumiEnv } from "../support/env";
 import { docker, removeStackObjects, stackObjects } from "../support/docker";
 import { stateFile } from "../support/stack";
 import { countMissingKeys, redisCli, withClusterClient, writeKeys } from "../support/redis";
-import { preparedImage } from "../../scripts/preparedImage";
+import { preparedExporterImage, preparedImage } from "../../scripts/preparedImage";
 
 /** The last commit whose dynamic resources serialized their provider's code into the state. */
 const PREVIOUS_RELEASE = "f206563a81393024d2a2520353ae786daadb2de1";
@@ -189,5 +189,63 @@ describe("upgrading an ACL stack whose state keeps the default user's setting am
         assert.equal(preview.changeSummary.replace, 3, preview.stdout);
         assert.equal(preview.changeSummary.delete ?? 0, 0, preview.stdout);
         assert.doesNotMatch(preview.stdout, /[-+~]+\s*docker:index\/(volume|network):/, preview.stdout);
+    });
+});
+
+/** The last commit whose stack declared the cluster itself (index.ts), before RedisCluster took typed args. */
+const COMPONENT_PREVIOUS_RELEASE = "5b677c746f7f72a9a708bf6ab62f62dbb8510c70";
+const COMPONENT_NAME = "e2e-y";
+const COMPONENT_SUBNET = "10.226.0.0/24";
+const COMPONENT_SEEDS = ["10.226.0.11:6379"];
+const COMPONENT_PASSWORD = "e2e-Uy-pw-7Kq";
+
+describe("upgrading a stack to the RedisCluster component with typed args", function () {
+    this.timeout(10 * 60 * 1000);
+    let previous: string;
+    let stack: Stack;
+    const containerIds = () => stackObjects(COMPONENT_NAME).containers.sort().map((n) => docker("inspect", "-f", "{{.Id}}", n));
+
+    before(function () {
+        previous = checkOutRelease(this, COMPONENT_PREVIOUS_RELEASE, COMPONENT_NAME);
+    });
+    after(async () => {
+        await stack?.destroy().catch(() => undefined);
+        await removeRelease(previous, COMPONENT_NAME, stack);
+    });
+
+    it("the previous release creates a 3x0 cluster with a password, a memory limit and metrics", async () => {
+        const old = await LocalWorkspace.create({ workDir: previous, envVars: pulumiEnv() });
+        await old.removeStack(COMPONENT_NAME, { force: true }).catch(() => undefined);
+        const created = await Stack.create(COMPONENT_NAME, old);
+        await created.setAllConfig({
+            "redis-cluster:image": { value: preparedImage() },
+            "redis-cluster:namePrefix": { value: COMPONENT_NAME },
+            "redis-cluster:subnet": { value: COMPONENT_SUBNET },
+            "redis-cluster:replicasPerShard": { value: "0" },
+            "redis-cluster:hostPortBase": { value: "0" },
+            "redis-cluster:password": { value: COMPONENT_PASSWORD, secret: true },
+            "redis-cluster:memory": { value: "96m" },
+            "redis-cluster:metrics": { value: "true" },
+            "redis-cluster:exporterImage": { value: preparedExporterImage() },
+        });
+        assert.equal((await created.up()).outputs.clusterState.value, "ok");
+        await withClusterClient(COMPONENT_SEEDS, COMPONENT_PASSWORD, (c) => writeKeys(c, KEYS, "component-upgrade"));
+        fs.copyFileSync(path.join(previous, `Pulumi.${COMPONENT_NAME}.yaml`), path.join(PROJECT_ROOT, `Pulumi.${COMPONENT_NAME}.yaml`));
+    });
+
+    it("this release previews no change at all, its up replaces and restarts nothing, and the outputs are the same", async () => {
+        stack = await Stack.select(COMPONENT_NAME, await LocalWorkspace.create({ workDir: PROJECT_ROOT, envVars: pulumiEnv() }));
+        const outputsBefore = await stack.outputs();
+        // Every resource keeps its URN (type, name and parent): nothing to create, delete or replace.
+        await stack.preview({ expectNoChanges: true });
+        const before = containerIds();
+        assert.equal(before.length, 6, "three nodes and their exporters");
+        const result = await stack.up();
+        // "read": the stack's reference to its own last outputs, read on every run.
+        assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}).sort(), ["read", "same"], JSON.stringify(result.summary.resourceChanges));
+        assert.deepEqual(containerIds(), before);
+        const plain = (o: Record<string, { value: unknown }>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.value]));
+        assert.deepEqual(plain(result.outputs), plain(outputsBefore));
+        assert.equal(await withClusterClient(COMPONENT_SEEDS, COMPONENT_PASSWORD, (c) => countMissingKeys(c, KEYS, "component-upgrade")), 0);
     });
 });

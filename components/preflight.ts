@@ -1,0 +1,63 @@
+/**
+ * What a cluster needs to know before it declares anything: what the last successful up applied, and
+ * with `hosts`, where the deployed nodes run, that every host the cluster needs answers, and that the
+ * placement survives the loss of any one host. A refusal here stops the run before any resource of
+ * the cluster is declared.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { deployedPlacement, lastRecord } from "./hosts/deployed";
+import { unreachableHosts } from "./hosts/reachable";
+import { hostsInUse } from "./planning/hosts";
+import { planCluster } from "./planning/plan";
+import { hostLossProblem } from "./planning/quorum";
+import { ClusterIdentity } from "./planning/safety";
+import { ClusterSettings } from "./planning/settings";
+
+export interface Preflight {
+    /** The settings, with `deployed` where the cluster runs on hosts. */
+    settings: ClusterSettings;
+    /** What the last successful up applied; undefined on a new cluster. */
+    applied?: ClusterIdentity;
+}
+
+/**
+ * A refusal: shown as its message alone (Pulumi hides a RunError's stack). Without a stack, too:
+ * Pulumi's handler also formats the whole error for its trace, which took 20 s of CPU in this
+ * program (a preview refused by a dead host or the quorum rule ran 25 s longer than one that passed).
+ */
+export function refusal(message: string): pulumi.RunError {
+    const error = new pulumi.RunError(message);
+    error.stack = undefined;
+    return error;
+}
+
+/** `optionName` names an option in a message (as a config key or as an argument). */
+export async function preflight(settings: ClusterSettings, optionName: (name: string) => string): Promise<Preflight> {
+    const record = await lastRecord(settings.namePrefix);
+    const applied = record?.appliedIdentity;
+    if (!settings.hosts) return { settings, applied };
+    const withDeployed: ClusterSettings = { ...settings, deployed: deployedPlacement(record) };
+    const placed = planCluster(withDeployed);
+    // Every host the cluster needs must answer before anything is declared: a lost host stops the run
+    // here, by name. One that runs no node, now or before, holds nothing: it only gets a warning.
+    const hosts = settings.hosts;
+    const needed = hostsInUse(hosts, placed.nodes.map((n) => n.host?.name), withDeployed.deployed?.placement);
+    // Asked together: a dead idle host costs its probe's timeout once, beside the others.
+    const [lost, idle] = await Promise.all([unreachableHosts(needed), unreachableHosts(hosts.filter((h) => !needed.includes(h)))]);
+    if (lost.length > 0) {
+        throw refusal(
+            `Cannot reach every Docker host, nothing was changed:\n - ${lost.join("\n - ")}\n` +
+                `Bring the host back (empty, or with its volumes) and run again; see "Several hosts" in the README.`,
+        );
+    }
+    for (const silent of idle) {
+        pulumi.log.warn(`${silent}; it runs no node, so nothing waits for it (its entry may be corrected or removed)`);
+    }
+    if (!withDeployed.allowHostLossOutage) {
+        // Judged on the placement itself: deployed nodes keep their hosts, so a scale-out places new masters around them.
+        const masterHosts = placed.shards.map((s) => placed.nodes.find((n) => n.name === s.master)!.host!.name);
+        const problem = hostLossProblem(masterHosts, hosts.length, withDeployed.replicasPerShard, optionName);
+        if (problem !== undefined) throw refusal(`Refused, nothing was changed:\n - ${problem}`);
+    }
+    return { settings: withDeployed, applied };
+}

@@ -1,0 +1,177 @@
+/**
+ * RedisCluster, the component a program declares: checks its args (throwing every problem at once,
+ * before anything is declared), runs the preflight, then declares the cluster (cluster.ts) and offers
+ * what clients and operators need as typed outputs.
+ */
+import * as os from "os";
+import * as pulumi from "@pulumi/pulumi";
+import { InvalidRedisClusterArgs, OptionNames, PlainArgs, RedisClusterArgs, SECRET_ARGS, isPlain, resolveArgs } from "./args";
+import { DeclaredCluster, PlannedShardView, plannedLayout } from "./cluster";
+import { preflight } from "./preflight";
+import { ClusterPlan } from "./planning/plan";
+import { ClusterIdentity } from "./planning/safety";
+import { CONFIG_NAMESPACE, ClusterSettings } from "./planning/settings";
+import { REDIS_CLI_TLS_ARGS } from "./planning/tls";
+import { ShardView } from "./planning/topology";
+
+/** The type token every cluster is registered with (state written by earlier releases has it too). */
+export const REDIS_CLUSTER_TYPE = "redis-cluster:index:RedisCluster";
+
+export interface RedisClusterOptions extends pulumi.ComponentResourceOptions {
+    /** How errors and warnings name options: as args ("shards", the default) or as this project's stack config keys ("redis-cluster:shards"). */
+    optionNames?: OptionNames;
+}
+
+export interface LiveNode {
+    name: string;
+    /** With hosts: the host it runs on. */
+    host?: string;
+    ip: string;
+    /** With hosts: the port it is reached at on its host's address. */
+    port?: number;
+    role: string;
+    nodeId: string;
+}
+
+/** The cluster's outputs in one object: export it from a program (`export const cache = cluster.outputs`). */
+export interface RedisClusterOutputs {
+    image: pulumi.Output<string>;
+    networkName: pulumi.Output<string>;
+    subnet: pulumi.Output<string>;
+    /** The slot layout the args ask for, known at preview. */
+    plannedSlots: pulumi.Output<PlannedShardView[]>;
+    /** The live slot map: per shard its slot ranges, master and replicas. */
+    slotAssignments: pulumi.Output<ShardView[]>;
+    /** CLUSTER INFO's cluster_state after the update ("ok"). */
+    clusterState: pulumi.Output<string>;
+    nodes: pulumi.Output<LiveNode[]>;
+    /** ip:port of every node, for a cluster client's startup nodes. */
+    seedNodes: pulumi.Output<string[]>;
+    /** With hosts: node -> host. */
+    placement?: pulumi.Output<Record<string, string>>;
+    /** For clients on the Docker host: container address -> published loopback address (ioredis natMap). */
+    hostPorts: pulumi.Output<Record<string, string>>;
+    /** With TLS: the CA certificate clients verify the nodes with (PEM, public). */
+    caCertificate?: pulumi.Output<string>;
+    /** A redis-cli command line that reaches the cluster as pasted. */
+    connectCommand: pulumi.Output<string>;
+    /** With metrics: every exporter's address, as Prometheus's file_sd takes it. */
+    metricsTargets?: pulumi.Output<unknown>;
+    /** With prometheus: where it answers, its scrape config and alert rules. */
+    prometheusUrl?: pulumi.Output<string>;
+    prometheusConfig?: pulumi.Output<string>;
+    alertRules?: pulumi.Output<string>;
+    /**
+     * What this update applied, recorded only when it succeeded: the next update's change guard compares
+     * with it, and with hosts, finds where nodes run. Keep it among the stack's outputs.
+     */
+    appliedIdentity: pulumi.Output<ClusterIdentity>;
+}
+
+/** The machine the nodes run on, where this program knows it: the local engine unless told otherwise. */
+function localMachine(settingsHosts: boolean, opts: pulumi.ComponentResourceOptions | undefined) {
+    const ownProvider = opts?.provider !== undefined || opts?.providers !== undefined;
+    return settingsHosts || ownProvider || process.env.DOCKER_HOST ? {} : { cpus: os.cpus().length };
+}
+
+/** `args` with each secret's value, which must be known (at preview too: it decides what the cluster is). */
+async function knownSecrets(componentName: string, args: RedisClusterArgs): Promise<PlainArgs> {
+    const values = await Promise.all(
+        SECRET_ARGS.map(async (k) => {
+            if (args[k] === undefined) return [k, undefined];
+            const value = pulumi.output(args[k]) as unknown as { isKnown: Promise<boolean>; promise(): Promise<unknown> };
+            if (!(await value.isKnown)) throw new InvalidRedisClusterArgs(componentName, [`${k} is not known before the update (it comes from a resource not created yet): give a value known at preview`]);
+            return [k, await value.promise()];
+        }),
+    );
+    return { ...args, ...Object.fromEntries(values) } as PlainArgs;
+}
+
+export class RedisCluster extends pulumi.ComponentResource {
+    /** The resolved settings (defaults applied; secrets given as Outputs are not in them). */
+    readonly settings: ClusterSettings;
+    /** Everything declared, once the preflight ran. */
+    readonly declared: Promise<DeclaredCluster>;
+    readonly outputs: RedisClusterOutputs;
+
+    readonly networkName: pulumi.Output<string>;
+    readonly slotAssignments: pulumi.Output<ShardView[]>;
+    readonly clusterState: pulumi.Output<string>;
+    readonly nodes: pulumi.Output<LiveNode[]>;
+    readonly seedNodes: pulumi.Output<string[]>;
+    readonly connectCommand: pulumi.Output<string>;
+
+    constructor(name: string, args: RedisClusterArgs, opts?: RedisClusterOptions) {
+        const names = opts?.optionNames ?? "args";
+        const resolve = (plain: PlainArgs) => resolveArgs(plain, { componentName: name, names, machine: localMachine(plain?.hosts !== undefined, opts) });
+        // Secrets given as values are checked with the rest, before the component is registered: invalid
+        // args leave nothing, not even the component, in state. Secrets given as Outputs are checked as
+        // soon as their values are known, still before any resource of the cluster is declared.
+        const now = isPlain(args) ? resolve(args) : undefined;
+        if (now && now.problems.length > 0) throw new InvalidRedisClusterArgs(name, now.problems);
+        const { optionNames: _, ...componentOpts } = opts ?? {};
+        super(REDIS_CLUSTER_TYPE, name, {}, componentOpts);
+        const checked: Promise<ClusterSettings> = (now ? Promise.resolve(now) : knownSecrets(name, args).then(resolve)).then(({ settings, problems, warnings }) => {
+            if (problems.length > 0) throw new InvalidRedisClusterArgs(name, problems);
+            for (const warning of warnings) pulumi.log.warn(warning, this);
+            return settings;
+        });
+        // Which outputs exist depends on options that hold no secret: known now either way.
+        const settings = (this.settings = now?.settings ?? resolve({ ...args, ...Object.fromEntries(SECRET_ARGS.map((k) => [k, undefined])) } as PlainArgs).settings);
+
+        const optionName = (k: string) => (names === "config" ? `${CONFIG_NAMESPACE}:${k}` : k);
+        this.declared = checked.then((s) => preflight(s, optionName)).then((p) => new DeclaredCluster(this, name, p.settings, p.applied));
+        const from = <T>(pick: (d: DeclaredCluster) => pulumi.Input<T>): pulumi.Output<T> => pulumi.output(this.declared.then(pick)) as pulumi.Output<T>;
+        const plan = <T>(pick: (p: ClusterPlan) => T) => from((d) => pick(d.plan));
+
+        this.networkName = plan((p) => p.networkName);
+        this.slotAssignments = from((d) => d.slotAssignments);
+        this.clusterState = from((d) => d.clusterState);
+        this.nodes = from((d) => d.liveNodes);
+        this.seedNodes = plan((p) => p.nodes.map((n) => `${n.announce.ip}:${n.announce.port}`));
+        this.connectCommand = from((d) => connectCommand(d.settings, d.plan));
+        const metrics = settings.metrics !== undefined;
+        const prometheus = settings.prometheus !== undefined;
+        this.outputs = {
+            image: pulumi.output(settings.image),
+            networkName: this.networkName,
+            subnet: plan((p) => p.subnet),
+            plannedSlots: plan(plannedLayout),
+            slotAssignments: this.slotAssignments,
+            clusterState: this.clusterState,
+            nodes: this.nodes,
+            seedNodes: this.seedNodes,
+            // With hosts only (an output that is always undefined warns on every run): node -> host, known at preview.
+            ...(settings.hosts ? { placement: plan((p) => Object.fromEntries(p.nodes.map((n) => [n.name, n.host!.name]))) } : {}),
+            hostPorts: plan((p) => Object.fromEntries(p.nodes.filter((n) => n.hostPort !== undefined).map((n) => [`${n.ip}:${n.port}`, `127.0.0.1:${n.hostPort}`]))),
+            ...(settings.tls ? { caCertificate: from((d) => d.caCertificate!) } : {}),
+            connectCommand: this.connectCommand,
+            ...(metrics ? { metricsTargets: from((d) => d.monitoring!.targets) } : {}),
+            ...(prometheus
+                ? {
+                      prometheusUrl: from((d) => d.monitoring!.prometheus!.url),
+                      prometheusConfig: from((d) => d.monitoring!.prometheus!.scrapeConfig),
+                      alertRules: from((d) => d.monitoring!.prometheus!.rules),
+                  }
+                : {}),
+            // Recorded only when the whole up succeeded: the change guard compares the next config with it.
+            appliedIdentity: from((d) => d.appliedIdentity),
+        };
+        // Keeps the program running until the preflight has declared everything.
+        this.registerOutputs(this.declared.then((d) => ({ slotAssignments: d.slotAssignments, clusterState: d.clusterState, nodes: d.liveNodes })));
+    }
+}
+
+/** A redis-cli command line that reaches the cluster as pasted (on the host that runs `pulumi`). */
+function connectCommand(settings: ClusterSettings, plan: ClusterPlan): string {
+    // Without the default user, log in as the first named one.
+    const login = settings.disableDefaultUser ? ` --user ${settings.users![0].name} --askpass` : settings.password === undefined ? "" : " --askpass";
+    const first = plan.nodes[0];
+    if (settings.tls) {
+        // The CA file: inside a node's container, or saved from the caCertificate output.
+        return plan.hosts
+            ? `pulumi stack output caCertificate > redis-ca.crt && redis-cli -c --tls --cacert redis-ca.crt -h ${first.announce.ip} -p ${first.announce.port}${login}`
+            : `docker exec -it ${first.name} redis-cli -c ${REDIS_CLI_TLS_ARGS.join(" ")}${login}`;
+    }
+    return (plan.hosts ? `redis-cli -c -h ${first.announce.ip} -p ${first.announce.port}` : `docker run --rm -it --network ${plan.networkName} ${settings.image} redis-cli -c -h ${first.name}`) + login;
+}
