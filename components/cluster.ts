@@ -12,7 +12,7 @@ import { NodeRevision } from "./planning/handover";
 import { ClusterBootstrap } from "./resources/clusterBootstrap";
 import { NodeRef, ShardView } from "./planning/topology";
 import { clusterLabels } from "./labels";
-import { RedisNode } from "./node";
+import { RedisNode, RedisNodeArgs } from "./node";
 import { HostSpec, hostsInUse } from "./planning/hosts";
 import { ClusterPlan, NodePlan, clusterLayout, planCluster } from "./planning/plan";
 import { rolloutOrder } from "./planning/rollout";
@@ -84,7 +84,8 @@ export class DeclaredCluster {
     readonly monitoring?: ClusterMonitoring;
 
     /** `applied`: what the last successful up applied (its appliedIdentity output); undefined on a new stack or an older one. */
-    constructor(parent: pulumi.ComponentResource, name: string, settings: ClusterSettings, applied?: ClusterIdentity) {
+    /** `volumeOptions`: the program's protect and retainOnDelete, for the nodes' data volumes only. */
+    constructor(parent: pulumi.ComponentResource, name: string, settings: ClusterSettings, applied?: ClusterIdentity, volumeOptions?: RedisNodeArgs["volumeOptions"]) {
         this.settings = settings;
         const plan = (this.plan = planCluster(settings));
         const labels = clusterLabels(pulumi.getStack(), settings.namePrefix);
@@ -215,7 +216,7 @@ export class DeclaredCluster {
                 node.name,
                 new RedisNode(
                     node.name,
-                    { volumeName: node.volumeName, labels, definition, provider: engine.provider, guarded, after: [engine.image, gate] },
+                    { volumeName: node.volumeName, labels, definition, provider: engine.provider, guarded, after: [engine.image, gate], volumeOptions },
                     // Not even registered before the guard passed: a refused run leaves nothing in state.
                     { parent, dependsOn: guarded },
                 ),

@@ -15,6 +15,8 @@ export interface RedisNodeArgs {
     guarded: pulumi.Resource[];
     /** Resources the container waits for: the image and the node's rollout gate. */
     after: pulumi.Resource[];
+    /** The program's protect and retainOnDelete for the cluster: they go to the data volume only. */
+    volumeOptions?: Pick<pulumi.CustomResourceOptions, "protect" | "retainOnDelete">;
 }
 
 /**
@@ -44,7 +46,7 @@ export class RedisNode extends pulumi.ComponentResource {
             `${name}-data`,
             { name: args.volumeName, labels: args.labels },
             // Not behind the gate: volumes are never recreated, and a destroy may then remove them side by side.
-            { parent: this, provider: args.provider, dependsOn: args.guarded, ignoreChanges: ["labels"] },
+            { parent: this, provider: args.provider, dependsOn: args.guarded, ignoreChanges: ["labels"], ...args.volumeOptions },
         );
 
         const { recreating, inPlace } = args.definition;

@@ -17,6 +17,10 @@ import { ShardView } from "./planning/topology";
 /** The type token every cluster is registered with (state written by earlier releases has it too). */
 export const REDIS_CLUSTER_TYPE = "redis-cluster:index:RedisCluster";
 
+/**
+ * The usual component options. `protect` and `retainOnDelete` apply to the nodes' data volumes only (a
+ * protected container could not be replaced by a rolling change): the data outlives a destroy or a scale-in.
+ */
 export interface RedisClusterOptions extends pulumi.ComponentResourceOptions {
     /** How errors and warnings name options: as args ("shards", the default) or as this project's stack config keys ("redis-cluster:shards"). */
     optionNames?: OptionNames;
@@ -109,7 +113,9 @@ export class RedisCluster extends pulumi.ComponentResource {
         // soon as their values are known, still before any resource of the cluster is declared.
         const now = isPlain(args) ? resolve(args) : undefined;
         if (now && now.problems.length > 0) throw new InvalidRedisClusterArgs(name, now.problems);
-        const { optionNames: _, ...componentOpts } = opts ?? {};
+        // protect and retainOnDelete go to the data volumes alone: a protected container could not roll.
+        const { optionNames: _, protect, retainOnDelete, ...componentOpts } = opts ?? {};
+        const volumeOptions = { ...(protect !== undefined ? { protect } : {}), ...(retainOnDelete !== undefined ? { retainOnDelete } : {}) };
         super(REDIS_CLUSTER_TYPE, name, {}, componentOpts);
         const checked: Promise<ClusterSettings> = (now ? Promise.resolve(now) : knownSecrets(name, args).then(resolve)).then(({ settings, problems, warnings }) => {
             if (problems.length > 0) throw new InvalidRedisClusterArgs(name, problems);
@@ -120,7 +126,7 @@ export class RedisCluster extends pulumi.ComponentResource {
         const settings = (this.settings = now?.settings ?? resolve({ ...args, ...Object.fromEntries(SECRET_ARGS.map((k) => [k, undefined])) } as PlainArgs).settings);
 
         const optionName = (k: string) => (names === "config" ? `${CONFIG_NAMESPACE}:${k}` : k);
-        this.declared = checked.then((s) => preflight(s, optionName)).then((p) => new DeclaredCluster(this, name, p.settings, p.applied));
+        this.declared = checked.then((s) => preflight(s, optionName)).then((p) => new DeclaredCluster(this, name, p.settings, p.applied, volumeOptions));
         const from = <T>(pick: (d: DeclaredCluster) => pulumi.Input<T>): pulumi.Output<T> => pulumi.output(this.declared.then(pick)) as pulumi.Output<T>;
         const plan = <T>(pick: (p: ClusterPlan) => T) => from((d) => pick(d.plan));
 

@@ -14,15 +14,20 @@ const image = config.get("redisImage") ?? "redis:7.2";
 const password = config.requireSecret("password");
 
 // Each cluster's containers, network and volumes are named after it: cache-1 ... cache-6, cache-net.
-const cache = new RedisCluster(`${prefix}cache`, {
-    shards: 3,
-    replicasPerShard: 1,
-    subnet: config.get("cacheSubnet") ?? "10.39.0.0/24",
-    image,
-    password,
-    // Only the containers below talk to it: nothing is published on the host.
-    hostPortBase: 0,
-});
+const cache = new RedisCluster(
+    `${prefix}cache`,
+    {
+        shards: 3,
+        replicasPerShard: 1,
+        subnet: config.get("cacheSubnet") ?? "10.39.0.0/24",
+        image,
+        password,
+        // Only the containers below talk to it: nothing is published on the host.
+        hostPortBase: 0,
+    },
+    // With keepData, `pulumi destroy` leaves the nodes' data volumes (cache-1-data ...) in Docker.
+    { retainOnDelete: config.getBoolean("keepData") ?? false },
+);
 const sessions = new RedisCluster(`${prefix}sessions`, {
     shards: 3,
     replicasPerShard: 0,
