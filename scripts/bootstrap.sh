@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provisions what this project needs and verifies what is already there:
 #   npm packages, a Docker engine, the Pulumi CLI with a Node.js language
-#   host, the docker resource plugin, and the Redis, redis_exporter, Prometheus and Alertmanager images.
+#   host, the docker resource plugin, the Redis, redis_exporter, Prometheus and Alertmanager images,
+#   and the component's package for templates/redis-cluster.
 # Idempotent: a second run only verifies. Builds are cached outside the git
 # tree ($REDIS_CLUSTER_CACHE, default ~/.cache/redis-cluster).
 set -euo pipefail
@@ -194,6 +195,23 @@ step_debian_image() {
   note "$name image ok ($chosen)"
 }
 
+# The package (npm pack: components/ compiled, with declarations) inside templates/redis-cluster, which
+# `pulumi new` copies into a new project whose package.json installs it from there: offline, and the
+# same code as this checkout's. Packed again only when a source of it changed (3 s).
+step_template_package() {
+  local tarball=templates/redis-cluster/redis-cluster.tgz stamp="$REDIS_CLUSTER_CACHE/template-package.sources" sources out
+  sources="$( (cat package.json tsconfig.json tsconfig.package.json; find components -name '*.ts' | LC_ALL=C sort | xargs cat) | sha256sum | cut -c1-16)"
+  if [ -f "$tarball" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sources" ]; then
+    note "template package ok ($tarball)"
+    return
+  fi
+  say "Packing the RedisCluster component into $tarball (npm pack)"
+  out="$(mktemp -d)"
+  npm pack --pack-destination "$out" --loglevel=error >/dev/null || die "npm pack failed; run it in $PROJECT_ROOT to see why."
+  mv "$out"/redis-cluster-*.tgz "$tarball.tmp" && mv "$tarball.tmp" "$tarball" && rm -rf "$out"
+  mkdir -p "$REDIS_CLUSTER_CACHE" && echo "$sources" > "$stamp"
+}
+
 step_path() {
   local found
   found="$(readlink -f "$(command -v pulumi || true)" 2>/dev/null || true)"
@@ -221,5 +239,6 @@ step_debian_image prometheusImage prometheus-image prometheus prometheus prometh
 step_debian_image alertmanagerImage alertmanager-image prometheus-alertmanager alertmanager alertmanager /usr/bin/prometheus-alertmanager:/bin/alertmanager /usr/bin/amtool:/bin/amtool \
   /usr/share/prometheus/alertmanager/default.tmpl:/usr/share/prometheus/alertmanager/default.tmpl \
   /usr/share/prometheus/alertmanager/email.tmpl:/usr/share/prometheus/alertmanager/email.tmpl
+step_template_package
 step_path
 say "Toolchain ready in $((SECONDS - started)) s"

@@ -42,6 +42,7 @@ const EXPECTED_SECONDS: Record<string, number> = {
     "limits.test.ts": 114,
     "metrics.test.ts": 90,
     "package.test.ts": 70,
+    "template.test.ts": 50,
     "password.test.ts": 42,
     "validation.test.ts": 38,
     "hosts.test.ts": 36,
