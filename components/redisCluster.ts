@@ -116,7 +116,11 @@ export class RedisCluster extends pulumi.ComponentResource {
         // protect and retainOnDelete go to the data volumes alone: a protected container could not roll.
         const { optionNames: _, protect, retainOnDelete, ...componentOpts } = opts ?? {};
         const volumeOptions = { ...(protect !== undefined ? { protect } : {}), ...(retainOnDelete !== undefined ? { retainOnDelete } : {}) };
-        super(REDIS_CLUSTER_TYPE, name, {}, componentOpts);
+        // Pulumi waits for a component's initialize() before it reads the children a dependsOn on it means:
+        // it returns this promise, settled once everything is declared (after the preflight).
+        let constructed!: (done: Promise<void>) => void;
+        const declaredAll = new Promise<void>((resolve) => (constructed = (done) => done.then(resolve, () => resolve())));
+        super(REDIS_CLUSTER_TYPE, name, { declaredAll }, componentOpts);
         const checked: Promise<ClusterSettings> = (now ? Promise.resolve(now) : knownSecrets(name, args).then(resolve)).then(({ settings, problems, warnings }) => {
             if (problems.length > 0) throw new InvalidRedisClusterArgs(name, problems);
             for (const warning of warnings) pulumi.log.warn(warning, this);
@@ -127,6 +131,7 @@ export class RedisCluster extends pulumi.ComponentResource {
 
         const optionName = (k: string) => (names === "config" ? `${CONFIG_NAMESPACE}:${k}` : k);
         this.declared = checked.then((s) => preflight(s, optionName)).then((p) => new DeclaredCluster(this, name, p.settings, p.applied, volumeOptions));
+        constructed(this.declared.then(() => undefined));
         const from = <T>(pick: (d: DeclaredCluster) => pulumi.Input<T>): pulumi.Output<T> => pulumi.output(this.declared.then(pick)) as pulumi.Output<T>;
         const plan = <T>(pick: (p: ClusterPlan) => T) => from((d) => pick(d.plan));
 
@@ -165,6 +170,11 @@ export class RedisCluster extends pulumi.ComponentResource {
         };
         // Keeps the program running until the preflight has declared everything.
         this.registerOutputs(this.declared.then((d) => ({ slotAssignments: d.slotAssignments, clusterState: d.clusterState, nodes: d.liveNodes })));
+    }
+
+    /** Called by the base constructor: settles when every child is declared (a refusal settles it too; it fails the run elsewhere). */
+    protected async initialize(args: pulumi.Inputs): Promise<void> {
+        await (args as { declaredAll: Promise<void> }).declaredAll;
     }
 }
 

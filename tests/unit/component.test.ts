@@ -7,7 +7,13 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidRedisClusterArgs, PlainArgs, RedisCluster, RedisClusterArgs, checkRedisClusterArgs } from "../../components";
 import { resolveArgs } from "../../components/args";
+import * as dependsOn from "@pulumi/pulumi/runtime/dependsOn";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+
+/** How the SDK resolves a dependsOn (internal to it, so not in its typings). */
+const { getAllTransitivelyReferencedResourceURNs } = dependsOn as unknown as {
+    getAllTransitivelyReferencedResourceURNs(resources: Set<pulumi.Resource>, exclude: Set<pulumi.Resource>): Promise<Set<string>>;
+};
 
 /** Every string of `v` outside a secret (mocks receive a secret as an envelope). */
 const openStrings = (v: any): string[] =>
@@ -152,6 +158,17 @@ describe("RedisCluster as a package: in a program (mocks)", function () {
         const users = pulumi.output([{ name: "app", password: "app-Pw-123456", rules: "~app:* +@all" }, { name: "app", password: "x", rules: "" }]);
         const refused = new RedisCluster("other", { subnet: "10.40.0.0/24", users, image: "redis:7.2" } as RedisClusterArgs);
         await assert.rejects(refused.declared, (err: Error) => err instanceof InvalidRedisClusterArgs && /users/.test(err.message));
+    });
+
+    it("is fully constructed for dependsOn: a resource that depends on the cluster alone waits for every node and the bootstrap", async () => {
+        const registered = await mockEngine();
+        const cluster = new RedisCluster("cache", { subnet: "10.39.0.0/24", hostPortBase: 0, image: "redis:7.2" });
+        // What the SDK waits for when a resource lists the cluster in dependsOn, asked at once, as a program would.
+        const urns = [...(await getAllTransitivelyReferencedResourceURNs(new Set([cluster]), new Set()))];
+        await registeredAll(registered, 1);
+        const named = (suffix: string) => urns.filter((u) => u.includes(suffix));
+        assert.equal(named("::cache-bootstrap").length, 1, urns.join("\n"));
+        assert.equal(named("docker:index/container:Container::").length, 6, urns.join("\n"));
     });
 
     it("creates the Docker resources with the docker provider the program passes", async () => {
