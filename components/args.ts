@@ -11,6 +11,15 @@ import { CONFIG_NAMESPACE, ClusterSettings, LocalMachine, RawSettings, resolveSe
 export type { HostSpec } from "./planning/hosts";
 export type { UserSpec } from "./planning/users";
 
+/** How nodes keep their data (persistence). */
+export const PersistenceMode = { aof: "aof", rdb: "rdb", aofRdb: "aof+rdb", none: "none" } as const;
+export type PersistenceMode = (typeof PersistenceMode)[keyof typeof PersistenceMode];
+
+/** How often the append-only file is synced to disk (appendfsync). */
+export const AppendFsync = { everysec: "everysec", always: "always", no: "no" } as const;
+export type AppendFsync = (typeof AppendFsync)[keyof typeof AppendFsync];
+
+/** The options of one Redis Cluster: each is a config key of this project's stack, with its default. */
 export interface RedisClusterArgs {
     /** Number of shards (masters); at least 3. Default 3. */
     shards?: number;
@@ -57,21 +66,21 @@ export interface RedisClusterArgs {
     /** Memory limit of every node's container (512m, 2g); changed in place. Unset: none. */
     memory?: string;
     /** CPU limit of every node's container (1.5). Unset: none. */
-    cpus?: string | number;
+    cpus?: number;
     /** Redis's maxmemory: a size (300mb) or a share of memory (75%, the default when memory is set). */
     maxmemory?: string;
     /** What Redis does at maxmemory: noeviction (the default) or one of its seven eviction policies. */
     maxmemoryPolicy?: string;
     /** aof, rdb, aof+rdb or none (a cache). Unset: as appendonly says. */
-    persistence?: "aof" | "rdb" | "aof+rdb" | "none";
+    persistence?: PersistenceMode;
     /** Snapshot schedule for rdb and aof+rdb, pairs of seconds and changes ("3600 1 300 100 60 10000"). */
     save?: string;
     /** How often the append-only file is synced to disk: everysec (the default), always or no. */
-    appendfsync?: "everysec" | "always" | "no";
+    appendfsync?: AppendFsync;
     /** How often Docker checks each node's health (10s, 1m). Default 10s. */
     healthcheckInterval?: string;
-    /** Any other redis.conf directives, by name (hz: 20). Set in place where Redis takes them at run time. */
-    redisConfig?: Record<string, string | number>;
+    /** Any other redis.conf directives, by name ({hz: "20"}). Set in place where Redis takes them at run time. */
+    redisConfig?: Record<string, string>;
     /** The Docker hosts the nodes are spread over; unset: the one engine of the docker provider. */
     hosts?: HostSpec[];
     /** Run a redis_exporter beside every node. */

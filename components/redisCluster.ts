@@ -91,19 +91,52 @@ async function knownSecrets(componentName: string, args: RedisClusterArgs): Prom
     return { ...args, ...Object.fromEntries(values) } as PlainArgs;
 }
 
-export class RedisCluster extends pulumi.ComponentResource {
-    /** The resolved settings (defaults applied; secrets given as Outputs are not in them). */
-    readonly settings: ClusterSettings;
-    /** Everything declared, once the preflight ran. */
-    readonly declared: Promise<DeclaredCluster>;
-    readonly outputs: RedisClusterOutputs;
+/** What a RedisCluster keeps beside its Outputs (not fields: see the class). */
+interface Internals {
+    settings: ClusterSettings;
+    declared: Promise<DeclaredCluster>;
+    outputs: RedisClusterOutputs;
+}
+const internals = new WeakMap<RedisCluster, Internals>();
 
+/**
+ * A Redis Cluster on Docker: a bridge network, one container per node with its own volume, config and
+ * static address, and the bootstrap that forms the cluster, heals and reshapes it.
+ */
+export class RedisCluster extends pulumi.ComponentResource {
+    // Only Outputs are fields: they are what programs in other languages see of the component (the plugin's
+    // schema is read from them); the rest is behind getters.
+    /** The Docker network the nodes are on (<namePrefix>-net): attach app containers to it. */
     readonly networkName: pulumi.Output<string>;
+    /** The network's subnet. */
+    readonly subnet: pulumi.Output<string>;
+    /** The live slot map: per shard its slot ranges, master and replicas. */
     readonly slotAssignments: pulumi.Output<ShardView[]>;
+    /** CLUSTER INFO's cluster_state after the update ("ok"). */
     readonly clusterState: pulumi.Output<string>;
+    /** Every node: name, address, role and node id. */
     readonly nodes: pulumi.Output<LiveNode[]>;
+    /** ip:port of every node, for a cluster client's startup nodes. */
     readonly seedNodes: pulumi.Output<string[]>;
+    /** For clients on the Docker host: container address -> published loopback address. */
+    readonly hostPorts: pulumi.Output<Record<string, string>>;
+    /** A redis-cli command line that reaches the cluster as pasted. */
     readonly connectCommand: pulumi.Output<string>;
+    /** What this update applied; keep it among the stack's outputs (the next update reads it back). */
+    readonly appliedIdentity: pulumi.Output<ClusterIdentity>;
+
+    /** The resolved settings (defaults applied; secrets given as Outputs are not in them). */
+    get settings(): ClusterSettings {
+        return internals.get(this)!.settings;
+    }
+    /** Everything declared, once the preflight ran. */
+    get declared(): Promise<DeclaredCluster> {
+        return internals.get(this)!.declared;
+    }
+    /** The cluster's outputs in one object, as this project's stack exports them: export it from a program. */
+    get outputs(): RedisClusterOutputs {
+        return internals.get(this)!.outputs;
+    }
 
     constructor(name: string, args: RedisClusterArgs, opts?: RedisClusterOptions) {
         const names = opts?.optionNames ?? "args";
@@ -127,12 +160,12 @@ export class RedisCluster extends pulumi.ComponentResource {
             return settings;
         });
         // Which outputs exist depends on options that hold no secret: known now either way.
-        const settings = (this.settings = now?.settings ?? resolve({ ...args, ...Object.fromEntries(SECRET_ARGS.map((k) => [k, undefined])) } as PlainArgs).settings);
+        const settings = now?.settings ?? resolve({ ...args, ...Object.fromEntries(SECRET_ARGS.map((k) => [k, undefined])) } as PlainArgs).settings;
 
         const optionName = (k: string) => (names === "config" ? `${CONFIG_NAMESPACE}:${k}` : k);
-        this.declared = checked.then((s) => preflight(s, optionName)).then((p) => new DeclaredCluster(this, name, p.settings, p.applied, volumeOptions));
-        constructed(this.declared.then(() => undefined));
-        const from = <T>(pick: (d: DeclaredCluster) => pulumi.Input<T>): pulumi.Output<T> => pulumi.output(this.declared.then(pick)) as pulumi.Output<T>;
+        const declared = checked.then((s) => preflight(s, optionName)).then((p) => new DeclaredCluster(this, name, p.settings, p.applied, volumeOptions));
+        constructed(declared.then(() => undefined));
+        const from = <T>(pick: (d: DeclaredCluster) => pulumi.Input<T>): pulumi.Output<T> => pulumi.output(declared.then(pick)) as pulumi.Output<T>;
         const plan = <T>(pick: (p: ClusterPlan) => T) => from((d) => pick(d.plan));
 
         this.networkName = plan((p) => p.networkName);
@@ -141,12 +174,16 @@ export class RedisCluster extends pulumi.ComponentResource {
         this.nodes = from((d) => d.liveNodes);
         this.seedNodes = plan((p) => p.nodes.map((n) => `${n.announce.ip}:${n.announce.port}`));
         this.connectCommand = from((d) => connectCommand(d.settings, d.plan));
+        this.subnet = plan((p) => p.subnet);
+        this.hostPorts = plan((p) => Object.fromEntries(p.nodes.filter((n) => n.hostPort !== undefined).map((n) => [`${n.ip}:${n.port}`, `127.0.0.1:${n.hostPort}`])));
+        // Recorded only when the whole up succeeded: the change guard compares the next config with it.
+        this.appliedIdentity = from((d) => d.appliedIdentity);
         const metrics = settings.metrics !== undefined;
         const prometheus = settings.prometheus !== undefined;
-        this.outputs = {
+        const outputs: RedisClusterOutputs = {
             image: pulumi.output(settings.image),
             networkName: this.networkName,
-            subnet: plan((p) => p.subnet),
+            subnet: this.subnet,
             plannedSlots: plan(plannedLayout),
             slotAssignments: this.slotAssignments,
             clusterState: this.clusterState,
@@ -154,7 +191,7 @@ export class RedisCluster extends pulumi.ComponentResource {
             seedNodes: this.seedNodes,
             // With hosts only (an output that is always undefined warns on every run): node -> host, known at preview.
             ...(settings.hosts ? { placement: plan((p) => Object.fromEntries(p.nodes.map((n) => [n.name, n.host!.name]))) } : {}),
-            hostPorts: plan((p) => Object.fromEntries(p.nodes.filter((n) => n.hostPort !== undefined).map((n) => [`${n.ip}:${n.port}`, `127.0.0.1:${n.hostPort}`]))),
+            hostPorts: this.hostPorts,
             ...(settings.tls ? { caCertificate: from((d) => d.caCertificate!) } : {}),
             connectCommand: this.connectCommand,
             ...(metrics ? { metricsTargets: from((d) => d.monitoring!.targets) } : {}),
@@ -165,11 +202,11 @@ export class RedisCluster extends pulumi.ComponentResource {
                       alertRules: from((d) => d.monitoring!.prometheus!.rules),
                   }
                 : {}),
-            // Recorded only when the whole up succeeded: the change guard compares the next config with it.
-            appliedIdentity: from((d) => d.appliedIdentity),
+            appliedIdentity: this.appliedIdentity,
         };
+        internals.set(this, { settings, declared, outputs });
         // Keeps the program running until the preflight has declared everything.
-        this.registerOutputs(this.declared.then((d) => ({ slotAssignments: d.slotAssignments, clusterState: d.clusterState, nodes: d.liveNodes })));
+        this.registerOutputs(declared.then((d) => ({ slotAssignments: d.slotAssignments, clusterState: d.clusterState, nodes: d.liveNodes })));
     }
 
     /** Called by the base constructor: settles when every child is declared (a refusal settles it too; it fails the run elsewhere). */

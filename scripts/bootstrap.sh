@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provisions what this project needs and verifies what is already there:
 #   npm packages, a Docker engine, the Pulumi CLI with a Node.js language
-#   host, the docker resource plugin, the Redis, redis_exporter, Prometheus and Alertmanager images,
+#   host (and a YAML one), the docker resource plugin, the Redis, redis_exporter, Prometheus and Alertmanager images,
 #   and the component's package for templates/redis-cluster.
 # Idempotent: a second run only verifies. Builds are cached outside the git
 # tree ($REDIS_CLUSTER_CACHE, default ~/.cache/redis-cluster).
@@ -195,6 +195,21 @@ step_debian_image() {
   note "$name image ok ($chosen)"
 }
 
+# The Pulumi YAML language host, for programs that declare the component through its plugin
+# (examples/yaml): built from tools/pulumi-yaml, again whenever that module's pins change.
+step_yaml_host() {
+  local stamp="$TOOL_BIN/.pulumi-language-yaml.sources" sources
+  sources="$(cat tools/pulumi-yaml/go.mod tools/pulumi-yaml/go.sum | sha256sum | cut -c1-16)"
+  if [ -x "$TOOL_BIN/pulumi-language-yaml" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sources" ]; then
+    note "Pulumi YAML language host ok"
+    return
+  fi
+  say "Building the Pulumi YAML language host from the Go module proxy (fresh machine: about 4 minutes on 2 cores)"
+  go_build tools/pulumi-yaml "$TOOL_BIN/.pulumi-language-yaml.$$" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml "-s -w"
+  mv -f "$TOOL_BIN/.pulumi-language-yaml.$$" "$TOOL_BIN/pulumi-language-yaml"
+  echo "$sources" > "$stamp"
+}
+
 # The package (npm pack: components/ compiled, with declarations) inside templates/redis-cluster, which
 # `pulumi new` copies into a new project whose package.json installs it from there: offline, and the
 # same code as this checkout's. Packed again only when a source of it changed (3 s).
@@ -219,7 +234,7 @@ step_path() {
     return
   fi
   if [ "$(id -u)" = 0 ] && [ -d /usr/local/bin ]; then
-    for tool in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs; do
+    for tool in pulumi pulumi-language-nodejs pulumi-language-yaml pulumi-resource-pulumi-nodejs; do
       ln -sf "$TOOL_BIN/$tool" "/usr/local/bin/$tool"
     done
     note "pulumi is on PATH (linked into /usr/local/bin)"
@@ -232,6 +247,7 @@ say "Checking the toolchain (cache: $REDIS_CLUSTER_CACHE)"
 step_node_modules
 step_docker
 step_pulumi
+step_yaml_host
 step_docker_plugin
 step_redis_image
 step_debian_image exporterImage exporter-image prometheus-redis-exporter exporter redis-exporter /usr/bin/prometheus-redis-exporter:/bin/redis_exporter

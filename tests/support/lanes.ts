@@ -43,6 +43,7 @@ const EXPECTED_SECONDS: Record<string, number> = {
     "metrics.test.ts": 90,
     "package.test.ts": 70,
     "template.test.ts": 50,
+    "yaml.test.ts": 70,
     "password.test.ts": 42,
     "validation.test.ts": 38,
     "hosts.test.ts": 36,

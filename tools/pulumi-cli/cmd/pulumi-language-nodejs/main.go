@@ -6,7 +6,10 @@
 // instead. It implements what `pulumi preview/up/refresh/destroy` and the
 // Automation API need from a language host: it starts
 // `node @pulumi/pulumi/cmd/run <program>` with the engine's arguments and
-// configuration, and answers the engine's informational calls. Plugins are
+// configuration, and answers the engine's informational calls. It also runs
+// plugins written for Node.js (RunPlugin: the SDK's plugin runner), which is
+// how programs in other languages, such as Pulumi YAML, use this project's
+// component. Plugins are
 // not discovered from package.json (GetRequiredPackages answers none): the
 // engine loads each provider when the program first registers a resource of
 // it, and scripts/bootstrap.sh installs those plugins ahead of time.
@@ -18,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -163,6 +167,37 @@ func (w streamWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// RunPlugin runs a plugin written for Node.js (a directory with PulumiPlugin.yaml, for example a
+// component package that programs in other languages use) with the SDK's plugin runner, which
+// serves the components the directory's entry point exports. The engine reads the plugin's port
+// from its output, which goes back on the stream as it comes.
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, stream grpc.ServerStreamingServer[pulumirpc.RunPluginResponse]) error {
+	dir := req.GetInfo().GetProgramDirectory()
+	runner, err := resolveSDKCommand(stream.Context(), dir, "run-plugin")
+	if err != nil {
+		return err
+	}
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(stream, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	args := append([]string{runner, dir}, req.GetArgs()...)
+	cmd := exec.CommandContext(stream.Context(), "node", args...)
+	cmd.Dir = req.GetPwd()
+	cmd.Env = req.GetEnv()
+	// Wrapped: Node may set its pipes non-blocking, which an *os.File handed to it would then inherit.
+	cmd.Stdout, cmd.Stderr = struct{ io.Writer }{stdout}, struct{ io.Writer }{stderr}
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return fmt.Errorf("plugin %s exited with code %d", dir, exitErr.ExitCode())
+		}
+		return fmt.Errorf("could not run node for plugin %s: %w", dir, err)
+	}
+	return closer.Close()
+}
+
 // Run executes the program with the Node.js SDK's runner and reports how it ended.
 func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	info := req.GetInfo()
@@ -225,27 +260,32 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 }
 
 // resolveRunner finds @pulumi/pulumi/cmd/run as the program itself would, so
-// the SDK version in the program's node_modules is the one that runs it. The
+// the SDK version in the program's node_modules is the one that runs it.
+func resolveRunner(ctx context.Context, programDir string) (string, error) {
+	return resolveSDKCommand(ctx, programDir, "run")
+}
+
+// resolveSDKCommand finds @pulumi/pulumi/cmd/<name> from dir as Node would. The
 // package has no "exports" map, so Node's lookup is the nearest
-// node_modules/@pulumi/pulumi up from the program's directory: looked up here
+// node_modules/@pulumi/pulumi up from the directory: looked up here
 // directly, as asking node costs a process start (about 0.1 s of CPU) on
 // every preview and update. Node answers only when the file is not there
 // (NODE_PATH, a global install).
-func resolveRunner(ctx context.Context, programDir string) (string, error) {
-	for dir := filepath.Clean(programDir); ; dir = filepath.Dir(dir) {
-		candidate := filepath.Join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run", "index.js")
+func resolveSDKCommand(ctx context.Context, dir, name string) (string, error) {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		candidate := filepath.Join(d, "node_modules", "@pulumi", "pulumi", "cmd", name, "index.js")
 		if _, err := os.Stat(candidate); err == nil {
 			return candidate, nil
 		}
-		if filepath.Dir(dir) == dir {
+		if filepath.Dir(d) == d {
 			break
 		}
 	}
-	cmd := exec.CommandContext(ctx, "node", "-e", "console.log(require.resolve('@pulumi/pulumi/cmd/run'))")
-	cmd.Dir = programDir
+	cmd := exec.CommandContext(ctx, "node", "-e", "console.log(require.resolve('@pulumi/pulumi/cmd/"+name+"'))")
+	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("could not find @pulumi/pulumi in %s: run `npm install` there first", programDir)
+		return "", fmt.Errorf("could not find @pulumi/pulumi in %s: run `npm install` there first", dir)
 	}
 	return filepath.Clean(strings.TrimSpace(string(out))), nil
 }
