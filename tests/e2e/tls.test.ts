@@ -9,6 +9,7 @@ import "../support/env";
 import { docker } from "../support/docker";
 import { TestStack, createTestStack, stateFile } from "../support/stack";
 import { Auth, DataSet, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
+import { backupToTemp } from "../support/backup";
 import { upUnderWrites } from "../support/rollout";
 import { REDIS_CLI_TLS_ARGS } from "../../components/planning/tls";
 import { createAuthority } from "../../components/engine/certificates";
@@ -113,6 +114,16 @@ describe("TLS for clients, replication and the cluster bus (3 shards x 1 replica
         const outputs = await t.stack.outputs();
         assert.equal(outputs.connectCommand.value, `docker exec -it ${names[0]} redis-cli -c --tls --cacert /usr/local/etc/redis/tls/ca.crt --askpass`);
         await t.stack.preview({ expectNoChanges: true });
+    });
+
+    it("is backed up over TLS: npm run backup checks the nodes against the stack's CA", () => {
+        const backup = backupToTemp(PREFIX);
+        try {
+            assert.equal(backup.code, 0, backup.output);
+            assert.deepEqual(backup.manifest!.shards.map((s) => s.slots), [["0-5460"], ["5461-10922"], ["10923-16383"]]);
+        } finally {
+            fs.rmSync(backup.dir, { recursive: true, force: true });
+        }
     });
 
     it("keeps every private key out of the state, outputs, logs and container metadata", async () => {

@@ -9,6 +9,7 @@ import { TestStack, createTestStack, stateFile } from "../support/stack";
 import { Auth, DataSet, clusterClient, eventually, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
 import { upUnderWrites } from "../support/rollout";
 import { runStatus } from "../support/status";
+import { backupToTemp } from "../support/backup";
 
 const PREFIX = "e2e-u";
 const SUBNET = "10.215.0.0/24";
@@ -206,6 +207,17 @@ describe("ACL users on every node (3 shards x 1 replica)", function () {
         assert.match(redisCli(replica, as(READER_ROTATED), "ping"), /PONG/);
         assertReplicationUp(as(OPS));
         await assertData(as(READER_ROTATED));
+    });
+
+    it("is backed up with the default user off: npm run backup logs in as the stack's own user", () => {
+        const backup = backupToTemp(PREFIX);
+        try {
+            assert.equal(backup.code, 0, backup.output);
+            assert.deepEqual(backup.manifest!.shards.map((s) => s.role), ["replica", "replica", "replica"]);
+            assert.ok(backup.manifest!.shards.reduce((n, s) => n + s.keys, 0) >= DATA.plain, backup.output);
+        } finally {
+            fs.rmSync(backup.dir, { recursive: true, force: true });
+        }
     });
 
     it("turns ACL users off again with a rolling restart: the default user's password is back, no key lost", async () => {

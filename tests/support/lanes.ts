@@ -44,6 +44,7 @@ const EXPECTED_SECONDS: Record<string, number> = {
     "package.test.ts": 70,
     "template.test.ts": 50,
     "yaml.test.ts": 70,
+    "backup.test.ts": 60,
     "password.test.ts": 42,
     "validation.test.ts": 38,
     "hosts.test.ts": 36,
