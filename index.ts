@@ -37,6 +37,7 @@ const keys = [
     "save",
     "appendfsync",
     "healthcheckInterval",
+    "restoreFrom",
     "metrics",
     "exporterImage",
     "exporterPortBase",

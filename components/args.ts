@@ -79,6 +79,8 @@ export interface RedisClusterArgs {
     appendfsync?: AppendFsync;
     /** How often Docker checks each node's health (10s, 1m). Default 10s. */
     healthcheckInterval?: string;
+    /** A backup archive's directory (npm run backup) to load into the cluster when it is created or holds no keys; checked whole first. */
+    restoreFrom?: string;
     /** Any other redis.conf directives, by name ({hz: "20"}). Set in place where Redis takes them at run time. */
     redisConfig?: Record<string, string>;
     /** The Docker hosts the nodes are spread over; unset: the one engine of the docker provider. */
@@ -127,7 +129,7 @@ export const ARG_NAMES = [
     "shards", "replicasPerShard", "subnet", "gateway", "firstNodeIp", "image", "nodeTimeoutMs", "appendonly", "hostPortBase",
     "namePrefix", "allowFullRestart", "allowDowngrade", "allowHostLossOutage", "password", "users", "disableDefaultUser", "tls",
     "tlsCaCert", "tlsCaKey", "tlsCertValidityDays", "tlsRenewBeforeDays", "memory", "cpus", "maxmemory", "maxmemoryPolicy",
-    "persistence", "save", "appendfsync", "healthcheckInterval", "redisConfig", "hosts", "metrics", "exporterImage",
+    "persistence", "save", "appendfsync", "healthcheckInterval", "restoreFrom", "redisConfig", "hosts", "metrics", "exporterImage",
     "exporterPortBase", "prometheus", "prometheusImage", "prometheusPort", "scrapeInterval", "alertFor", "alertWebhookUrl",
     "alertmanagerImage",
 ] as const satisfies readonly (keyof RedisClusterArgs)[];

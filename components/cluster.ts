@@ -3,6 +3,7 @@
  * image, one RedisNode per planned node, then the bootstrap that forms the
  * cluster and reports its live slot map.
  */
+import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RolloutGate } from "./resources/rolloutGate";
@@ -10,6 +11,7 @@ import { ChangeGuard } from "./resources/changeGuard";
 import { containerDefinition, containerRevision } from "./containerSpec";
 import { NodeRevision } from "./planning/handover";
 import { ClusterBootstrap } from "./resources/clusterBootstrap";
+import { ClusterRestore } from "./resources/clusterRestore";
 import { NodeRef, ShardView } from "./planning/topology";
 import { clusterLabels } from "./labels";
 import { RedisNode, RedisNodeArgs } from "./node";
@@ -243,6 +245,24 @@ export class DeclaredCluster {
             },
             { parent, dependsOn: this.nodes.map((n) => n.container) },
         );
+
+        if (settings.restoreFrom !== undefined) {
+            // After the bootstrap: the cluster is formed, every slot has its owner in the new shape.
+            new ClusterRestore(
+                `${name}-restore`,
+                {
+                    clusterName: settings.namePrefix,
+                    archive: path.resolve(settings.restoreFrom),
+                    image: settings.image,
+                    plannedNodes: layout.nodes,
+                    password,
+                    internal,
+                    defaultUserEnabled,
+                    tlsCa: authority?.certPem,
+                },
+                { parent, dependsOn: [this.bootstrap] },
+            );
+        }
 
         if (settings.metrics) {
             this.monitoring = new ClusterMonitoring(

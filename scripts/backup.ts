@@ -8,13 +8,12 @@
  * failed, leaving no archive; 2 when the stack cannot be read.
  */
 import { execFileSync } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { pipeline } from "stream/promises";
 import { Redis } from "ioredis";
-import { BACKUP_FORMAT, BackupManifest, FileFacts, MANIFEST_FILE, MemberState, ShardArchive, ShardMembers, archiveProblems, backupSource } from "../components/planning/backup";
+import { BACKUP_FORMAT, BackupManifest, MANIFEST_FILE, MemberState, ShardArchive, ShardMembers, backupSource } from "../components/planning/backup";
 import { describeShards, parseClusterNodes, parseInfo } from "../components/planning/topology";
+import { fileFacts, readArchive } from "../components/engine/archive";
 import { DeployedStack, readDeployedStack } from "./status/stack";
 
 /** How long one shard's BGSAVE may take before the backup gives up on it. */
@@ -88,13 +87,6 @@ async function save(c: Redis, shard: number): Promise<string> {
     return path.posix.join(dir, file);
 }
 
-/** A file's size and sha256, read as a stream (an RDB file may be as large as the node's memory). */
-async function factsOf(file: string): Promise<FileFacts> {
-    const hash = createHash("sha256");
-    await pipeline(fs.createReadStream(file), hash);
-    return { bytes: fs.statSync(file).size, sha256: (hash.read() as Buffer).toString("hex") };
-}
-
 /**
  * Checks an RDB file with Redis's own redis-check-rdb (the image's redis-server under that name),
  * on the local engine: its checksum and the keys it holds.
@@ -156,7 +148,7 @@ async function backup(stack: DeployedStack, to: string): Promise<string> {
                 throw new ShardFailure(`shard ${m.shard}: copying ${onNode} out of ${source.node} failed: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`);
             }
             const checked = checkRdb(stack.image, partial, file, m.shard);
-            const facts = await factsOf(path.join(partial, file));
+            const facts = await fileFacts(path.join(partial, file));
             archived.push({ shard: m.shard, slots: m.slots, node: source.node, role: source.role, keys: checked.keys, file, ...facts });
             console.log(`${checked.keys} keys, ${(facts.bytes / 1048576).toFixed(1)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         }
@@ -170,10 +162,7 @@ async function backup(stack: DeployedStack, to: string): Promise<string> {
         };
         fs.writeFileSync(path.join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
         // Read back as a restore will read it, before it gets a name that says it is whole.
-        const files = fs.readdirSync(partial).filter((f) => f !== MANIFEST_FILE);
-        const onDisk = new Map(await Promise.all(files.map(async (f) => [f, await factsOf(path.join(partial, f))] as const)));
-        const problems = archiveProblems(JSON.parse(fs.readFileSync(path.join(partial, MANIFEST_FILE), "utf8")), onDisk);
-        if (problems.length > 0) throw new Error(`the archive does not check out: ${problems.join("; ")}`);
+        await readArchive(partial);
         fs.renameSync(partial, final);
         return final;
     } catch (err) {

@@ -115,3 +115,33 @@ export function archiveProblems(manifest: unknown, files: Map<string, FileFacts>
     problems.push(...coverageProblems(ranges));
     return problems;
 }
+
+/**
+ * Where a restore notes that it is under way (the archive it loads): a key of the cluster, written
+ * before the first key is loaded and deleted after the last. Its hash tag keeps it on one slot.
+ */
+export const RESTORE_MARKER_KEY = "{redis-cluster}:restore-in-progress";
+
+export type RestoreStart = { load: "fresh" | "resume" } | { refused: string };
+
+/**
+ * Whether a restore of archive `archiveId` may load into a cluster holding `keys` keys (the marker
+ * among them, when present): into an empty cluster it loads; into one a restore of the same archive
+ * left half-loaded (killed, failed) it goes on, replacing what it had loaded; anything else is refused.
+ */
+export function restoreStart(keys: number, marker: string | null, archiveId: string): RestoreStart {
+    if (marker === archiveId) return { load: "resume" };
+    if (marker !== null) return { refused: `a restore of another archive (${marker.slice(0, 12)}) was interrupted in this cluster: finish it with that archive, or start from a new cluster` };
+    if (keys > 0) return { refused: `the cluster holds ${keys} key${keys === 1 ? "" : "s"}: a restore loads only into a new or empty cluster, so nothing was loaded` };
+    return { load: "fresh" };
+}
+
+/**
+ * RESTORE's TTL argument (with ABSTTL) from PEXPIRETIME's reply: the same absolute expiry as in the
+ * archive; -1 (none) is 0; undefined: the key is gone (expired meanwhile), skip it.
+ */
+export function restoreExpiry(pexpiretime: number): number | undefined {
+    if (pexpiretime === -1) return 0;
+    if (pexpiretime < 0) return undefined;
+    return pexpiretime;
+}

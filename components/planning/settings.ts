@@ -35,6 +35,8 @@ export interface ClusterSettings {
     namePrefix: string;
     /** How often Docker checks each node's health, as Docker writes a duration ("10s", "1m"): one `docker exec` per check. */
     healthcheckInterval: string;
+    /** A backup archive (npm run backup) to load into the cluster when it is new; undefined: none. */
+    restoreFrom?: string;
     /**
      * Lets one `up` take every node down at once, for the changes that cannot roll (the network's
      * subnet or gateway, the node addresses). Off by default: such changes are refused.
@@ -381,6 +383,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             hostPortBase,
             namePrefix,
             healthcheckInterval,
+            ...(text("restoreFrom") !== undefined ? { restoreFrom: text("restoreFrom") } : {}),
             allowFullRestart,
             allowDowngrade,
             allowHostLossOutage,

@@ -13,7 +13,7 @@ import { Redis } from "ioredis";
 import { runBackup } from "../support/backup";
 import { docker } from "../support/docker";
 import { TestStack, createTestStack } from "../support/stack";
-import { eventually, redisCli, withClusterClient, writeKeys } from "../support/redis";
+import { eventually, redisCli, scanAll, withClusterClient, writeKeys } from "../support/redis";
 import { ContinuousWriter } from "../support/writer";
 import { BackupManifest, MANIFEST_FILE } from "../../components/planning/backup";
 import { parseRange } from "../../components/planning/slots";
@@ -130,14 +130,3 @@ describe("backup: an archive of every shard, taken while a client writes", funct
         await eventually("the cluster to be ok again", 60000, () => (names.every((n) => /cluster_state:ok/.test(redisCli(n, PASSWORD, "cluster", "info"))) ? true : undefined), 500);
     });
 });
-
-async function scanAll(c: Redis): Promise<string[]> {
-    const keys: string[] = [];
-    let cursor = "0";
-    do {
-        const [next, batch] = await c.scan(cursor, "COUNT", 1000);
-        cursor = next;
-        keys.push(...batch);
-    } while (cursor !== "0");
-    return keys;
-}

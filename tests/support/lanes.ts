@@ -45,6 +45,7 @@ const EXPECTED_SECONDS: Record<string, number> = {
     "template.test.ts": 50,
     "yaml.test.ts": 70,
     "backup.test.ts": 60,
+    "restore.test.ts": 90,
     "password.test.ts": 42,
     "validation.test.ts": 38,
     "hosts.test.ts": 36,

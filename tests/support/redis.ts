@@ -1,5 +1,5 @@
 /** Independent Redis clients for the tests: ioredis in cluster mode and redis-cli inside a node container. */
-import { Cluster } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { ClusterNodesLine, readClusterNodes } from "./clusterNodes";
 import { docker } from "./docker";
 
@@ -115,4 +115,16 @@ export async function missingFromDataSet(client: Cluster, d: DataSet): Promise<{
         groups += (await Promise.all(batch)).reduce((x: number, y: number) => x + y, 0);
     }
     return { plain: await countMissingKeys(client, d.plain, d.prefix), groups };
+}
+
+/** Every key of one node (a standalone Redis, or one master of a cluster), by SCAN. */
+export async function scanAll(node: Redis): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor = "0";
+    do {
+        const [next, batch] = await node.scan(cursor, "COUNT", 1000);
+        cursor = next;
+        keys.push(...batch);
+    } while (cursor !== "0");
+    return keys;
 }

@@ -1,7 +1,7 @@
 // Backups, pure: the node each shard is read from, slot coverage and an archive's integrity.
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
-import { BACKUP_FORMAT, BackupManifest, FileFacts, MemberState, ShardMembers, archiveProblems, backupSource, coverageProblems } from "../../components/planning/backup";
+import { BACKUP_FORMAT, BackupManifest, FileFacts, MemberState, ShardMembers, archiveProblems, backupSource, coverageProblems, restoreExpiry, restoreStart } from "../../components/planning/backup";
 import { SLOT_COUNT, SlotRange, formatRange } from "../../components/planning/slots";
 
 const member = fc.record({ answers: fc.boolean(), linkUp: fc.boolean(), offset: fc.nat(1000) });
@@ -96,5 +96,25 @@ describe("an archive against its manifest", () => {
         assert.deepEqual(archiveProblems({ ...manifest, format: "something-else/2" }, files()), [`not an archive of this format (format "something-else/2", expected ${BACKUP_FORMAT})`]);
         assert.deepEqual(archiveProblems("[]", files()), ["the manifest is not a JSON object"]);
         assert.deepEqual(archiveProblems({ ...manifest, shards: [] }, files()), ["the manifest lists no shard"]);
+    });
+});
+
+describe("when a restore may load", () => {
+    it("loads into an empty cluster, goes on with its own interrupted restore, and refuses anything else (property)", () => {
+        const id = fc.constantFrom("a".repeat(64), "b".repeat(64));
+        fc.assert(
+            fc.property(fc.nat(100), fc.option(id, { nil: null }), id, (keys, marker, archiveId) => {
+                const start = restoreStart(keys, marker, archiveId);
+                if (marker === archiveId) assert.deepEqual(start, { load: "resume" });
+                else if (marker === null && keys === 0) assert.deepEqual(start, { load: "fresh" });
+                else assert.ok("refused" in start && (marker === null ? new RegExp(`holds ${keys} key`).test(start.refused) : /another archive/.test(start.refused)), JSON.stringify(start));
+            }),
+        );
+    });
+
+    it("gives RESTORE the archive's absolute expiry, 0 for none, and skips a key that is gone", () => {
+        assert.equal(restoreExpiry(-1), 0);
+        assert.equal(restoreExpiry(-2), undefined);
+        assert.equal(restoreExpiry(1796659665123), 1796659665123);
     });
 });

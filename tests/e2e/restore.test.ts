@@ -1,0 +1,181 @@
+// Restore into another shape: a 3x1 cluster with a password holds keys of every type (some with a TTL,
+// one of 1 MB) and a Function; its backup is loaded by restoreFrom into a new 5x0 stack with another
+// password, and every key is compared with the original by its type and content, its TTL within the time elapsed;
+// FCALL works there. A restore interrupted halfway is finished by the next up. A tampered archive is refused at preview with nothing created; restoring into a
+// cluster that holds keys is refused at preview; pointing restoreFrom elsewhere afterwards restores nothing.
+import { strict as assert } from "assert";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { Cluster } from "ioredis";
+import { stackObjects } from "../support/docker";
+import { backupToTemp } from "../support/backup";
+import { TestStack, createTestStack } from "../support/stack";
+import { scanAll, withClusterClient, writeKeys } from "../support/redis";
+import { MANIFEST_FILE, RESTORE_MARKER_KEY } from "../../components/planning/backup";
+
+const SOURCE = "e2e-r";
+const TARGET = "e2e-s";
+const REFUSED = "e2e-o";
+const SOURCE_SEEDS = ["10.233.0.11:6379"];
+const TARGET_SEEDS = ["10.234.0.11:6379"];
+const SOURCE_PASSWORD = "e2e-Rs-src-pw-1";
+const TARGET_PASSWORD = "e2e-Rs-dst-pw-2";
+const PLAIN = 5000;
+const LIBRARY = "#!lua name=restorelib\nredis.register_function('greet', function(keys, args) return 'hello ' .. args[1] end)";
+
+/** Keys of every type Redis has, some expiring, one of 1 MB, and a Function library. */
+async function writeEveryType(c: Cluster): Promise<void> {
+    await writeKeys(c, PLAIN, "plain");
+    for (let i = 0; i < 200; i++) {
+        await c.hset(`hash:${i}`, { a: `${i}`, b: "x".repeat(i) });
+        await c.rpush(`list:${i}`, ...Array.from({ length: 20 }, (_, k) => `${i}-${k}`));
+        await c.sadd(`set:${i}`, ...Array.from({ length: 10 }, (_, k) => `m${k}`));
+        await c.zadd(`zset:${i}`, ...Array.from({ length: 10 }, (_, k) => [k * 1.5, `z${k}`]).flat());
+        await c.xadd(`stream:${i}`, "*", "field", `${i}`);
+        await c.set(`ttl:${i}`, `${i}`, "EX", 3600);
+    }
+    await c.set("big:1mb", Buffer.alloc(1024 * 1024, "b"));
+    await Promise.all(c.nodes("master").map((m) => m.call("FUNCTION", "LOAD", "REPLACE", LIBRARY)));
+}
+
+/**
+ * A key's type and content in a canonical form. Not DUMP: a hash or set in a hash table serializes in
+ * its table's order, which differs between two Redis processes holding the same members.
+ */
+async function contentOf(c: Cluster, key: string): Promise<string> {
+    const type = await c.type(key);
+    const sorted = (items: string[]) => [...items].sort();
+    const content =
+        type === "string"
+            ? (await c.getBuffer(key))!.toString("base64")
+            : type === "hash"
+              ? sorted(Object.entries(await c.hgetall(key)).map(([f, v]) => `${f}=${v}`))
+              : type === "list"
+                ? await c.lrange(key, 0, -1)
+                : type === "set"
+                  ? sorted(await c.smembers(key))
+                  : type === "zset"
+                    ? await c.zrange(key, 0, -1, "WITHSCORES")
+                    : type === "stream"
+                      ? await c.xrange(key, "-", "+")
+                      : `unexpected type ${type}`;
+    return `${type} ${JSON.stringify(content)}`;
+}
+
+/** Every key of the cluster, from each master. */
+async function allKeys(c: Cluster): Promise<string[]> {
+    // The client learns the masters on its first command.
+    await c.exists("any");
+    const keys = (await Promise.all(c.nodes("master").map(scanAll))).flat();
+    return keys.sort();
+}
+
+describe("restore: a backup loaded into a new cluster of another shape", function () {
+    this.timeout(15 * 60 * 1000);
+    let source: TestStack;
+    let target: TestStack | undefined;
+    let archive: string;
+    let backupDir: string;
+    let backedUpAt: number;
+
+    before(async () => {
+        source = await createTestStack(SOURCE, { namePrefix: SOURCE, subnet: "10.233.0.0/24", hostPortBase: "0" }, { password: SOURCE_PASSWORD });
+        await source.up();
+        await withClusterClient(SOURCE_SEEDS, SOURCE_PASSWORD, writeEveryType);
+        backedUpAt = Date.now();
+        const backup = backupToTemp(SOURCE);
+        assert.equal(backup.code, 0, backup.output);
+        backupDir = backup.dir;
+        archive = backup.output.trim().split("\n").pop()!;
+    });
+    after(async () => {
+        await target?.destroyAndRemove();
+        await source?.destroyAndRemove();
+        if (backupDir) fs.rmSync(backupDir, { recursive: true, force: true });
+    });
+
+    it("refuses a tampered archive at preview, naming the file, and creates nothing", async () => {
+        const tampered = path.join(backupDir, "tampered");
+        fs.cpSync(archive, tampered, { recursive: true });
+        const file = path.join(tampered, "shard-2.rdb");
+        const data = fs.readFileSync(file);
+        data[Math.floor(data.length / 2)] ^= 0xff;
+        fs.writeFileSync(file, new Uint8Array(data));
+        const refused = await createTestStack(REFUSED, { namePrefix: REFUSED, subnet: "10.235.0.0/24", hostPortBase: "0", restoreFrom: tampered });
+        try {
+            await assert.rejects(refused.stack.preview(), /shard 2: shard-2\.rdb does not match its sha256 \(changed since the backup\)/);
+            assert.deepEqual(stackObjects(REFUSED), { containers: [], networks: [], volumes: [] });
+        } finally {
+            await refused.destroyAndRemove();
+        }
+    });
+
+    it("loads every key, with its type, value and TTL, and the Functions, into a 5x0 cluster with another password", async () => {
+        target = await createTestStack(TARGET, { namePrefix: TARGET, subnet: "10.234.0.0/24", hostPortBase: "0", shards: "5", replicasPerShard: "0", restoreFrom: archive }, { password: TARGET_PASSWORD });
+        const result = await target.up();
+        assert.equal(result.outputs.clusterState.value, "ok");
+        assert.equal(result.outputs.slotAssignments.value.length, 5);
+        assert.match(result.stdout, /restored \d+ keys \([\d.]+ MB\) from /);
+        const elapsed = Date.now() - backedUpAt;
+        await withClusterClient(SOURCE_SEEDS, SOURCE_PASSWORD, (src) =>
+            withClusterClient(TARGET_SEEDS, TARGET_PASSWORD, async (dst) => {
+                const keys = await allKeys(src);
+                assert.equal(keys.length, PLAIN + 6 * 200 + 1);
+                assert.deepEqual(await allKeys(dst), keys, "the same keys");
+                for (let i = 0; i < keys.length; i += 200) {
+                    const batch = keys.slice(i, i + 200);
+                    const [a, b] = await Promise.all([Promise.all(batch.map((k) => contentOf(src, k))), Promise.all(batch.map((k) => contentOf(dst, k)))]);
+                    batch.forEach((k, j) => assert.equal(b[j], a[j], `${k}: its content differs`));
+                }
+                for (let i = 0; i < 200; i += 37) {
+                    const [before, after] = [await src.pttl(`ttl:${i}`), await dst.pttl(`ttl:${i}`)];
+                    // The same instant of expiry as the original: read later, never more time left.
+                    assert.ok(after > 0 && after <= before && before - after <= elapsed + 5000, `ttl:${i}: ${before} then ${after}`);
+                }
+                assert.equal(await dst.call("FCALL", "greet", "0", "restore"), "hello restore");
+            }),
+        );
+    });
+
+    it("finishes a restore that was interrupted halfway (its marker and some keys loaded) on the next up, replacing what it had loaded", async () => {
+        const resumed = await createTestStack(REFUSED, { namePrefix: REFUSED, subnet: "10.235.0.0/24", hostPortBase: "0", replicasPerShard: "0" });
+        try {
+            await resumed.up();
+            const seeds = ["10.235.0.11:6379"];
+            const archiveId = createHash("sha256").update(fs.readFileSync(path.join(archive, MANIFEST_FILE), "utf8")).digest("hex");
+            // What a restore killed halfway leaves: its marker, and some of the archive's keys (one of them stale).
+            await withClusterClient(seeds, undefined, async (c) => {
+                await c.set(RESTORE_MARKER_KEY, archiveId);
+                await writeKeys(c, 1000, "plain");
+                await c.set("plain:7", "half-written");
+            });
+            await resumed.stack.setConfig("redis-cluster:restoreFrom", { value: archive });
+            const result = await resumed.up();
+            assert.match(result.stdout, /going on with a restore that was interrupted/);
+            await withClusterClient(SOURCE_SEEDS, SOURCE_PASSWORD, (src) =>
+                withClusterClient(seeds, undefined, async (dst) => {
+                    const keys = await allKeys(src);
+                    assert.deepEqual(await allKeys(dst), keys, "every key of the archive, and the marker gone");
+                    for (const k of ["plain:7", "plain:4999", "hash:3", "stream:199", "big:1mb"]) assert.equal(await contentOf(dst, k), await contentOf(src, k), k);
+                }),
+            );
+        } finally {
+            await resumed.destroyAndRemove();
+        }
+    });
+
+    it("restores nothing when restoreFrom changes afterwards, and refuses a restore into a cluster that holds keys at preview", async () => {
+        const keysBefore = await withClusterClient(TARGET_SEEDS, TARGET_PASSWORD, (c) => allKeys(c));
+        await target!.stack.setConfig("redis-cluster:restoreFrom", { value: path.join(backupDir, "tampered") });
+        const changed = await target!.up();
+        assert.match(changed.stdout, /this cluster was created already .* so nothing was restored/);
+        // Dropped, then set again: a new restore, into a cluster that holds keys.
+        await target!.stack.removeConfig("redis-cluster:restoreFrom");
+        await target!.up();
+        await target!.stack.setConfig("redis-cluster:restoreFrom", { value: archive });
+        await assert.rejects(target!.stack.preview(), new RegExp(`restoreFrom ${archive.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: the cluster holds \\d+ keys: a restore loads only into a new or empty cluster`));
+        await target!.stack.removeConfig("redis-cluster:restoreFrom");
+        assert.deepEqual(await withClusterClient(TARGET_SEEDS, TARGET_PASSWORD, (c) => allKeys(c)), keysBefore);
+    });
+});
