@@ -1,8 +1,10 @@
-// Restore into another shape: a 3x1 cluster with a password holds keys of every type (some with a TTL,
-// one of 1 MB) and a Function; its backup is loaded by restoreFrom into a new 5x0 stack with another
-// password, and every key is compared with the original by its type and content, its TTL within the time elapsed;
-// FCALL works there. A restore interrupted halfway is finished by the next up. A tampered archive is refused at preview with nothing created; restoring into a
-// cluster that holds keys is refused at preview; pointing restoreFrom elsewhere afterwards restores nothing.
+// Restore into another shape: a 3x1 cluster with a password holds 100,000 keys of every type (some with a
+// TTL, five of 1 MB) and a Function; its backup, taken while a client writes, is loaded by restoreFrom
+// into a new 5x2 stack with another password, and every key is compared with the original by its type
+// and content, its TTL within the time elapsed; FCALL works there. The same archive goes into a 3x1
+// cluster with TLS and ACL users too. A restore interrupted halfway is finished by the next up. A
+// tampered archive is refused at preview with nothing created; restoring into a cluster that holds keys
+// is refused at preview; pointing restoreFrom elsewhere afterwards restores nothing.
 import { strict as assert } from "assert";
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -12,6 +14,7 @@ import { stackObjects } from "../support/docker";
 import { backupToTemp } from "../support/backup";
 import { TestStack, createTestStack } from "../support/stack";
 import { scanAll, withClusterClient, writeKeys } from "../support/redis";
+import { ContinuousWriter } from "../support/writer";
 import { MANIFEST_FILE, RESTORE_MARKER_KEY } from "../../components/planning/backup";
 
 const SOURCE = "e2e-r";
@@ -21,22 +24,42 @@ const SOURCE_SEEDS = ["10.233.0.11:6379"];
 const TARGET_SEEDS = ["10.234.0.11:6379"];
 const SOURCE_PASSWORD = "e2e-Rs-src-pw-1";
 const TARGET_PASSWORD = "e2e-Rs-dst-pw-2";
-const PLAIN = 5000;
+const PLAIN = 94000;
+const PER_TYPE = 1000;
+const BIG = 5;
+const TLS_NAME = "e2e-l";
+const TLS_SEEDS = ["10.236.0.11:6379"];
+const APP = { username: "app", password: "e2e-Rs-app-pw-3" };
 const LIBRARY = "#!lua name=restorelib\nredis.register_function('greet', function(keys, args) return 'hello ' .. args[1] end)";
 
-/** Keys of every type Redis has, some expiring, one of 1 MB, and a Function library. */
+/** Keys of every type Redis has, some expiring, five of 1 MB, and a Function library: 100,005 keys. */
 async function writeEveryType(c: Cluster): Promise<void> {
     await writeKeys(c, PLAIN, "plain");
-    for (let i = 0; i < 200; i++) {
-        await c.hset(`hash:${i}`, { a: `${i}`, b: "x".repeat(i) });
-        await c.rpush(`list:${i}`, ...Array.from({ length: 20 }, (_, k) => `${i}-${k}`));
-        await c.sadd(`set:${i}`, ...Array.from({ length: 10 }, (_, k) => `m${k}`));
-        await c.zadd(`zset:${i}`, ...Array.from({ length: 10 }, (_, k) => [k * 1.5, `z${k}`]).flat());
-        await c.xadd(`stream:${i}`, "*", "field", `${i}`);
-        await c.set(`ttl:${i}`, `${i}`, "EX", 3600);
+    for (let start = 0; start < PER_TYPE; start += 100) {
+        await Promise.all(
+            Array.from({ length: 100 }, async (_, k) => {
+                const i = start + k;
+                await c.hset(`hash:${i}`, { a: `${i}`, b: "x".repeat(i % 150) });
+                await c.rpush(`list:${i}`, ...Array.from({ length: 20 }, (_, n) => `${i}-${n}`));
+                await c.sadd(`set:${i}`, ...Array.from({ length: 10 }, (_, n) => `m${n}`));
+                await c.zadd(`zset:${i}`, ...Array.from({ length: 10 }, (_, n) => [n * 1.5, `z${n}`]).flat());
+                await c.xadd(`stream:${i}`, "*", "field", `${i}`);
+                await c.set(`ttl:${i}`, `${i}`, "EX", 3600);
+            }),
+        );
     }
-    await c.set("big:1mb", Buffer.alloc(1024 * 1024, "b"));
+    for (let i = 0; i < BIG; i++) await c.set(`big:${i}`, Buffer.alloc(1024 * 1024, 97 + i));
     await Promise.all(c.nodes("master").map((m) => m.call("FUNCTION", "LOAD", "REPLACE", LIBRARY)));
+}
+
+/** Each of `keys` in `a` and `b`: the same type and content (plain strings compared by value, in bulk). */
+async function assertSameContent(a: Cluster, b: Cluster, keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 2000) {
+        const batch = keys.slice(i, i + 2000);
+        const read = (c: Cluster) => Promise.all(batch.map((k) => (k.startsWith("plain:") ? c.get(k) : contentOf(c, k))));
+        const [x, y] = await Promise.all([read(a), read(b)]);
+        batch.forEach((k, j) => assert.equal(y[j], x[j], `${k}: its content differs`));
+    }
 }
 
 /**
@@ -84,7 +107,15 @@ describe("restore: a backup loaded into a new cluster of another shape", functio
         await source.up();
         await withClusterClient(SOURCE_SEEDS, SOURCE_PASSWORD, writeEveryType);
         backedUpAt = Date.now();
-        const backup = backupToTemp(SOURCE);
+        // Taken while a client writes (keys of its own, "live:*", which the archive may hold or not).
+        const backup = await withClusterClient(SOURCE_SEEDS, SOURCE_PASSWORD, async (c) => {
+            const writer = new ContinuousWriter(c, "live").start();
+            try {
+                return backupToTemp(SOURCE);
+            } finally {
+                assert.ok((await writer.stop()).acknowledged > 0);
+            }
+        });
         assert.equal(backup.code, 0, backup.output);
         backupDir = backup.dir;
         archive = backup.output.trim().split("\n").pop()!;
@@ -111,24 +142,21 @@ describe("restore: a backup loaded into a new cluster of another shape", functio
         }
     });
 
-    it("loads every key, with its type, value and TTL, and the Functions, into a 5x0 cluster with another password", async () => {
-        target = await createTestStack(TARGET, { namePrefix: TARGET, subnet: "10.234.0.0/24", hostPortBase: "0", shards: "5", replicasPerShard: "0", restoreFrom: archive }, { password: TARGET_PASSWORD });
+    it("loads every key, with its type, value and TTL, and the Functions, into a 5x2 cluster with another password", async () => {
+        target = await createTestStack(TARGET, { namePrefix: TARGET, subnet: "10.234.0.0/24", hostPortBase: "0", shards: "5", replicasPerShard: "2", restoreFrom: archive }, { password: TARGET_PASSWORD });
         const result = await target.up();
         assert.equal(result.outputs.clusterState.value, "ok");
-        assert.equal(result.outputs.slotAssignments.value.length, 5);
+        assert.deepEqual(result.outputs.slotAssignments.value.map((s: { replicas: unknown[] }) => s.replicas.length), [2, 2, 2, 2, 2]);
         assert.match(result.stdout, /restored \d+ keys \([\d.]+ MB\) from /);
         const elapsed = Date.now() - backedUpAt;
         await withClusterClient(SOURCE_SEEDS, SOURCE_PASSWORD, (src) =>
             withClusterClient(TARGET_SEEDS, TARGET_PASSWORD, async (dst) => {
-                const keys = await allKeys(src);
-                assert.equal(keys.length, PLAIN + 6 * 200 + 1);
-                assert.deepEqual(await allKeys(dst), keys, "the same keys");
-                for (let i = 0; i < keys.length; i += 200) {
-                    const batch = keys.slice(i, i + 200);
-                    const [a, b] = await Promise.all([Promise.all(batch.map((k) => contentOf(src, k))), Promise.all(batch.map((k) => contentOf(dst, k)))]);
-                    batch.forEach((k, j) => assert.equal(b[j], a[j], `${k}: its content differs`));
-                }
-                for (let i = 0; i < 200; i += 37) {
+                // The client's own keys are left out: each shard's file holds those written before its save.
+                const keys = (await allKeys(src)).filter((k) => !k.startsWith("live:"));
+                assert.equal(keys.length, PLAIN + 6 * PER_TYPE + BIG);
+                assert.deepEqual((await allKeys(dst)).filter((k) => !k.startsWith("live:")), keys, "the same keys");
+                await assertSameContent(src, dst, keys);
+                for (let i = 0; i < PER_TYPE; i += 97) {
                     const [before, after] = [await src.pttl(`ttl:${i}`), await dst.pttl(`ttl:${i}`)];
                     // The same instant of expiry as the original: read later, never more time left.
                     assert.ok(after > 0 && after <= before && before - after <= elapsed + 5000, `ttl:${i}: ${before} then ${after}`);
@@ -136,6 +164,37 @@ describe("restore: a backup loaded into a new cluster of another shape", functio
                 assert.equal(await dst.call("FCALL", "greet", "0", "restore"), "hello restore");
             }),
         );
+    });
+
+    it("loads the same archive into a 3x1 cluster with TLS and ACL users, logged in as the stack's own user", async () => {
+        const tls = await createTestStack(TLS_NAME, { namePrefix: TLS_NAME, subnet: "10.236.0.0/24", hostPortBase: "0", tls: "true", disableDefaultUser: "true", restoreFrom: archive });
+        try {
+            await tls.stack.setAllConfig(
+                {
+                    "redis-cluster:users[0].name": { value: APP.username },
+                    "redis-cluster:users[0].password": { value: APP.password, secret: true },
+                    "redis-cluster:users[0].rules": { value: "~* &* +@all" },
+                },
+                true,
+            );
+            const result = await tls.up();
+            assert.equal(result.outputs.clusterState.value, "ok");
+            const ca = result.outputs.caCertificate.value as string;
+            await withClusterClient(SOURCE_SEEDS, SOURCE_PASSWORD, (src) =>
+                withClusterClient(
+                    TLS_SEEDS,
+                    APP,
+                    async (dst) => {
+                        const sample = (await allKeys(src)).filter((k, i) => !k.startsWith("live:") && (i % 50 === 0 || !k.startsWith("plain:")));
+                        await assertSameContent(src, dst, sample);
+                        assert.equal(await dst.call("FCALL", "greet", "0", "tls"), "hello tls");
+                    },
+                    ca,
+                ),
+            );
+        } finally {
+            await tls.destroyAndRemove();
+        }
     });
 
     it("finishes a restore that was interrupted halfway (its marker and some keys loaded) on the next up, replacing what it had loaded", async () => {
@@ -155,9 +214,9 @@ describe("restore: a backup loaded into a new cluster of another shape", functio
             assert.match(result.stdout, /going on with a restore that was interrupted/);
             await withClusterClient(SOURCE_SEEDS, SOURCE_PASSWORD, (src) =>
                 withClusterClient(seeds, undefined, async (dst) => {
-                    const keys = await allKeys(src);
-                    assert.deepEqual(await allKeys(dst), keys, "every key of the archive, and the marker gone");
-                    for (const k of ["plain:7", "plain:4999", "hash:3", "stream:199", "big:1mb"]) assert.equal(await contentOf(dst, k), await contentOf(src, k), k);
+                    const keys = (await allKeys(src)).filter((k) => !k.startsWith("live:"));
+                    assert.deepEqual((await allKeys(dst)).filter((k) => !k.startsWith("live:")), keys, "every key of the archive, and the marker gone");
+                    for (const k of ["plain:7", "plain:93999", "hash:3", "stream:999", "big:4"]) assert.equal(await contentOf(dst, k), await contentOf(src, k), k);
                 }),
             );
         } finally {
