@@ -2,11 +2,13 @@
 // clients that know only the host addresses, a host lost and brought back, hosts added, a rotation rolled.
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import { Redis } from "ioredis";
 import { ClusterNodesLine, readClusterNodes } from "../support/clusterNodes";
 import { TestStack, createTestStack } from "../support/stack";
 import { clusterClient, countMissingKeys, eventually, withClusterClient, writeKeys } from "../support/redis";
 import { runStatus } from "../support/status";
+import { backupToTemp } from "../support/backup";
 import { testHost, testHostOverTls, testHosts } from "../support/testHosts";
 import { upUnderWrites } from "../support/rollout";
 import { sample, scrapeAll } from "../support/metrics";
@@ -314,6 +316,26 @@ describe("Docker hosts made on this machine", function () {
             const perHost = HOSTS.map((h) => masters.filter((m) => m.host === h.name).length);
             assert.deepEqual(perHost, [1, 1, 1], "one master per host");
             await withClusterClient(seeds, OLD_PASSWORD, (c) => writeKeys(c, KEYS, "hr"), ca);
+        });
+
+        it("is backed up from the hosts (each shard's RDB copied through its host's engine) and restored onto the local engine, every key there", async () => {
+            const backup = backupToTemp(prefix);
+            const restored = "e2e-hb";
+            try {
+                assert.equal(backup.code, 0, backup.output);
+                const placement = (await t.stack.outputs()).placement.value as Record<string, string>;
+                assert.deepEqual(backup.manifest!.shards.map((s) => [s.role, placement[s.node] !== undefined]), [["replica", true], ["replica", true], ["replica", true]]);
+                const archive = backup.output.trim().split("\n").pop()!;
+                const local = await createTestStack(restored, { namePrefix: restored, subnet: "10.237.0.0/24", hostPortBase: "0", replicasPerShard: "0", restoreFrom: archive });
+                try {
+                    assert.equal((await local.up()).outputs.clusterState.value, "ok");
+                    assert.equal(await withClusterClient(["10.237.0.11:6379"], undefined, (c) => countMissingKeys(c, KEYS, "hr")), 0);
+                } finally {
+                    await local.destroyAndRemove();
+                }
+            } finally {
+                fs.rmSync(backup.dir, { recursive: true, force: true });
+            }
         });
 
         it("rotates the password node by node across the hosts while a client writes: no shard down, no write lost", async () => {
