@@ -38,6 +38,7 @@ const keys = [
     "appendfsync",
     "healthcheckInterval",
     "restoreFrom",
+    "restoreMode",
     "metrics",
     "exporterImage",
     "exporterPortBase",

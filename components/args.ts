@@ -19,6 +19,10 @@ export type PersistenceMode = (typeof PersistenceMode)[keyof typeof PersistenceM
 export const AppendFsync = { everysec: "everysec", always: "always", no: "no" } as const;
 export type AppendFsync = (typeof AppendFsync)[keyof typeof AppendFsync];
 
+/** What a restore does in a cluster that holds keys (restoreMode). */
+export const RestoreMode = { empty: "empty", merge: "merge", replace: "replace" } as const;
+export type RestoreMode = (typeof RestoreMode)[keyof typeof RestoreMode];
+
 /** The options of one Redis Cluster: each is a config key of this project's stack, with its default. */
 export interface RedisClusterArgs {
     /** Number of shards (masters); at least 3. Default 3. */
@@ -81,6 +85,8 @@ export interface RedisClusterArgs {
     healthcheckInterval?: string;
     /** A backup archive's directory (npm run backup) to load into the cluster when it is created or holds no keys; checked whole first. */
     restoreFrom?: string;
+    /** With restoreFrom, into a cluster that holds keys: empty (the default) refuses, merge keeps its keys, replace overwrites those the archive also holds. */
+    restoreMode?: RestoreMode;
     /** Any other redis.conf directives, by name ({hz: "20"}). Set in place where Redis takes them at run time. */
     redisConfig?: Record<string, string>;
     /** The Docker hosts the nodes are spread over; unset: the one engine of the docker provider. */
@@ -129,7 +135,7 @@ export const ARG_NAMES = [
     "shards", "replicasPerShard", "subnet", "gateway", "firstNodeIp", "image", "nodeTimeoutMs", "appendonly", "hostPortBase",
     "namePrefix", "allowFullRestart", "allowDowngrade", "allowHostLossOutage", "password", "users", "disableDefaultUser", "tls",
     "tlsCaCert", "tlsCaKey", "tlsCertValidityDays", "tlsRenewBeforeDays", "memory", "cpus", "maxmemory", "maxmemoryPolicy",
-    "persistence", "save", "appendfsync", "healthcheckInterval", "restoreFrom", "redisConfig", "hosts", "metrics", "exporterImage",
+    "persistence", "save", "appendfsync", "healthcheckInterval", "restoreFrom", "restoreMode", "redisConfig", "hosts", "metrics", "exporterImage",
     "exporterPortBase", "prometheus", "prometheusImage", "prometheusPort", "scrapeInterval", "alertFor", "alertWebhookUrl",
     "alertmanagerImage",
 ] as const satisfies readonly (keyof RedisClusterArgs)[];

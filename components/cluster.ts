@@ -259,6 +259,8 @@ export class DeclaredCluster {
                     internal,
                     defaultUserEnabled,
                     tlsCa: authority?.certPem,
+                    // Absent for the default, which refuses a cluster that holds keys.
+                    ...(settings.restoreMode === "empty" ? {} : { mode: settings.restoreMode }),
                 },
                 { parent, dependsOn: [this.bootstrap] },
             );

@@ -7,7 +7,7 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { Cluster, Redis } from "ioredis";
-import { RESTORE_MARKER_KEY, restoreExpiry, restoreStart } from "../planning/backup";
+import { RESTORE_MARKER_KEY, RestoreMode, restoreExpiry, restoreStart } from "../planning/backup";
 import { loginCandidates } from "../planning/access";
 import { parseInfo } from "../planning/topology";
 import { readArchive } from "./archive";
@@ -22,11 +22,16 @@ export interface RestoreSpec {
     image: string;
     nodes: NodeAddress[];
     credentials: Credentials;
+    /** Into a cluster that holds keys (planning/backup.ts, RESTORE_MODES). */
+    mode: RestoreMode;
 }
 
 export interface RestoreResult {
     archiveId: string;
+    /** Keys written. */
     keys: number;
+    /** Keys of the archive the cluster held already and kept (merge). */
+    kept: number;
     bytes: number;
 }
 
@@ -67,8 +72,11 @@ async function withArchivedShard<T>(name: string, image: string, dir: string, fi
     }
 }
 
-/** Every key of `source`, written into `target` with its value and its expiry, the same instant as in the archive. */
-async function copyKeys(source: Redis, target: Cluster, replace: boolean, progress: (keys: number, bytes: number) => void): Promise<void> {
+/**
+ * Every key of `source`, written into `target` with its value and its expiry, the same instant as in the
+ * archive. With `replace`, a key of the same name is overwritten; with `keep`, it is kept (and counted).
+ */
+async function copyKeys(source: Redis, target: Cluster, existing: "replace" | "keep" | "error", progress: (keys: number, kept: number, bytes: number) => void): Promise<void> {
     let cursor = "0";
     do {
         const [next, keys] = (await source.callBuffer("SCAN", cursor, "COUNT", String(BATCH))) as [Buffer, Buffer[]];
@@ -77,16 +85,22 @@ async function copyKeys(source: Redis, target: Cluster, replace: boolean, progre
         for (const key of keys) read.dumpBuffer(key).call("PEXPIRETIME", key);
         const replies = (await read.exec()) ?? [];
         let bytes = 0;
+        let kept = 0;
         await Promise.all(
-            keys.map((key, i) => {
+            keys.map(async (key, i) => {
                 const dump = replies[2 * i][1] as Buffer | null;
                 const expiry = restoreExpiry(Number(replies[2 * i + 1][1]));
-                if (dump === null || expiry === undefined) return undefined;
+                if (dump === null || expiry === undefined) return;
                 bytes += dump.length;
-                return target.callBuffer("RESTORE", key, String(expiry), dump, "ABSTTL", ...(replace ? ["REPLACE"] : []));
+                try {
+                    await target.callBuffer("RESTORE", key, String(expiry), dump, "ABSTTL", ...(existing === "replace" ? ["REPLACE"] : []));
+                } catch (err) {
+                    if (existing !== "keep" || !/^BUSYKEY/.test((err as Error).message)) throw err;
+                    kept += 1;
+                }
             }),
         );
-        progress(keys.length, bytes);
+        progress(keys.length - kept, kept, bytes);
     } while (cursor !== "0");
 }
 
@@ -103,13 +117,16 @@ export async function restoreArchive(spec: RestoreSpec, log: Log): Promise<Resto
     try {
         const masters = target.nodes("master");
         const keys = (await Promise.all(masters.map((m) => m.dbsize()))).reduce((a, b) => a + b, 0);
-        const start = restoreStart(keys, await target.get(RESTORE_MARKER_KEY), archiveId);
+        const start = restoreStart(keys, await target.get(RESTORE_MARKER_KEY), archiveId, spec.mode);
         if ("refused" in start) throw new Error(`restoreFrom ${spec.archive}: ${start.refused}`);
         await target.set(RESTORE_MARKER_KEY, archiveId);
-        log(`restoring ${spec.archive} (stack ${manifest.stack}, ${manifest.shards.length} shards, ${manifest.shards.reduce((n, s) => n + s.keys, 0)} keys)${start.load === "resume" ? ", going on with a restore that was interrupted" : ""}`);
+        log(`restoring ${spec.archive} (stack ${manifest.stack}, ${manifest.shards.length} shards, ${manifest.shards.reduce((n, s) => n + s.keys, 0)} keys)${start.load === "resume" ? ", going on with a restore that was interrupted" : start.load === "fresh" ? "" : `, ${start.load === "merge" ? "keeping" : "replacing"} the keys of the same name the cluster holds`}`);
         const began = Date.now();
         let total = 0;
+        let totalKept = 0;
         let totalBytes = 0;
+        // A fresh load meets no key of the archive (one it met would be a bug); a resumed one replaces what it loaded.
+        const existing = start.load === "merge" ? "keep" : start.load === "fresh" ? "error" : "replace";
         for (const shard of manifest.shards) {
             const name = `${spec.clusterName}-restore-${shard.shard}`;
             await withArchivedShard(name, spec.image, spec.archive, path.basename(shard.file), async (source) => {
@@ -121,9 +138,10 @@ export async function restoreArchive(spec: RestoreSpec, log: Log): Promise<Resto
                 }
                 let shardKeys = 0;
                 let lastReport = Date.now();
-                await copyKeys(source, target, start.load === "resume", (n, bytes) => {
+                await copyKeys(source, target, existing, (n, kept, bytes) => {
                     shardKeys += n;
                     total += n;
+                    totalKept += kept;
                     totalBytes += bytes;
                     if (Date.now() - lastReport > 5000) {
                         lastReport = Date.now();
@@ -134,7 +152,7 @@ export async function restoreArchive(spec: RestoreSpec, log: Log): Promise<Resto
             });
         }
         await target.del(RESTORE_MARKER_KEY);
-        return { archiveId, keys: total, bytes: totalBytes };
+        return { archiveId, keys: total, kept: totalKept, bytes: totalBytes };
     } finally {
         target.disconnect();
     }

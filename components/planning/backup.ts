@@ -122,17 +122,28 @@ export function archiveProblems(manifest: unknown, files: Map<string, FileFacts>
  */
 export const RESTORE_MARKER_KEY = "{redis-cluster}:restore-in-progress";
 
-export type RestoreStart = { load: "fresh" | "resume" } | { refused: string };
+/**
+ * Into a cluster that holds keys: `empty` (the default) refuses; `merge` loads the archive's keys that
+ * the cluster lacks and keeps every key it has; `replace` loads them all, overwriting keys of the same
+ * name. Keys the archive does not hold are never touched.
+ */
+export const RESTORE_MODES = ["empty", "merge", "replace"] as const;
+export type RestoreMode = (typeof RESTORE_MODES)[number];
+
+/** How a restore writes each key: without REPLACE (an existing key is kept, or is an error in a fresh load), or with it. */
+export type RestoreStart = { load: "fresh" | "resume" | "merge" | "replace" } | { refused: string };
 
 /**
  * Whether a restore of archive `archiveId` may load into a cluster holding `keys` keys (the marker
  * among them, when present): into an empty cluster it loads; into one a restore of the same archive
- * left half-loaded (killed, failed) it goes on, replacing what it had loaded; anything else is refused.
+ * left half-loaded (killed, failed) it goes on, replacing what it had loaded (in merge mode, keeping
+ * what the cluster holds); into one that holds keys only as `mode` allows.
  */
-export function restoreStart(keys: number, marker: string | null, archiveId: string): RestoreStart {
+export function restoreStart(keys: number, marker: string | null, archiveId: string, mode: RestoreMode = "empty"): RestoreStart {
+    if (marker !== null && marker !== archiveId) return { refused: `a restore of another archive (${marker.slice(0, 12)}) was interrupted in this cluster: finish it with that archive, or start from a new cluster` };
+    if (mode === "merge" || mode === "replace") return { load: mode };
     if (marker === archiveId) return { load: "resume" };
-    if (marker !== null) return { refused: `a restore of another archive (${marker.slice(0, 12)}) was interrupted in this cluster: finish it with that archive, or start from a new cluster` };
-    if (keys > 0) return { refused: `the cluster holds ${keys} key${keys === 1 ? "" : "s"}: a restore loads only into a new or empty cluster, so nothing was loaded` };
+    if (keys > 0) return { refused: `the cluster holds ${keys} key${keys === 1 ? "" : "s"}: a restore loads only into a new or empty cluster unless restoreMode is merge or replace, so nothing was loaded` };
     return { load: "fresh" };
 }
 

@@ -7,6 +7,7 @@ import { HostSpec, plainTcpHosts, resolveHosts } from "./hosts";
 import { CONFIG_NAMESPACE } from "./keys";
 import { MIN_REDIS, formatVersion, isOlder, redisVersionOf } from "./image";
 import { SLOT_COUNT } from "./slots";
+import { RESTORE_MODES, RestoreMode } from "./backup";
 import { UserSpec, resolveUsers } from "./users";
 import { TLS_DEFAULTS, TlsSettings, resolveTls } from "./tls";
 import { NodeLimits, RawLimits, resolveLimits } from "./limits";
@@ -37,6 +38,8 @@ export interface ClusterSettings {
     healthcheckInterval: string;
     /** A backup archive (npm run backup) to load into the cluster when it is new; undefined: none. */
     restoreFrom?: string;
+    /** With restoreFrom: into a cluster that holds keys, merge or replace; "empty" refuses (planning/backup.ts). */
+    restoreMode: RestoreMode;
     /**
      * Lets one `up` take every node down at once, for the changes that cannot roll (the network's
      * subnet or gateway, the node addresses). Off by default: such changes are refused.
@@ -224,6 +227,11 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
         return value === undefined || value === "" ? undefined : String(value).trim();
     };
 
+    const restoreMode = (text("restoreMode") ?? "empty") as RestoreMode;
+    if (!(RESTORE_MODES as readonly string[]).includes(restoreMode)) {
+        problems.push(`${key("restoreMode")} must be one of ${RESTORE_MODES.join(", ")} (got "${text("restoreMode")}")`);
+    }
+
     const shards = integer("shards", DEFAULTS.shards, 3, "Redis Cluster needs at least three masters to agree on a failover");
     const replicasPerShard = integer("replicasPerShard", DEFAULTS.replicasPerShard, 0, "use 0 for a cluster without replicas");
     const nodeTimeoutMs = integer(
@@ -384,6 +392,7 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
             namePrefix,
             healthcheckInterval,
             ...(text("restoreFrom") !== undefined ? { restoreFrom: text("restoreFrom") } : {}),
+            restoreMode,
             allowFullRestart,
             allowDowngrade,
             allowHostLossOutage,

@@ -2,7 +2,8 @@
  * The ClusterRestore's provider (resources/clusterRestore.ts declares the resource). A restore runs
  * once, when the resource is created: into a new cluster, or one that holds no keys. The archive is
  * checked whole at preview, and so is the cluster it would load into, so a refusal changes nothing.
- * Pointing restoreFrom elsewhere afterwards restores nothing: it only says so.
+ * Pointing restoreFrom elsewhere afterwards restores nothing: it only says so. restoreMode lets it load
+ * into a cluster that holds keys (merge keeps them, replace overwrites those the archive also holds).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "ioredis";
@@ -10,7 +11,7 @@ import { readArchive } from "../engine/archive";
 import { NodeAddress } from "../engine/pool";
 import { restoreArchive } from "../engine/restore";
 import { StoredAccess, accessOf, loginCandidates } from "../planning/access";
-import { RESTORE_MARKER_KEY, restoreStart } from "../planning/backup";
+import { RESTORE_MARKER_KEY, RestoreMode, restoreStart } from "../planning/backup";
 
 interface Inputs extends StoredAccess {
     clusterName: string;
@@ -18,6 +19,8 @@ interface Inputs extends StoredAccess {
     image: string;
     plannedNodes: NodeAddress[];
     tlsCa?: string;
+    /** Into a cluster that holds keys; absent: empty (refused). */
+    mode?: RestoreMode;
     restoredKeys?: number;
     archiveId?: string;
 }
@@ -55,7 +58,7 @@ export const restoreProvider: pulumi.dynamic.ResourceProvider = {
         try {
             const { archiveId } = await readArchive(news.archive);
             const live = await liveKeys(news);
-            const start = live === undefined ? undefined : restoreStart(live.keys, live.marker, archiveId);
+            const start = live === undefined ? undefined : restoreStart(live.keys, live.marker, archiveId, news.mode);
             if (start !== undefined && "refused" in start) return { inputs: news, failures: [{ property: "archive", reason: `restoreFrom ${news.archive}: ${start.refused}` }] };
         } catch (err) {
             return { inputs: news, failures: [{ property: "archive", reason: (err as Error).message }] };
@@ -68,10 +71,10 @@ export const restoreProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
         const log = (message: string) => console.error(`[${inputs.clusterName}] ${message}`);
         const result = await restoreArchive(
-            { clusterName: inputs.clusterName, archive: inputs.archive, image: inputs.image, nodes: inputs.plannedNodes, credentials: { access: accessOf(inputs), tlsCa: inputs.tlsCa } },
+            { clusterName: inputs.clusterName, archive: inputs.archive, image: inputs.image, nodes: inputs.plannedNodes, credentials: { access: accessOf(inputs), tlsCa: inputs.tlsCa }, mode: inputs.mode ?? "empty" },
             log,
         );
-        log(`restored ${result.keys} keys (${(result.bytes / 1048576).toFixed(1)} MB) from ${inputs.archive}`);
+        log(`restored ${result.keys} keys (${(result.bytes / 1048576).toFixed(1)} MB) from ${inputs.archive}${result.kept > 0 ? `; kept the cluster's own ${result.kept} keys of the same names` : ""}`);
         return { id: inputs.clusterName, outs: { ...inputs, restoredKeys: result.keys, archiveId: result.archiveId } };
     },
     async update(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {

@@ -18,6 +18,8 @@ export interface ClusterRestoreArgs {
     internal?: pulumi.Input<InternalUsers>;
     defaultUserEnabled?: boolean;
     tlsCa?: pulumi.Input<string>;
+    /** Into a cluster that holds keys: merge or replace; absent: refused. */
+    mode?: "merge" | "replace";
 }
 
 export class ClusterRestore extends LoadedDynamicResource {

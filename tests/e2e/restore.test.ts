@@ -4,7 +4,8 @@
 // and content, its TTL within the time elapsed; FCALL works there. The same archive goes into a 3x1
 // cluster with TLS and ACL users too. A restore interrupted halfway is finished by the next up. A
 // tampered archive is refused at preview with nothing created; restoring into a cluster that holds keys
-// is refused at preview; pointing restoreFrom elsewhere afterwards restores nothing.
+// is refused at preview, unless restoreMode is merge (its keys kept) or replace; pointing restoreFrom
+// elsewhere afterwards restores nothing.
 import { strict as assert } from "assert";
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -236,5 +237,25 @@ describe("restore: a backup loaded into a new cluster of another shape", functio
         await assert.rejects(target!.stack.preview(), new RegExp(`restoreFrom ${archive.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: the cluster holds \\d+ keys: a restore loads only into a new or empty cluster`));
         await target!.stack.removeConfig("redis-cluster:restoreFrom");
         assert.deepEqual(await withClusterClient(TARGET_SEEDS, TARGET_PASSWORD, (c) => allKeys(c)), keysBefore);
+    });
+
+    it("merges an archive into a cluster that holds keys when told to, keeping its keys; replace overwrites those the archive holds too", async () => {
+        const changes = async (c: Cluster) => {
+            await c.del("plain:1");
+            await c.set("plain:2", "mine");
+            await c.set("own:1", "x");
+        };
+        const read = (c: Cluster) => Promise.all(["plain:1", "plain:2", "own:1"].map((k) => c.get(k)));
+        await withClusterClient(TARGET_SEEDS, TARGET_PASSWORD, changes);
+        await target!.stack.setAllConfig({ "redis-cluster:restoreFrom": { value: archive }, "redis-cluster:restoreMode": { value: "merge" } });
+        const merged = await target!.up();
+        assert.match(merged.stdout, /kept the cluster's own \d+ keys of the same names/);
+        assert.deepEqual(await withClusterClient(TARGET_SEEDS, TARGET_PASSWORD, read), ["value-1", "mine", "x"]);
+        // Again, as replace: a new restore (the setting dropped and set again) that overwrites.
+        await target!.stack.removeConfig("redis-cluster:restoreFrom");
+        await target!.up();
+        await target!.stack.setAllConfig({ "redis-cluster:restoreFrom": { value: archive }, "redis-cluster:restoreMode": { value: "replace" } });
+        await target!.up();
+        assert.deepEqual(await withClusterClient(TARGET_SEEDS, TARGET_PASSWORD, read), ["value-1", "value-2", "x"]);
     });
 });

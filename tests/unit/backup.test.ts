@@ -1,7 +1,7 @@
 // Backups, pure: the node each shard is read from, slot coverage and an archive's integrity.
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
-import { BACKUP_FORMAT, BackupManifest, FileFacts, MemberState, ShardMembers, archiveProblems, backupSource, coverageProblems, restoreExpiry, restoreStart } from "../../components/planning/backup";
+import { BACKUP_FORMAT, BackupManifest, FileFacts, MemberState, ShardMembers, archiveProblems, backupSource, coverageProblems, RESTORE_MODES, restoreExpiry, restoreStart } from "../../components/planning/backup";
 import { SLOT_COUNT, SlotRange, formatRange } from "../../components/planning/slots";
 
 const member = fc.record({ answers: fc.boolean(), linkUp: fc.boolean(), offset: fc.nat(1000) });
@@ -100,14 +100,16 @@ describe("an archive against its manifest", () => {
 });
 
 describe("when a restore may load", () => {
-    it("loads into an empty cluster, goes on with its own interrupted restore, and refuses anything else (property)", () => {
+    it("loads into an empty cluster, goes on with its own interrupted restore, loads beside keys only as the mode says, and never over another archive's (property)", () => {
         const id = fc.constantFrom("a".repeat(64), "b".repeat(64));
         fc.assert(
-            fc.property(fc.nat(100), fc.option(id, { nil: null }), id, (keys, marker, archiveId) => {
-                const start = restoreStart(keys, marker, archiveId);
-                if (marker === archiveId) assert.deepEqual(start, { load: "resume" });
-                else if (marker === null && keys === 0) assert.deepEqual(start, { load: "fresh" });
-                else assert.ok("refused" in start && (marker === null ? new RegExp(`holds ${keys} key`).test(start.refused) : /another archive/.test(start.refused)), JSON.stringify(start));
+            fc.property(fc.nat(100), fc.option(id, { nil: null }), id, fc.constantFrom(...RESTORE_MODES), (keys, marker, archiveId, mode) => {
+                const start = restoreStart(keys, marker, archiveId, mode);
+                if (marker !== null && marker !== archiveId) assert.ok("refused" in start && /another archive/.test(start.refused), JSON.stringify(start));
+                else if (mode !== "empty") assert.deepEqual(start, { load: mode });
+                else if (marker === archiveId) assert.deepEqual(start, { load: "resume" });
+                else if (keys === 0) assert.deepEqual(start, { load: "fresh" });
+                else assert.ok("refused" in start && new RegExp(`holds ${keys} key.*unless restoreMode is merge or replace`).test(start.refused), JSON.stringify(start));
             }),
         );
     });
