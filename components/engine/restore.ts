@@ -49,7 +49,8 @@ async function withArchivedShard<T>(name: string, image: string, dir: string, fi
     } catch {
         // None left over.
     }
-    docker("run", "-d", "--rm", "--name", name, "-v", `${dir}:/archive:ro`, "--entrypoint", "redis-server", image, "--dir", "/archive", "--dbfilename", file, "--save", "", "--appendonly", "no", "--protected-mode", "no");
+    // Not --rm: removed below by docker rm -f, which races with an autoremove.
+    docker("run", "-d", "--name", name, "-v", `${dir}:/archive:ro`, "--entrypoint", "redis-server", image, "--dir", "/archive", "--dbfilename", file, "--save", "", "--appendonly", "no", "--protected-mode", "no");
     const c = new Redis({ host: docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name), lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 1, retryStrategy: () => null });
     c.on("error", () => undefined);
     try {

@@ -40,8 +40,9 @@ export function removeStackObjects(stack: string): void {
 }
 
 /**
- * Docker may still hold a removed container's endpoint on its network for a moment ("has active
- * endpoints"): asks again for up to 10 s before it gives up with Docker's own error.
+ * Docker may still hold a removed container's endpoint on its network for a while ("has active
+ * endpoints"), longer on a loaded machine: asks again for up to 30 s, and every 10 s disconnects by
+ * force whatever endpoint the network still lists, before it gives up with Docker's own error.
  */
 function removeNetworks(networks: string[]): void {
     for (let attempt = 1; ; attempt++) {
@@ -51,9 +52,25 @@ function removeNetworks(networks: string[]): void {
             docker("network", "rm", ...left);
             return;
         } catch (err) {
-            if (attempt >= 40 || !/active endpoints/.test(String((err as Error).message))) throw err;
+            if (attempt >= 120 || !/active endpoints/.test(String((err as Error).message))) throw err;
+            if (attempt % 40 === 0) for (const n of left) disconnectAll(n);
             Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
         }
+    }
+}
+
+/** Disconnects by force every endpoint `network` lists (a container being removed, or one already gone). */
+function disconnectAll(network: string): void {
+    try {
+        for (const endpoint of lines(docker("network", "inspect", "-f", "{{range $id, $c := .Containers}}{{$c.Name}}\n{{end}}", network))) {
+            try {
+                docker("network", "disconnect", "-f", network, endpoint);
+            } catch {
+                // Gone meanwhile.
+            }
+        }
+    } catch {
+        // The network is gone.
     }
 }
 
