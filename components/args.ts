@@ -6,10 +6,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostSpec } from "./planning/hosts";
 import { UserSpec } from "./planning/users";
+import { RestoreMode } from "./planning/backup";
 import { CONFIG_NAMESPACE, ClusterSettings, LocalMachine, RawSettings, resolveSettings } from "./planning/settings";
 
 export type { HostSpec } from "./planning/hosts";
 export type { UserSpec } from "./planning/users";
+export { RestoreMode } from "./planning/backup";
 
 /** How nodes keep their data (persistence). */
 export const PersistenceMode = { aof: "aof", rdb: "rdb", aofRdb: "aof+rdb", none: "none" } as const;
@@ -18,10 +20,6 @@ export type PersistenceMode = (typeof PersistenceMode)[keyof typeof PersistenceM
 /** How often the append-only file is synced to disk (appendfsync). */
 export const AppendFsync = { everysec: "everysec", always: "always", no: "no" } as const;
 export type AppendFsync = (typeof AppendFsync)[keyof typeof AppendFsync];
-
-/** What a restore does in a cluster that holds keys (restoreMode). */
-export const RestoreMode = { empty: "empty", merge: "merge", replace: "replace" } as const;
-export type RestoreMode = (typeof RestoreMode)[keyof typeof RestoreMode];
 
 /** The options of one Redis Cluster: each is a config key of this project's stack, with its default. */
 export interface RedisClusterArgs {

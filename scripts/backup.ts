@@ -14,7 +14,7 @@ import { Redis } from "ioredis";
 import { BACKUP_FORMAT, BackupManifest, MANIFEST_FILE, MemberState, ShardArchive, ShardMembers, backupSource } from "../components/planning/backup";
 import { describeShards, parseClusterNodes, parseInfo } from "../components/planning/topology";
 import { fileFacts, readArchive } from "../components/engine/archive";
-import { DeployedStack, readDeployedStack } from "./status/stack";
+import { DeployedStack, nodeClient, readDeployedStack } from "./status/stack";
 
 /** How long one shard's BGSAVE may take before the backup gives up on it. */
 const SAVE_TIMEOUT_MS = 10 * 60 * 1000;
@@ -23,15 +23,8 @@ const SAVE_TIMEOUT_MS = 10 * 60 * 1000;
 class ShardFailure extends Error {}
 
 /** `commandTimeoutMs`: short for a probe (a node that does not answer is marked so), longer for a save. */
-function connect(address: string, stack: DeployedStack, commandTimeoutMs: number): Redis {
-    const [host, port] = address.split(":");
-    const { username, password } = stack.login;
-    const tls = stack.tlsCa === undefined ? undefined : { ca: stack.tlsCa };
-    return new Redis({ host, port: Number(port), username, password, tls, lazyConnect: true, connectTimeout: 3000, commandTimeout: commandTimeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-}
-
 async function withNode<T>(address: string, stack: DeployedStack, use: (c: Redis) => Promise<T>, commandTimeoutMs = 3000): Promise<T> {
-    const c = connect(address, stack, commandTimeoutMs);
+    const c = nodeClient(address, stack, commandTimeoutMs);
     try {
         await c.connect();
         return await use(c);

@@ -105,20 +105,35 @@ async function copyKeys(source: Redis, target: Cluster, existing: "replace" | "k
     } while (cursor !== "0");
 }
 
-export async function restoreArchive(spec: RestoreSpec, log: Log): Promise<RestoreResult> {
-    const { manifest, archiveId } = await readArchive(spec.archive);
-    const [login] = loginCandidates(spec.credentials.access);
-    // Bounded: a node that stops answering fails the restore (the next up goes on with it) instead of hanging it.
-    const redisOptions = { username: login?.username, password: login?.password, tls: spec.credentials.tlsCa === undefined ? undefined : { ca: spec.credentials.tlsCa }, commandTimeout: 30000 };
-    const target = new Cluster(
-        spec.nodes.map((n) => ({ host: n.ip, port: n.port })),
+/**
+ * A cluster client logged in as the engine. Bounded: a node that stops answering fails the command (a
+ * restore then goes on at the next up) instead of hanging it.
+ */
+export function engineCluster(nodes: NodeAddress[], credentials: Credentials): Cluster {
+    const [login] = loginCandidates(credentials.access);
+    const redisOptions = { username: login?.username, password: login?.password, tls: credentials.tlsCa === undefined ? undefined : { ca: credentials.tlsCa }, connectTimeout: 2000, commandTimeout: 30000 };
+    const cluster = new Cluster(
+        nodes.map((n) => ({ host: n.ip, port: n.port })),
         { redisOptions, slotsRefreshTimeout: 5000, clusterRetryStrategy: () => null },
     );
-    target.on("error", () => undefined);
+    cluster.on("error", () => undefined);
+    return cluster;
+}
+
+/** The keys the cluster holds, over every master (one that does not answer fails it), and the restore marker. */
+export async function keysAndMarker(cluster: Cluster): Promise<{ keys: number; marker: string | null }> {
+    // The client learns the masters on its first command.
+    const marker = await cluster.get(RESTORE_MARKER_KEY);
+    const keys = (await Promise.all(cluster.nodes("master").map((m) => m.dbsize()))).reduce((a, b) => a + b, 0);
+    return { keys, marker };
+}
+
+export async function restoreArchive(spec: RestoreSpec, log: Log): Promise<RestoreResult> {
+    const { manifest, archiveId } = await readArchive(spec.archive);
+    const target = engineCluster(spec.nodes, spec.credentials);
     try {
-        const masters = target.nodes("master");
-        const keys = (await Promise.all(masters.map((m) => m.dbsize()))).reduce((a, b) => a + b, 0);
-        const start = restoreStart(keys, await target.get(RESTORE_MARKER_KEY), archiveId, spec.mode);
+        const { keys, marker } = await keysAndMarker(target);
+        const start = restoreStart(keys, marker, archiveId, spec.mode);
         if ("refused" in start) throw new Error(`restoreFrom ${spec.archive}: ${start.refused}`);
         await target.set(RESTORE_MARKER_KEY, archiveId);
         log(`restoring ${spec.archive} (stack ${manifest.stack}, ${manifest.shards.length} shards, ${manifest.shards.reduce((n, s) => n + s.keys, 0)} keys)${start.load === "resume" ? ", going on with a restore that was interrupted" : start.load === "fresh" ? "" : `, ${start.load === "merge" ? "keeping" : "replacing"} the keys of the same name the cluster holds`}`);

@@ -127,8 +127,9 @@ export const RESTORE_MARKER_KEY = "{redis-cluster}:restore-in-progress";
  * the cluster lacks and keeps every key it has; `replace` loads them all, overwriting keys of the same
  * name. Keys the archive does not hold are never touched.
  */
-export const RESTORE_MODES = ["empty", "merge", "replace"] as const;
-export type RestoreMode = (typeof RESTORE_MODES)[number];
+export const RestoreMode = { empty: "empty", merge: "merge", replace: "replace" } as const;
+export type RestoreMode = (typeof RestoreMode)[keyof typeof RestoreMode];
+export const RESTORE_MODES: readonly RestoreMode[] = Object.values(RestoreMode);
 
 /** How a restore writes each key: without REPLACE (an existing key is kept, or is an error in a fresh load), or with it. */
 export type RestoreStart = { load: "fresh" | "resume" | "merge" | "replace" } | { refused: string };

@@ -6,12 +6,11 @@
  * into a cluster that holds keys (merge keeps them, replace overwrites those the archive also holds).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Cluster } from "ioredis";
 import { readArchive } from "../engine/archive";
 import { NodeAddress } from "../engine/pool";
-import { restoreArchive } from "../engine/restore";
-import { StoredAccess, accessOf, loginCandidates } from "../planning/access";
-import { RESTORE_MARKER_KEY, RestoreMode, restoreStart } from "../planning/backup";
+import { engineCluster, keysAndMarker, restoreArchive } from "../engine/restore";
+import { StoredAccess, accessOf } from "../planning/access";
+import { RestoreMode, restoreStart } from "../planning/backup";
 
 interface Inputs extends StoredAccess {
     clusterName: string;
@@ -25,25 +24,15 @@ interface Inputs extends StoredAccess {
     archiveId?: string;
 }
 
-/** The keys and the restore marker of a cluster that answers; undefined for one that does not (a new cluster). */
+/**
+ * The keys and the restore marker of the cluster; undefined when no node answers (a new cluster, not yet
+ * started). A cluster some of whose masters do not answer is not judged here: the restore itself counts
+ * again before it loads anything, and fails then.
+ */
 async function liveKeys(inputs: Inputs): Promise<{ keys: number; marker: string | null } | undefined> {
-    const [login] = loginCandidates(accessOf(inputs));
-    const cluster = new Cluster(
-        inputs.plannedNodes.map((n) => ({ host: n.ip, port: n.port })),
-        {
-            redisOptions: { username: login?.username, password: login?.password, tls: inputs.tlsCa === undefined ? undefined : { ca: inputs.tlsCa }, connectTimeout: 2000 },
-            clusterRetryStrategy: () => null,
-            slotsRefreshTimeout: 3000,
-        },
-    );
-    cluster.on("error", () => undefined);
+    const cluster = engineCluster(inputs.plannedNodes, { access: accessOf(inputs), tlsCa: inputs.tlsCa });
     try {
-        const masters = await new Promise<ReturnType<Cluster["nodes"]>>((resolve, reject) => {
-            cluster.once("ready", () => resolve(cluster.nodes("master")));
-            cluster.once("end", () => reject(new Error("no node answers")));
-        });
-        const keys = (await Promise.all(masters.map((m) => m.dbsize()))).reduce((a, b) => a + b, 0);
-        return { keys, marker: await cluster.get(RESTORE_MARKER_KEY) };
+        return await keysAndMarker(cluster);
     } catch {
         return undefined;
     } finally {

@@ -4,16 +4,13 @@
  * stack cannot be read.
  */
 import { execFileSync } from "child_process";
-import { Redis } from "ioredis";
-import { Login } from "../../components/planning/access";
 import { parseClusterNodes, parseInfo as info } from "../../components/planning/topology";
 import { NodeSample, judge, render } from "./health";
-import { DeployedStack, readDeployedStack } from "./stack";
+import { DeployedStack, nodeClient, readDeployedStack } from "./stack";
 import { renderWarnings, startupWarnings } from "./warnings";
 
-async function sample(name: string, address: string, login: Login, tlsCa: string | undefined): Promise<NodeSample> {
-    const [host, port] = address.split(":");
-    const client = new Redis({ host, port: Number(port), username: login.username, password: login.password, tls: tlsCa === undefined ? undefined : { ca: tlsCa }, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+async function sample(name: string, address: string, stack: DeployedStack): Promise<NodeSample> {
+    const client = nodeClient(address, stack, 3000);
     try {
         await client.connect();
         const cluster = info(String(await client.call("CLUSTER", "INFO")));
@@ -66,7 +63,7 @@ async function main(): Promise<number> {
         console.error(`Stack "${name}" has no cluster (no seedNodes output): run \`npm run up\` first.`);
         return 2;
     }
-    const samples = await Promise.all(seeds.map((a) => sample(stack.nameOf(a), a, stack.login, stack.tlsCa)));
+    const samples = await Promise.all(seeds.map((a) => sample(stack.nameOf(a), a, stack)));
     const health = judge(samples, stack.replicasPerShard);
     console.log(`stack ${name}: ${seeds.length} nodes\n`);
     console.log(render(samples, health));

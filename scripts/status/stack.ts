@@ -4,6 +4,7 @@
  * Docker engine each container runs on. What is deployed, not what the config says now.
  */
 import { execFileSync } from "child_process";
+import { Redis } from "ioredis";
 import { Login, StoredAccess, accessOf, loginCandidates } from "../../components/planning/access";
 
 export function pulumi(args: string[]): string {
@@ -108,4 +109,15 @@ export function readDeployedStack(name: string): DeployedStack {
         nameOf: (address) => outputs.nodes?.find((n) => address === `${n.ip}:${n.port ?? 6379}`)?.name ?? address,
         dockerEnv: (container) => envs.get(container) ?? process.env,
     };
+}
+
+/**
+ * A connection to one node at `address` (ip:port), logged in as the engine, checked against the CA with
+ * TLS; connected lazily, one try, every command bounded by `commandTimeoutMs`.
+ */
+export function nodeClient(address: string, stack: Pick<DeployedStack, "login" | "tlsCa">, commandTimeoutMs: number): Redis {
+    const [host, port] = address.split(":");
+    const { username, password } = stack.login;
+    const tls = stack.tlsCa === undefined ? undefined : { ca: stack.tlsCa };
+    return new Redis({ host, port: Number(port), username, password, tls, lazyConnect: true, connectTimeout: 2000, commandTimeout: commandTimeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
 }

@@ -127,7 +127,7 @@ describe("restore: a backup loaded into a new cluster of another shape", functio
         if (backupDir) fs.rmSync(backupDir, { recursive: true, force: true });
     });
 
-    it("refuses a tampered archive at preview, naming the file, and creates nothing", async () => {
+    it("refuses a tampered archive and a directory without one at preview, naming the file, and creates nothing", async () => {
         const tampered = path.join(backupDir, "tampered");
         fs.cpSync(archive, tampered, { recursive: true });
         const file = path.join(tampered, "shard-2.rdb");
@@ -137,6 +137,10 @@ describe("restore: a backup loaded into a new cluster of another shape", functio
         const refused = await createTestStack(REFUSED, { namePrefix: REFUSED, subnet: "10.235.0.0/24", hostPortBase: "0", restoreFrom: tampered });
         try {
             await assert.rejects(refused.stack.preview(), /shard 2: shard-2\.rdb does not match its sha256 \(changed since the backup\)/);
+            assert.deepEqual(stackObjects(REFUSED), { containers: [], networks: [], volumes: [] });
+            // Nor is a directory that holds no archive.
+            await refused.stack.setConfig("redis-cluster:restoreFrom", { value: path.join(backupDir, "no-such-archive") });
+            await assert.rejects(refused.stack.preview(), /no-such-archive is not a backup archive: it has no manifest\.json/);
             assert.deepEqual(stackObjects(REFUSED), { containers: [], networks: [], volumes: [] });
         } finally {
             await refused.destroyAndRemove();

@@ -44,6 +44,20 @@ describe("invalid configuration", function () {
         });
     }
 
+    it("rejects a restoreMode it does not know at preview, naming the key, and creates nothing", async () => {
+        await t.stack.setConfig("redis-cluster:restoreMode", { value: "sometimes" });
+        try {
+            await assert.rejects(t.stack.preview(), (err: Error) => {
+                assert.match(err.message, /redis-cluster:restoreMode must be one of empty, merge, replace \(got "sometimes"\)/);
+                assert.match(err.message, /Invalid configuration, nothing was created/);
+                return true;
+            });
+            assert.deepEqual(stackObjects(t.name), { containers: [], networks: [], volumes: [] });
+        } finally {
+            await t.stack.removeConfig("redis-cluster:restoreMode");
+        }
+    });
+
     it("rejects bad limits, persistence and redisConfig at preview, every problem in one message, and creates nothing", async () => {
         const bad = {
             "redis-cluster:memory": { value: "256m" },
