@@ -19,6 +19,7 @@ import { hostsBench } from "./hosts";
 import { securityBench } from "./security";
 import { persistenceBench } from "./persistence";
 import { metricsBench } from "./metrics";
+import { backupBench } from "./backup";
 import { Series, chart, fmt, report, stats } from "./report";
 import { Phase, breakdown, emptyProgram, oursCli } from "./cli";
 import { RATIOS, SERIES } from "./series";
@@ -114,6 +115,9 @@ async function main(): Promise<void> {
     }
     if (process.env.BENCH_METRICS !== "0") {
         await metricsBench(add, ratio);
+    }
+    if (process.env.BENCH_BACKUP !== "0") {
+        await backupBench(add, ratio);
     }
 
     const result = {

@@ -18,4 +18,6 @@ export const RATIOS = {
     coldUp: "cold up 3x1",
     preview: "pulumi preview 3x1 / empty program",
     destroy: "destroy 3x1 / baseline teardown",
+    backup: "backup: npm run backup / redis-cli --cluster backup",
+    restore: "restore: restoreFrom / redis-cli --cluster import",
 } as const;

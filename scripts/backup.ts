@@ -5,7 +5,8 @@
  * redis-check-rdb (which also counts its keys), then a manifest with each file's size and sha256.
  * Written under a temporary name, checked, then renamed: a directory whose name does not start with
  * a dot is a whole archive. Exits 0 and prints the archive's path last; 1 naming the shard that
- * failed, leaving no archive; 2 when the stack cannot be read.
+ * failed, leaving no archive; 2 when the stack cannot be read. Logs in as the engine does, or with
+ * `--user NAME` as the stack's ACL user NAME (planning/backup.ts BACKUP_RULES are all it needs).
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -124,6 +125,7 @@ async function backup(stack: DeployedStack, to: string): Promise<string> {
             }),
         );
         const archived: ShardArchive[] = [];
+        let redisVersion = "";
         // One shard at a time: each save forks its node, and the copies share this machine's disk.
         for (const m of members) {
             const source = backupSource(m);
@@ -141,6 +143,7 @@ async function backup(stack: DeployedStack, to: string): Promise<string> {
                 throw new ShardFailure(`shard ${m.shard}: copying ${onNode} out of ${source.node} failed: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`);
             }
             const checked = checkRdb(stack.image, partial, file, m.shard);
+            redisVersion ||= checked.redisVersion;
             const facts = await fileFacts(path.join(partial, file));
             archived.push({ shard: m.shard, slots: m.slots, node: source.node, role: source.role, keys: checked.keys, file, ...facts });
             console.log(`${checked.keys} keys, ${(facts.bytes / 1048576).toFixed(1)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -149,7 +152,7 @@ async function backup(stack: DeployedStack, to: string): Promise<string> {
             format: BACKUP_FORMAT,
             stack: stack.name,
             createdAt: createdAt.toISOString(),
-            redisVersion: checkRdb(stack.image, partial, archived[0].file, 1).redisVersion,
+            redisVersion,
             shape: { shards: archived.length, replicasPerShard: stack.replicasPerShard },
             shards: archived,
         };
@@ -172,12 +175,12 @@ async function main(): Promise<number> {
     const stackName = arg("--stack") ?? process.env.PULUMI_STACK ?? "dev";
     const to = arg("--to");
     if (to === undefined) {
-        console.error("Usage: npm run backup -- --stack NAME --to DIR");
+        console.error("Usage: npm run backup -- --stack NAME --to DIR [--user NAME]");
         return 2;
     }
     let stack: DeployedStack;
     try {
-        stack = readDeployedStack(stackName);
+        stack = readDeployedStack(stackName, arg("--user"));
     } catch (err) {
         console.error(`Cannot read stack "${stackName}": ${(err as Error).message}`);
         return 2;

@@ -8,6 +8,13 @@ import { SLOT_COUNT, SlotRange, formatRange, parseRange } from "./slots";
 export const BACKUP_FORMAT = "redis-cluster-backup/1";
 export const MANIFEST_FILE = "manifest.json";
 
+/**
+ * The rules of a stack user that can take backups and nothing else (`npm run backup -- --user NAME`):
+ * read the replication and persistence state, start a save and find its file. It reads no key; the
+ * cluster commands it needs (CLUSTER NODES, PING) every named user gets anyway.
+ */
+export const BACKUP_RULES = "-@all +info +bgsave +config|get";
+
 /** One member of a shard as a backup finds it. */
 export interface MemberState {
     name: string;

@@ -89,8 +89,22 @@ export interface DeployedStack {
     dockerEnv(container: string): NodeJS.ProcessEnv;
 }
 
-/** Reads stack `name` (throws with the CLI's message when it cannot be read). */
-export function readDeployedStack(name: string): DeployedStack {
+/** The login of the stack's named ACL user `username`, as the bootstrap applied it (throws when there is none). */
+export function deployedUserLogin(state: StackExport, username: string): Login {
+    const bootstrap = state.deployment?.resources?.find((r) => r.type === "pulumi-nodejs:dynamic/redis-cluster:ClusterBootstrap");
+    const users = (reveal(bootstrap?.outputs?.users) ?? []) as { name: string; password: string }[];
+    const user = users.find((u) => u.name === username);
+    if (user === undefined) {
+        throw new Error(`the stack has no ACL user "${username}" (its users: ${users.map((u) => u.name).join(", ") || "none"}); add it to redis-cluster:users and run pulumi up first`);
+    }
+    return { username: user.name, password: user.password };
+}
+
+/**
+ * Reads stack `name` (throws with the CLI's message when it cannot be read). Logged in as the engine, or
+ * as the stack's named user `asUser`.
+ */
+export function readDeployedStack(name: string, asUser?: string): DeployedStack {
     let state: StackExport;
     try {
         state = JSON.parse(pulumi(["stack", "export", "--show-secrets", "--stack", name]));
@@ -100,6 +114,7 @@ export function readDeployedStack(name: string): DeployedStack {
     const outputs = stackOutputs(state);
     const envs = dockerEnvs(state);
     const deployed = deployedCluster(state);
+    if (asUser !== undefined) deployed.login = deployedUserLogin(state, asUser);
     return {
         name,
         outputs,

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import calculateSlot from "cluster-key-slot";
 import { Redis } from "ioredis";
-import { runBackup } from "../support/backup";
+import { acknowledgedBetween, runBackup } from "../support/backup";
 import { docker } from "../support/docker";
 import { TestStack, createTestStack } from "../support/stack";
 import { eventually, redisCli, scanAll, withClusterClient, writeKeys } from "../support/redis";
@@ -71,10 +71,12 @@ describe("backup: an archive of every shard, taken while a client writes", funct
     it("writes a checked archive from the replicas, with progress per shard, while a client writes", async () => {
         const result = await withClusterClient(SEEDS, PASSWORD, async (c) => {
             const writer = new ContinuousWriter(c, "live").start();
+            const began = Date.now();
             try {
-                return runBackup(t.name, work);
+                return await runBackup(t.name, work);
             } finally {
-                assert.ok((await writer.stop()).acknowledged > 0, "the client wrote during the backup");
+                assert.ok(acknowledgedBetween(writer, began, Date.now()), "the client wrote during the backup");
+                await writer.stop();
             }
         });
         assert.equal(result.code, 0, result.output);
@@ -119,7 +121,7 @@ describe("backup: an archive of every shard, taken while a client writes", funct
         for (const n of shardNodes) docker("pause", n);
         let result: { code: number; output: string };
         try {
-            result = runBackup(t.name, dir);
+            result = await runBackup(t.name, dir);
         } finally {
             for (const n of shardNodes) docker("unpause", n);
         }

@@ -318,20 +318,25 @@ describe("Docker hosts made on this machine", function () {
             await withClusterClient(seeds, OLD_PASSWORD, (c) => writeKeys(c, KEYS, "hr"), ca);
         });
 
-        it("is backed up from the hosts (each shard's RDB copied through its host's engine) and restored onto the local engine, every key there", async () => {
-            const backup = backupToTemp(prefix);
+        it("is backed up from the hosts (each shard's RDB copied through its host's engine) and restored into a new cluster over the same hosts, every key there", async () => {
+            const backup = await backupToTemp(prefix);
             const restored = "e2e-hb";
             try {
                 assert.equal(backup.code, 0, backup.output);
                 const placement = (await t.stack.outputs()).placement.value as Record<string, string>;
                 assert.deepEqual(backup.manifest!.shards.map((s) => [s.role, placement[s.node] !== undefined]), [["replica", true], ["replica", true], ["replica", true]]);
                 const archive = backup.output.trim().split("\n").pop()!;
-                const local = await createTestStack(restored, { namePrefix: restored, subnet: "10.237.0.0/24", hostPortBase: "0", replicasPerShard: "0", restoreFrom: archive });
+                // Another shape, on the hosts too: the restore reaches the new nodes at their hosts' addresses.
+                const spread = await createTestStack(restored, { namePrefix: restored, subnet: "10.237.0.0/24", hostPortBase: "7301", replicasPerShard: "0", hosts: JSON.stringify(HOSTS), restoreFrom: archive });
                 try {
-                    assert.equal((await local.up()).outputs.clusterState.value, "ok");
-                    assert.equal(await withClusterClient(["10.237.0.11:6379"], undefined, (c) => countMissingKeys(c, KEYS, "hr")), 0);
+                    const result = await spread.up();
+                    assert.equal(result.outputs.clusterState.value, "ok");
+                    // One master on each host (the suite's own cluster runs there too).
+                    assert.deepEqual(Object.values(result.outputs.placement.value as Record<string, string>).sort(), HOSTS.map((h) => h.name).sort());
+                    assert.match(result.stdout, /restored \d+ keys/);
+                    assert.equal(await withClusterClient(result.outputs.seedNodes.value, undefined, (c) => countMissingKeys(c, KEYS, "hr")), 0);
                 } finally {
-                    await local.destroyAndRemove();
+                    await spread.destroyAndRemove();
                 }
             } finally {
                 fs.rmSync(backup.dir, { recursive: true, force: true });

@@ -1,13 +1,11 @@
 // Day-2 recovery: nodes lost together with their volumes, and a `pulumi up`
 // killed in the middle of moving slots. Every key is checked after each.
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import Redis from "ioredis";
-import { PROJECT_ROOT, pulumiEnv } from "../support/env";
 import { ClusterNodesLine, readClusterNodes } from "../support/clusterNodes";
 import { docker, stackObjects } from "../support/docker";
 import { freezeTree, killFrozen, pulumiUpPid, thaw } from "../support/process";
-import { TestStack, createTestStack } from "../support/stack";
+import { TestStack, createTestStack, npmRunUpAfterKill } from "../support/stack";
 import { runStatus } from "../support/status";
 import { DataSet, LiveNode, eventually, liveNodes, missingFromDataSet, redisCli, withClusterClient, writeDataSet } from "../support/redis";
 
@@ -200,14 +198,7 @@ describe("recovering from lost nodes and an interrupted up", function () {
     }
 
     /** `npm run up` as a person runs it after a killed one: it releases the dead process's lock. */
-    function npmRunUp(): string {
-        const again = spawnSync("npm", ["run", "up"], { cwd: PROJECT_ROOT, env: { ...process.env, ...pulumiEnv(), PULUMI_STACK: t.name }, encoding: "utf8" });
-        const output = `${again.stdout}${again.stderr}`;
-        if (process.env.E2E_VERBOSE) console.log(output);
-        assert.equal(again.status, 0, output);
-        assert.match(output, /was killed and left the stack locked: releasing it/);
-        return output;
-    }
+    const npmRunUp = () => npmRunUpAfterKill(t.name);
 
     /** A healthy cluster of `count` balanced shards holding every key, on exactly the planned containers. */
     async function assertSettled(count: number): Promise<ShardOutput[]> {

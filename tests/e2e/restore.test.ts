@@ -2,21 +2,20 @@
 // TTL, five of 1 MB) and a Function; its backup, taken while a client writes, is loaded by restoreFrom
 // into a new 5x2 stack with another password, and every key is compared with the original by its type
 // and content, its TTL within the time elapsed; FCALL works there. The same archive goes into a 3x1
-// cluster with TLS and ACL users too. A restore interrupted halfway is finished by the next up. A
+// cluster with TLS and ACL users too. A restore killed with SIGKILL halfway is finished by the next up. A
 // tampered archive is refused at preview with nothing created; restoring into a cluster that holds keys
 // is refused at preview, unless restoreMode is merge (its keys kept) or replace; pointing restoreFrom
 // elsewhere afterwards restores nothing.
 import { strict as assert } from "assert";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { Cluster } from "ioredis";
-import { stackObjects } from "../support/docker";
-import { backupToTemp } from "../support/backup";
-import { TestStack, createTestStack } from "../support/stack";
-import { scanAll, withClusterClient, writeKeys } from "../support/redis";
+import { Cluster, Redis } from "ioredis";
+import { docker, stackObjects } from "../support/docker";
+import { freezeTree, killFrozen, pulumiUpPid, thaw } from "../support/process";
+import { acknowledgedBetween, backupToTemp } from "../support/backup";
+import { TestStack, createTestStack, npmRunUpAfterKill } from "../support/stack";
+import { eventually, scanAll, withClusterClient, writeKeys } from "../support/redis";
 import { ContinuousWriter } from "../support/writer";
-import { MANIFEST_FILE, RESTORE_MARKER_KEY } from "../../components/planning/backup";
 
 const SOURCE = "e2e-r";
 const TARGET = "e2e-s";
@@ -111,10 +110,12 @@ describe("restore: a backup loaded into a new cluster of another shape", functio
         // Taken while a client writes (keys of its own, "live:*", which the archive may hold or not).
         const backup = await withClusterClient(SOURCE_SEEDS, SOURCE_PASSWORD, async (c) => {
             const writer = new ContinuousWriter(c, "live").start();
+            const began = Date.now();
             try {
-                return backupToTemp(SOURCE);
+                return await backupToTemp(SOURCE);
             } finally {
-                assert.ok((await writer.stop()).acknowledged > 0);
+                assert.ok(acknowledgedBetween(writer, began, Date.now()), "the client wrote during the backup");
+                await writer.stop();
             }
         });
         assert.equal(backup.code, 0, backup.output);
@@ -202,30 +203,49 @@ describe("restore: a backup loaded into a new cluster of another shape", functio
         }
     });
 
-    it("finishes a restore that was interrupted halfway (its marker and some keys loaded) on the next up, replacing what it had loaded", async () => {
-        const resumed = await createTestStack(REFUSED, { namePrefix: REFUSED, subnet: "10.235.0.0/24", hostPortBase: "0", replicasPerShard: "0" });
+    it("finishes a restore killed with SIGKILL halfway on the next up, replacing what it had loaded", async () => {
+        const killed = await createTestStack(REFUSED, { namePrefix: REFUSED, subnet: "10.235.0.0/24", hostPortBase: "0", replicasPerShard: "0", restoreFrom: archive });
+        const masters = ["10.235.0.11", "10.235.0.12", "10.235.0.13"].map((host) => new Redis({ host, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 500 }));
+        masters.forEach((m) => m.on("error", () => undefined));
+        // Keys loaded so far; undefined while a node is not there yet.
+        const loaded = async () => {
+            const sizes = await Promise.all(masters.map((m) => m.dbsize().catch(() => undefined)));
+            return sizes.every((n) => n !== undefined) ? sizes.reduce((a, b) => a! + b!, 0)! : undefined;
+        };
         try {
-            await resumed.up();
-            const seeds = ["10.235.0.11:6379"];
-            const archiveId = createHash("sha256").update(fs.readFileSync(path.join(archive, MANIFEST_FILE), "utf8")).digest("hex");
-            // What a restore killed halfway leaves: its marker, and some of the archive's keys (one of them stale).
-            await withClusterClient(seeds, undefined, async (c) => {
-                await c.set(RESTORE_MARKER_KEY, archiveId);
-                await writeKeys(c, 1000, "plain");
-                await c.set("plain:7", "half-written");
+            const up = killed.up();
+            up.catch(() => undefined);
+            // Freeze the whole up once a fifth of the archive is in, and pull the plug if it is still short of
+            // the whole (a restore that finished while the test looked would prove nothing).
+            const pids = await eventually("the restore to be loading", 10 * 60 * 1000, async () => {
+                const keys = await loaded();
+                const pid = pulumiUpPid(REFUSED);
+                if (keys === undefined || keys < 20000 || pid === undefined) return undefined;
+                const frozen = freezeTree(pid);
+                if (((await loaded()) ?? 0) < 60000) return killFrozen(frozen);
+                thaw(frozen);
+                return undefined;
             });
-            await resumed.stack.setConfig("redis-cluster:restoreFrom", { value: archive });
-            const result = await resumed.up();
-            assert.match(result.stdout, /going on with a restore that was interrupted/);
+            assert.ok(pids.length >= 3, `killed only ${pids}`);
+            await assert.rejects(up, "the killed up reported success");
+            // A key the killed run had loaded, changed since: the resumed restore puts the archive's value back.
+            await withClusterClient(["10.235.0.11:6379"], undefined, (c) => c.set("plain:7", "half-written"));
+            const output = npmRunUpAfterKill(REFUSED);
+            assert.match(output, /going on with a restore that was interrupted/);
             await withClusterClient(SOURCE_SEEDS, SOURCE_PASSWORD, (src) =>
-                withClusterClient(seeds, undefined, async (dst) => {
+                withClusterClient(["10.235.0.11:6379"], undefined, async (dst) => {
                     const keys = (await allKeys(src)).filter((k) => !k.startsWith("live:"));
                     assert.deepEqual((await allKeys(dst)).filter((k) => !k.startsWith("live:")), keys, "every key of the archive, and the marker gone");
                     for (const k of ["plain:7", "plain:93999", "hash:3", "stream:999", "big:4"]) assert.equal(await contentOf(dst, k), await contentOf(src, k), k);
                 }),
             );
+            // The killed run's temporary standalone node is gone too.
+            assert.deepEqual(stackObjects(REFUSED).containers.filter((n) => n.includes("restore")), []);
+            assert.equal(docker("ps", "-aq", "--filter", `name=${REFUSED}-restore`), "");
+            await killed.stack.preview({ expectNoChanges: true });
         } finally {
-            await resumed.destroyAndRemove();
+            masters.forEach((m) => m.disconnect());
+            await killed.destroyAndRemove();
         }
     });
 

@@ -116,8 +116,8 @@ describe("TLS for clients, replication and the cluster bus (3 shards x 1 replica
         await t.stack.preview({ expectNoChanges: true });
     });
 
-    it("is backed up over TLS: npm run backup checks the nodes against the stack's CA", () => {
-        const backup = backupToTemp(PREFIX);
+    it("is backed up over TLS: npm run backup checks the nodes against the stack's CA", async () => {
+        const backup = await backupToTemp(PREFIX);
         try {
             assert.equal(backup.code, 0, backup.output);
             assert.deepEqual(backup.manifest!.shards.map((s) => s.slots), [["0-5460"], ["5461-10922"], ["10923-16383"]]);

@@ -10,6 +10,7 @@ import { Auth, DataSet, clusterClient, eventually, missingFromDataSet, redisCli,
 import { upUnderWrites } from "../support/rollout";
 import { runStatus } from "../support/status";
 import { backupToTemp } from "../support/backup";
+import { BACKUP_RULES } from "../../components/planning/backup";
 
 const PREFIX = "e2e-u";
 const SUBNET = "10.215.0.0/24";
@@ -28,6 +29,7 @@ const APP: User = { name: "app", password: "e2e-app-pw-Zr8", rules: "~app:* +@re
 const READER: User = { name: "reader", password: "e2e-reader-pw-Qa1", rules: "~* +@read" };
 const READER_ROTATED: User = { ...READER, password: "e2e-reader-pw-Rot2" };
 const OPS: User = { name: "ops", password: "e2e-ops-pw-Mm3", rules: "~* &* +@all" };
+const BACKUP: User = { name: "backup", password: "e2e-backup-pw-Kb4", rules: BACKUP_RULES };
 const as = (u: User): Auth => ({ username: u.name, password: u.password });
 
 /** The stack's own users' passwords, read the way an operator can: a stack export with --show-secrets. */
@@ -209,8 +211,12 @@ describe("ACL users on every node (3 shards x 1 replica)", function () {
         await assertData(as(READER_ROTATED));
     });
 
-    it("is backed up with the default user off: npm run backup logs in as the stack's own user", () => {
-        const backup = backupToTemp(PREFIX);
+    it("is backed up by a stack user with only a backup's rights (BACKUP_RULES), the default user off", async () => {
+        await setUsers([OPS, READER_ROTATED, BACKUP]);
+        await t.up();
+        // It reads no key itself.
+        assert.match(redisCli(names[0], as(BACKUP), "get", "app:d:1"), /NOPERM/);
+        const backup = await backupToTemp(PREFIX, BACKUP.name);
         try {
             assert.equal(backup.code, 0, backup.output);
             assert.deepEqual(backup.manifest!.shards.map((s) => s.role), ["replica", "replica", "replica"]);
@@ -218,6 +224,11 @@ describe("ACL users on every node (3 shards x 1 replica)", function () {
         } finally {
             fs.rmSync(backup.dir, { recursive: true, force: true });
         }
+        // A user the stack does not have is named, with nothing written.
+        const unknown = await backupToTemp(PREFIX, "nobody");
+        fs.rmSync(unknown.dir, { recursive: true, force: true });
+        assert.equal(unknown.code, 2, unknown.output);
+        assert.match(unknown.output, /the stack has no ACL user "nobody" \(its users: ops, reader, backup\)/);
     });
 
     it("turns ACL users off again with a rolling restart: the default user's password is back, no key lost", async () => {

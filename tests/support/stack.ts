@@ -1,5 +1,6 @@
 /** A throwaway stack of this project, driven through the Automation API. */
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
+import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -117,6 +118,19 @@ function processAlive(pid: number): boolean {
         // EPERM: alive, but another user's.
         return (err as NodeJS.ErrnoException).code === "EPERM";
     }
+}
+
+/**
+ * `npm run up` on `stackName` as a person runs it after an up that was killed: it must release the dead
+ * process's lock and succeed. Returns what it printed.
+ */
+export function npmRunUpAfterKill(stackName: string): string {
+    const again = spawnSync("npm", ["run", "up"], { cwd: PROJECT_ROOT, env: { ...process.env, ...pulumiEnv(), PULUMI_STACK: stackName }, encoding: "utf8" });
+    const output = `${again.stdout}${again.stderr}`;
+    if (process.env.E2E_VERBOSE) console.log(output);
+    assert.equal(again.status, 0, output);
+    assert.match(output, /was killed and left the stack locked: releasing it/);
+    return output;
 }
 
 /** The stack's state file as stored by the file backend. */

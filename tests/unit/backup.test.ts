@@ -1,7 +1,9 @@
 // Backups, pure: the node each shard is read from, slot coverage and an archive's integrity.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import * as fc from "fast-check";
-import { BACKUP_FORMAT, BackupManifest, FileFacts, MemberState, ShardMembers, archiveProblems, backupSource, coverageProblems, RESTORE_MODES, restoreExpiry, restoreStart } from "../../components/planning/backup";
+import { BACKUP_FORMAT, BACKUP_RULES, BackupManifest, FileFacts, MemberState, ShardMembers, archiveProblems, backupSource, coverageProblems, RESTORE_MODES, restoreExpiry, restoreStart } from "../../components/planning/backup";
 import { SLOT_COUNT, SlotRange, formatRange } from "../../components/planning/slots";
 
 const member = fc.record({ answers: fc.boolean(), linkUp: fc.boolean(), offset: fc.nat(1000) });
@@ -118,5 +120,13 @@ describe("when a restore may load", () => {
         assert.equal(restoreExpiry(-1), 0);
         assert.equal(restoreExpiry(-2), undefined);
         assert.equal(restoreExpiry(1796659665123), 1796659665123);
+    });
+});
+
+describe("the backup user's rules", () => {
+    it("are the ones the README tells a person to set", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+        assert.ok(readme.includes(`'redis-cluster:users[2].rules' '${BACKUP_RULES}'`), "the README's config line");
+        assert.ok(readme.includes(`\`${BACKUP_RULES}\` (it reads no key`), "the README's prose");
     });
 });
