@@ -16,6 +16,7 @@ import { NodeRef, ShardView } from "./planning/topology";
 import { clusterLabels } from "./labels";
 import { RedisNode, RedisNodeArgs } from "./node";
 import { HostSpec, hostsInUse } from "./planning/hosts";
+import { formatGenerations, generationSuffix } from "./planning/replacement";
 import { ClusterPlan, NodePlan, clusterLayout, planCluster } from "./planning/plan";
 import { rolloutOrder } from "./planning/rollout";
 import { ClusterSettings } from "./planning/settings";
@@ -102,6 +103,9 @@ export class DeclaredCluster {
             hosts: hostsIdentity(plan.hosts),
             // Which hosts run nodes after this up: entries of the others may be corrected or removed later.
             ...(plan.hosts ? { hostsWithNodes: [...new Set(plan.nodes.map((n) => n.host!.name))].sort().join(",") } : {}),
+            // Present only while an entry says its machine was replaced, and once a host ran on a second machine.
+            ...(plan.hosts?.some((h) => h.replaced) ? { replacedHosts: plan.hosts.filter((h) => h.replaced).map((h) => h.name).join(",") } : {}),
+            ...(formatGenerations(settings.machineGenerations ?? {}) ? { hostGenerations: formatGenerations(settings.machineGenerations ?? {}) } : {}),
             // Present only with TLS, so that state written before TLS existed compares equal.
             ...(settings.tls ? { tls: tlsMode(settings.tls) } : {}),
             // Present only where ports are published: node i at hostPortBase + i - 1 (a shift must not collide).
@@ -130,9 +134,11 @@ export class DeclaredCluster {
         const engineHosts = plan.hosts ? hostsInUse(plan.hosts, plan.nodes.map((n) => n.host?.name)) : [undefined];
         this.engines = engineHosts.map((host) => {
             const suffix = host === undefined ? "" : `-${host.name}`;
+            // On a host's new machine its network and image are new resources: the old ones' state describes the lost machine.
+            const machine = generationSuffix(host && settings.machineGenerations?.[host.name]);
             const provider = host === undefined ? undefined : new docker.Provider(`${name}-docker${suffix}`, { host: host.docker, ...(host.certPath ? { certPath: host.certPath } : {}) }, { parent });
             const network = new docker.Network(
-                `${name}-network${suffix}`,
+                `${name}-network${suffix}${machine}`,
                 {
                     name: plan.networkName,
                     driver: "bridge",
@@ -143,7 +149,7 @@ export class DeclaredCluster {
                 { parent, provider, deleteBeforeReplace: true, dependsOn: guarded, ignoreChanges: ["labels"] },
             );
             // Uses the local image when present and never deletes it: other stacks may run it too.
-            const image = new docker.RemoteImage(`${name}-image${suffix}`, { name: settings.image, keepLocally: true }, { parent, provider, dependsOn: guarded });
+            const image = new docker.RemoteImage(`${name}-image${suffix}${machine}`, { name: settings.image, keepLocally: true }, { parent, provider, dependsOn: guarded });
             return { host, suffix, provider, network, image };
         });
         const engineOf = (node: NodePlan) => this.engines.find((e) => e.host?.name === node.host?.name)!;
@@ -218,7 +224,16 @@ export class DeclaredCluster {
                 node.name,
                 new RedisNode(
                     node.name,
-                    { volumeName: node.volumeName, labels, definition, provider: engine.provider, guarded, after: [engine.image, gate], volumeOptions },
+                    {
+                        volumeName: node.volumeName,
+                        machine: generationSuffix(node.host && settings.machineGenerations?.[node.host.name]),
+                        labels,
+                        definition,
+                        provider: engine.provider,
+                        guarded,
+                        after: [engine.image, gate],
+                        volumeOptions,
+                    },
                     // Not even registered before the guard passed: a refused run leaves nothing in state.
                     { parent, dependsOn: guarded },
                 ),

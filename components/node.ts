@@ -6,6 +6,8 @@ import { DockerLabel } from "./labels";
 
 export interface RedisNodeArgs {
     volumeName: string;
+    /** Appended to the volume's resource name on a host's new machine (planning/replacement.ts); "" otherwise. */
+    machine?: string;
     labels: DockerLabel[];
     /** The container's inputs (containerDefinition), the volume by its name. */
     definition: ContainerDefinition;
@@ -43,7 +45,7 @@ export class RedisNode extends pulumi.ComponentResource {
         // Outlives container replacement: nodes.conf (the node's identity) and the AOF stay.
         // Labels only help find things (they name the stack): a stack rename must not replace the data.
         this.volume = new docker.Volume(
-            `${name}-data`,
+            `${name}-data${args.machine ?? ""}`,
             { name: args.volumeName, labels: args.labels },
             // Not behind the gate: volumes are never recreated, and a destroy may then remove them side by side.
             { parent: this, provider: args.provider, dependsOn: args.guarded, ignoreChanges: ["labels"], ...args.volumeOptions },

@@ -7,7 +7,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deployedPlacement, lastRecord } from "./hosts/deployed";
 import { unreachableHosts } from "./hosts/reachable";
-import { hostsInUse } from "./planning/hosts";
+import { HostSpec, hostsInUse } from "./planning/hosts";
+import { deployedEntries, machineGenerations, replacedThisRun, replacementSteps, shardsWithoutCopy } from "./planning/replacement";
 import { planCluster } from "./planning/plan";
 import { hostLossProblem } from "./planning/quorum";
 import { ClusterIdentity } from "./planning/safety";
@@ -31,24 +32,54 @@ export function refusal(message: string): pulumi.RunError {
     return error;
 }
 
+/**
+ * A host marked replaced moves to its new machine only when its old one is gone (its data would be
+ * abandoned otherwise) and every shard keeps a copy on another host.
+ */
+async function refuseUnsafeReplacement(replacing: HostSpec[], applied: ClusterIdentity | undefined, settings: ClusterSettings, optionName: (name: string) => string): Promise<void> {
+    if (replacing.length === 0) return;
+    const before = deployedEntries(applied);
+    const old = replacing.map((h) => ({ ...h, docker: before.get(h.name)!.docker, address: before.get(h.name)!.address, replaced: undefined }));
+    const silent = await unreachableHosts(old);
+    const problems = old.filter((h) => !silent.some((s) => s.startsWith(`host "${h.name}" `))).map(
+        (h) =>
+            `host "${h.name}" is marked replaced, but its old machine (${h.docker}) still answers: its nodes and their data are there. ` +
+            `Set ${optionName("hosts")}[${settings.hosts!.findIndex((x) => x.name === h.name)}] back to it, or stop that machine for good first`,
+    );
+    for (const shard of shardsWithoutCopy(replacing.map((h) => h.name), settings.deployed?.shards ?? [])) {
+        problems.push(`shard ${shard} has every node on ${replacing.map((h) => `"${h.name}"`).join(", ")}: its data is gone with the machine, and a new one would come back without its keys`);
+    }
+    if (problems.length > 0) throw refusal(`Refused, nothing was changed:\n - ${problems.join("\n - ")}`);
+}
+
 /** `optionName` names an option in a message (as a config key or as an argument). */
 export async function preflight(settings: ClusterSettings, optionName: (name: string) => string): Promise<Preflight> {
     const record = await lastRecord(settings.namePrefix);
     const applied = record?.appliedIdentity;
     if (!settings.hosts) return { settings, applied };
-    const withDeployed: ClusterSettings = { ...settings, deployed: deployedPlacement(record) };
+    const replacing = replacedThisRun(applied, settings.hosts);
+    const withDeployed: ClusterSettings = { ...settings, deployed: deployedPlacement(record), machineGenerations: machineGenerations(applied, settings.hosts) };
     const placed = planCluster(withDeployed);
     // Every host the cluster needs must answer before anything is declared: a lost host stops the run
     // here, by name. One that runs no node, now or before, holds nothing: it only gets a warning.
     const hosts = settings.hosts;
     const needed = hostsInUse(hosts, placed.nodes.map((n) => n.host?.name), withDeployed.deployed?.placement);
+    // First: a replacement that would abandon data is refused whatever else is wrong.
+    await refuseUnsafeReplacement(replacing, applied, withDeployed, optionName);
     // Asked together: a dead idle host costs its probe's timeout once, beside the others.
     const [lost, idle] = await Promise.all([unreachableHosts(needed), unreachableHosts(hosts.filter((h) => !needed.includes(h)))]);
     if (lost.length > 0) {
+        const lostNames = needed.filter((h) => lost.some((l) => l.startsWith(`host "${h.name}" `))).map((h) => h.name);
+        const option = optionName("hosts");
         throw refusal(
             `Cannot reach every Docker host, nothing was changed:\n - ${lost.join("\n - ")}\n` +
-                `Bring the host back (empty, or with its volumes) and run again; see "Several hosts" in the README.`,
+                `Bring the host back (empty, or with its volumes) and run again. If its machine is gone for good, point its entry at a new ` +
+                `machine, which gets its nodes back, empty, as replicas:\n${replacementSteps(hosts, lostNames, option, option.includes(":"))}\n` +
+                `then run pulumi up again; see "Several hosts" in the README.`,
         );
+    }
+    for (const kept of hosts.filter((h) => h.replaced && !replacing.includes(h))) {
+        pulumi.log.info(`host "${kept.name}" is marked replaced and runs on the machine its entry names: nothing to replace (${optionName("hosts")}[${hosts.indexOf(kept)}].replaced may be removed)`);
     }
     for (const silent of idle) {
         pulumi.log.warn(`${silent}; it runs no node, so nothing waits for it (its entry may be corrected or removed)`);

@@ -4,8 +4,11 @@
 # (own data root, exec root, socket and pidfile) with the Redis and monitoring images loaded.
 #
 #   scripts/test-hosts.sh up N       hosts 1..N (idempotent: what runs is kept)
+#   scripts/test-hosts.sh add I      host I alone (a new machine beside the others)
 #   scripts/test-hosts.sh stop I     host I dies: its dockerd and containers stop, its data stays
 #   scripts/test-hosts.sh start I    host I comes back (containers with a restart policy restart)
+#   scripts/test-hosts.sh destroy I  host I is gone for good: its dockerd stops, its containers, volumes
+#                                    and images are deleted, its namespace and address removed
 #   scripts/test-hosts.sh down       every test host, its namespace and data removed
 #   scripts/test-hosts.sh env I      prints HOST_ADDR and DOCKER_HOST of host I
 #
@@ -142,6 +145,16 @@ unmount_under() {
   done
 }
 
+# Host I and everything it held: daemon, containers, volumes, images, namespace and address.
+host_remove() {
+  local i="$1"
+  daemon_stop "$i"
+  unmount_under "$DATA_ROOT/h$i" "$(exec_root "$i")"
+  ip netns del "$(ns "$i")" 2>/dev/null || true
+  ip link del "rchv$i" 2>/dev/null || true
+  rm -rf "${DATA_ROOT:?}/h$i" "$(exec_root "$i")" "$(sock "$i")" "$(pidfile "$i")"
+}
+
 # Every host an earlier run left anything of: a namespace, an exec root, a data root.
 hosts_known() {
   {
@@ -163,6 +176,15 @@ case "${1:-}" in
       note "test host $i: $(addr "$i"), unix://$(sock "$i")"
     done
     ;;
+  add)
+    require_root
+    i="${2:?usage: scripts/test-hosts.sh add I}"
+    bridge_up
+    namespace_up "$i"
+    daemon_start "$i"
+    image_load "$i"
+    note "test host $i: $(addr "$i"), unix://$(sock "$i")"
+    ;;
   stop)
     require_root
     daemon_stop "${2:?usage: scripts/test-hosts.sh stop I}"
@@ -171,14 +193,14 @@ case "${1:-}" in
     require_root
     daemon_start "${2:?usage: scripts/test-hosts.sh start I}"
     ;;
+  destroy)
+    require_root
+    host_remove "${2:?usage: scripts/test-hosts.sh destroy I}"
+    ;;
   down)
     require_root
     for i in $(hosts_known); do
-      daemon_stop "$i"
-      unmount_under "$DATA_ROOT/h$i" "$(exec_root "$i")"
-      ip netns del "$(ns "$i")" 2>/dev/null || true
-      ip link del "rchv$i" 2>/dev/null || true
-      rm -rf "${DATA_ROOT:?}/h$i" "$(exec_root "$i")" "$(sock "$i")" "$(pidfile "$i")"
+      host_remove "$i"
     done
     rm -rf "${TLS_DIR:?}"
     ip link del "$BRIDGE" 2>/dev/null || true
@@ -190,6 +212,6 @@ case "${1:-}" in
     echo "DOCKER_HOST=unix://$(sock "$i")"
     ;;
   *)
-    die "usage: scripts/test-hosts.sh up N | stop I | start I | down | env I"
+    die "usage: scripts/test-hosts.sh up N | add I | stop I | start I | destroy I | down | env I"
     ;;
 esac

@@ -16,6 +16,12 @@ export interface HostSpec {
      * provider then speaks TLS to the engine and checks its certificate.
      */
     certPath?: string;
+    /**
+     * The host's machine is gone for good and this entry points at its replacement (same name, new
+     * docker and address): the nodes it ran are made again there, empty, and join as replicas.
+     * Harmless once the replacement is done.
+     */
+    replaced?: boolean;
 }
 
 /** A cluster bus port is its client port plus this, on every host (Redis's own convention). */
@@ -23,7 +29,7 @@ export const BUS_PORT_OFFSET = 10000;
 
 const key = `${CONFIG_NAMESPACE}:hosts`;
 const DOCKER_SCHEMES = ["unix://", "tcp://", "ssh://"];
-const HOST_FIELDS = ["name", "docker", "address", "certPath"];
+const HOST_FIELDS = ["name", "docker", "address", "certPath", "replaced"];
 
 function isIpv4(ip: string): boolean {
     return /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) && ip.split(".").every((o) => Number(o) <= 255);
@@ -77,7 +83,11 @@ export function resolveHosts(raw: unknown, nodeCount: number, hostPortBase: numb
             // Nodes announce it: a node told to meet 127.0.0.1 dials itself and the cluster never forms.
             problems.push(`${at}.address ${address} is not reachable from other hosts: give the address they reach this host at`);
         }
-        hosts.push({ name, docker, address, ...(certPath === undefined ? {} : { certPath }) });
+        if (e.replaced !== undefined && typeof e.replaced !== "boolean" && e.replaced !== "true" && e.replaced !== "false") {
+            problems.push(`${at}.replaced must be true or false`);
+        }
+        const replaced = e.replaced === true || e.replaced === "true";
+        hosts.push({ name, docker, address, ...(certPath === undefined ? {} : { certPath }), ...(replaced ? { replaced } : {}) });
     });
     for (const field of ["name", "address"] as const) {
         const seen = new Map<string, number>();

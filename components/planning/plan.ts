@@ -3,6 +3,7 @@
  * and volume, and which nodes form which shard with which slots. Pure.
  */
 import { BUS_PORT_OFFSET, HostSpec } from "./hosts";
+import { generationSuffix } from "./replacement";
 import { placeNodes, shardMembers } from "./placement";
 import { ClusterSettings, REDIS_PORT, ipAdd } from "./settings";
 import { SlotRange, formatRange, splitSlots } from "./slots";
@@ -59,8 +60,9 @@ export function containerName(prefix: string, index: number): string {
     return `${prefix}-${index}`;
 }
 
-export function volumeName(prefix: string, index: number): string {
-    return `${prefix}-${index}-data`;
+/** `generation`: of the node's host's machine (planning/replacement.ts); a new machine's volumes get new names. */
+export function volumeName(prefix: string, index: number, generation?: number): string {
+    return `${prefix}-${index}-data${generationSuffix(generation)}`;
 }
 
 export function networkName(prefix: string): string {
@@ -81,9 +83,9 @@ export function planCluster(s: ClusterSettings): ClusterPlan {
     const hostIndex = s.hosts ? hostPositions(s, count) : [];
     for (let i = 1; i <= count; i++) {
         const ip = ipAdd(s.firstNodeIp, i - 1);
-        const base = { index: i, name: containerName(s.namePrefix, i), ip, port: REDIS_PORT, volumeName: volumeName(s.namePrefix, i) };
-        if (s.hosts) {
-            const host = s.hosts[hostIndex[i - 1]];
+        const host = s.hosts?.[hostIndex[i - 1]];
+        const base = { index: i, name: containerName(s.namePrefix, i), ip, port: REDIS_PORT, volumeName: volumeName(s.namePrefix, i, host && s.machineGenerations?.[host.name]) };
+        if (host) {
             const port = s.hostPortBase + i - 1;
             const busPort = port + BUS_PORT_OFFSET;
             nodes.push({

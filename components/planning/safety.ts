@@ -18,6 +18,10 @@ export interface ClusterIdentity {
     hosts?: string;
     /** Names of the hosts that run nodes, comma-joined; absent in older state (then every listed host does). */
     hostsWithNodes?: string;
+    /** Names of the hosts marked `replaced` (a new machine in a lost one's place), comma-joined; absent when none is. */
+    replacedHosts?: string;
+    /** Hosts on a machine after their first ("h2=1"; planning/replacement.ts), comma-joined; absent when none is. */
+    hostGenerations?: string;
     /** With TLS: which CA signs the node certificates (tlsMode); absent: plain TCP. */
     tls?: string;
     /** Published ports: "<hostPortBase>x<node count>"; absent when nothing is published (and in older state). */
@@ -139,23 +143,30 @@ export function refusedChanges(deployed: ClusterIdentity | undefined, next: Clus
 
 /**
  * Hosts that run nodes keep their entries (name, docker endpoint, address) and their order: their nodes'
- * data stays on them. Entries of hosts that run none may be corrected or removed, and hosts added.
+ * data stays on them. Entries of hosts that run none may be corrected or removed, and hosts added. An
+ * entry marked replaced may point at a new machine (same name, same place in the list): its nodes are
+ * made again there.
  */
 function hostListProblem(deployed: ClusterIdentity, next: ClusterIdentity): string | undefined {
     const entries = (list: string | undefined) => (list ?? "").split(",").filter(Boolean);
     const before = entries(deployed.hosts);
     const after = entries(next.hosts);
     const nameOf = (entry: string) => entry.split("=")[0];
+    const replaced = new Set(entries(next.replacedHosts));
     const withNodes = deployed.hostsWithNodes === undefined ? new Set(before.map(nameOf)) : new Set(entries(deployed.hostsWithNodes));
-    const kept = before.filter((e) => withNodes.has(nameOf(e)));
+    // A replaced host's entry is compared by its name alone: its endpoint and address may change.
+    const comparable = (e: string) => (replaced.has(nameOf(e)) ? nameOf(e) : e);
+    const kept = before.filter((e) => withNodes.has(nameOf(e))).map(comparable);
     // From one local engine to hosts (or back) would recreate every node elsewhere.
     const engineChange = (before.length === 0) !== (after.length === 0);
-    if (!engineChange && after.filter((e) => kept.includes(e)).join(",") === kept.join(",")) return undefined;
-    const changed = kept.filter((e) => !after.includes(e)).map(nameOf);
+    const afterComparable = after.map(comparable);
+    if (!engineChange && afterComparable.filter((e) => kept.includes(e)).join(",") === kept.join(",")) return undefined;
+    const changed = kept.filter((e) => !afterComparable.includes(e)).map(nameOf);
     return (
         `${key("hosts")} changed ${engineChange ? "between one local engine and several hosts" : `a host that runs nodes (${changed.join(", ") || "their order"})`}: ` +
         `removing, reordering or changing such a host (its docker endpoint or address) would move or re-address running nodes, whose data stays on their host. ` +
-        `Set those entries back; entries of hosts that run no node may be corrected or removed, and new hosts added. To spread the cluster ` +
+        `Set those entries back; entries of hosts that run no node may be corrected or removed, and new hosts added. A host whose machine is gone for ` +
+        `good may point at a new machine under the same name when its entry says so (${key("hosts")}[i].replaced true). To spread the cluster ` +
         `differently, run pulumi destroy and up (it deletes the data)`
     );
 }

@@ -67,6 +67,11 @@ export interface ClusterSettings {
         /** The host names of each live shard's members (from `slotAssignments`). */
         shards: string[][];
     };
+    /**
+     * With `hosts`: each host's machine generation above 0 (planning/replacement.ts), from the last
+     * applied identity and the entries marked replaced; it names the host's Docker objects.
+     */
+    machineGenerations?: Record<string, number>;
     /** Undefined when the cluster runs without AUTH. */
     password?: string;
     /** Named ACL users on every node; undefined when none are configured. */

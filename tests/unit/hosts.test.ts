@@ -51,8 +51,15 @@ describe("the hosts setting", () => {
 describe("a host entry's fields", () => {
     it("refuses a field that is not a host setting, such as a misspelt certPath", () => {
         const [h1, h2, h3] = three;
-        assert.deepEqual(problemsOf([h1, { ...h2, certpath: "/certs" }, h3]), ["redis-cluster:hosts[1].certpath is not a host setting (name, docker, address, certPath)"]);
+        assert.deepEqual(problemsOf([h1, { ...h2, certpath: "/certs" }, h3]), ["redis-cluster:hosts[1].certpath is not a host setting (name, docker, address, certPath, replaced)"]);
         assert.deepEqual(problemsOf([h1, { ...h2, docker: "tcp://10.77.0.12:2376", certPath: "/certs" }, h3]), []);
+    });
+
+    it("takes replaced as true or false (a boolean, or the string pulumi config set --path stores), and nothing else", () => {
+        const [h1, h2, h3] = three;
+        for (const replaced of [true, "true"]) assert.equal(resolveHosts([h1, { ...h2, replaced }, h3], 6, 7001, 1).hosts?.[1].replaced, true);
+        for (const replaced of [false, "false"]) assert.equal("replaced" in resolveHosts([h1, { ...h2, replaced }, h3], 6, 7001, 1).hosts![1], false);
+        assert.deepEqual(problemsOf([h1, { ...h2, replaced: "yes" }, h3]), ["redis-cluster:hosts[1].replaced must be true or false"]);
     });
 });
 

@@ -98,6 +98,20 @@ describe("change safety", () => {
         assert.deepEqual(refusedChanges(deployed, { ...deployed, hosts: "" }, false), []);
     });
 
+    it("lets a host marked replaced point at a new machine under its name and place, and nothing else", () => {
+        const h1 = "h1=unix:///a@10.0.0.1";
+        const h2 = "h2=unix:///b@10.0.0.2";
+        const before = { ...deployed, hosts: `${h1},${h2}`, hostsWithNodes: "h1,h2" };
+        const moved = `${h1},h2=ssh://ops@10.0.0.9@10.0.0.9`;
+        assert.equal(refusedChanges(before, { ...before, hosts: moved }, false).length, 1, "without the word");
+        assert.deepEqual(refusedChanges(before, { ...before, hosts: moved, replacedHosts: "h2" }, false), []);
+        // Another name, another place, or another host than the one marked: still refused.
+        assert.equal(refusedChanges(before, { ...before, hosts: `${h1},h9=unix:///x@10.0.0.9`, replacedHosts: "h2" }, false).length, 1);
+        assert.equal(refusedChanges(before, { ...before, hosts: `h2=unix:///x@10.0.0.9,${h1}`, replacedHosts: "h2" }, false).length, 1);
+        assert.equal(refusedChanges(before, { ...before, hosts: `h1=unix:///x@10.0.0.9,${h2}`, replacedHosts: "h2" }, false).length, 1);
+        assert.match(refusedChanges(before, { ...before, hosts: moved }, false)[0], /\(redis-cluster:hosts\[i\]\.replaced true\)/);
+    });
+
     it("refuses going back to an older Redis minor version, naming both, unless allowDowngrade says no node runs the newer one", () => {
         const [reason] = refusedChanges({ ...deployed, image: "redis:7.2.4" }, { ...deployed, image: "redis:7.0.15" }, true);
         assert.match(reason, /^redis-cluster:image changed from redis:7\.2\.4 \(Redis 7\.2\.4\) to redis:7\.0\.15 \(Redis 7\.0\.15\)/);

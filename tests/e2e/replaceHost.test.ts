@@ -1,0 +1,111 @@
+// A host gone for good (scripts/test-hosts.sh destroy: its dockerd, containers and volumes deleted),
+// replaced by a new machine under the same name: the refusal names the recovery, a replacement whose
+// old machine still answers is refused, and the up with `replaced` brings every shard's replica back on
+// a host apart from its master, under writes, with every key kept.
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import { TestStack, createTestStack } from "../support/stack";
+import { clusterClient, countMissingKeys, eventually, withClusterClient, writeKeys } from "../support/redis";
+import { ClusterNodesLine, readClusterNodes } from "../support/clusterNodes";
+import { runStatus } from "../support/status";
+import { ContinuousWriter } from "../support/writer";
+import { testHost, testHosts } from "../support/testHosts";
+
+const PREFIX = "e2e-rh";
+const KEYS = 5000;
+const HOSTS = [1, 2, 3].map(testHost);
+/** The fourth machine, in host 2's place. */
+const REPLACEMENT = { ...testHost(4), name: "h2", replaced: true };
+const engine = (host: { docker: string }, ...args: string[]) => execFileSync("docker", ["-H", host.docker, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const lines = (text: string) => text.split("\n").filter(Boolean);
+
+/** CLUSTER NODES as the node at `endpoint` sees it, read with the tests' own parser. */
+async function clusterNodes(endpoint: string): Promise<ClusterNodesLine[]> {
+    return withClusterClient([endpoint], undefined, async (c) => {
+        await c.exists("any");
+        return readClusterNodes(String(await c.nodes("master")[0].call("CLUSTER", "NODES")));
+    });
+}
+
+describe("a host gone for good, replaced by a new machine under its name", function () {
+    this.timeout(20 * 60 * 1000);
+    let t: TestStack;
+    let seeds: string[];
+
+    before(async () => {
+        testHosts("down");
+        testHosts("up", "3");
+        t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.240.0.0/24", hostPortBase: "7401", hosts: JSON.stringify(HOSTS) });
+        seeds = (await t.up()).outputs.seedNodes.value;
+        await withClusterClient(seeds, undefined, (c) => writeKeys(c, KEYS, "rh"));
+    });
+    after(async () => {
+        await t?.destroyAndRemove();
+        for (const h of [1, 3, 4].map(testHost)) assert.deepEqual(lines(engine(h, "ps", "-a", "--format", "{{.Names}}")), [], `containers left on ${h.docker}`);
+        testHosts("down");
+    });
+
+    it("keeps every key when host 2 is destroyed, and the refusal names the commands that replace it", async () => {
+        testHosts("destroy", "2");
+        const alive = seeds.filter((s) => !s.startsWith("10.77.0.12:"));
+        await eventually("every key readable with h2 gone", 60000, () => withClusterClient(alive, undefined, async (c) => ((await countMissingKeys(c, KEYS, "rh")) === 0 ? true : undefined)).catch(() => undefined), 1000);
+        await assert.rejects(
+            t.stack.preview(),
+            /host "h2" \(unix:\/\/\/run\/rch-2\.sock\) does not answer[\s\S]*If its machine is gone for good, point its entry at a new machine[\s\S]*pulumi config set --path 'redis-cluster:hosts\[1\]\.docker' <the new machine's Docker endpoint>\s+pulumi config set --path 'redis-cluster:hosts\[1\]\.address' <the new machine's address>\s+pulumi config set --path 'redis-cluster:hosts\[1\]\.replaced' true/,
+        );
+    });
+
+    it("refuses to replace a host whose old machine still answers, changing nothing", async () => {
+        // Host 3 is alive: pointing its entry elsewhere would abandon its nodes' data.
+        const running = engine(HOSTS[2], "ps", "-q", "--no-trunc");
+        testHosts("add", "4");
+        await t.stack.setConfig("redis-cluster:hosts", { value: JSON.stringify([HOSTS[0], HOSTS[1], { ...testHost(4), name: "h3", replaced: true }]) });
+        await assert.rejects(t.stack.preview(), /host "h3" is marked replaced, but its old machine \(unix:\/\/\/run\/rch-3\.sock\) still answers/);
+        assert.equal(engine(HOSTS[2], "ps", "-q", "--no-trunc"), running);
+        assert.equal(engine(testHost(4), "ps", "-aq"), "");
+    });
+
+    it("replaces host 2 by a fourth machine under writes: replicas back on hosts apart from their masters, HEALTHY, every key, no change on the next preview", async () => {
+        await t.stack.setConfig("redis-cluster:hosts", { value: JSON.stringify([HOSTS[0], REPLACEMENT, HOSTS[2]]) });
+        const alive = seeds.filter((s) => !s.startsWith("10.77.0.12:"));
+        const writerClient = clusterClient(alive);
+        const writer = new ContinuousWriter(writerClient, "during").start();
+        let result;
+        try {
+            result = await t.up();
+        } finally {
+            await writer.stop();
+        }
+        try {
+            assert.deepEqual(await writer.lost(writerClient), [], "acknowledged writes lost");
+        } finally {
+            writerClient.disconnect();
+        }
+        assert.equal(result.outputs.clusterState.value, "ok");
+        assert.match(result.stdout, /forgetting 2 departed node id\(s\)/);
+        // The placement output: h2's nodes, on the new machine.
+        const placement: Record<string, string> = result.outputs.placement.value;
+        const onH2 = Object.keys(placement).filter((n) => placement[n] === "h2").sort();
+        assert.deepEqual(lines(engine(testHost(4), "ps", "--format", "{{.Names}}")).sort(), onH2);
+        seeds = result.outputs.seedNodes.value;
+        assert.ok(seeds.some((s) => s.startsWith("10.77.0.14:")) && !seeds.some((s) => s.startsWith("10.77.0.12:")), `seeds ${seeds}`);
+        // Every shard has its replica again, on a host apart from its master's; nothing of the old machine is known.
+        const view = await clusterNodes(seeds[0]);
+        assert.equal(view.length, 6);
+        assert.deepEqual(view.filter((n) => n.failed || n.ip === "10.77.0.12"), []);
+        const hostOf = (n: ClusterNodesLine) => `${n.ip}`;
+        for (const m of view.filter((n) => n.master && n.owned.length > 0)) {
+            const replicas = view.filter((r) => r.masterId === m.id);
+            assert.equal(replicas.length, 1, `shard of ${m.ip}:${m.port}`);
+            assert.notEqual(hostOf(replicas[0]), hostOf(m), `shard of ${m.ip}:${m.port} shares a host`);
+        }
+        assert.equal(new Set(view.filter((n) => n.master && n.owned.length > 0).map(hostOf)).size, 3, "one master per host");
+        const status = runStatus(t.name);
+        assert.equal(status.code, 0, status.output);
+        assert.match(status.output, /HEALTHY/);
+        assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "rh")), 0);
+        // The flag may stay: nothing left to replace.
+        const preview = await t.stack.preview({ expectNoChanges: true });
+        assert.match(preview.stdout, /host "h2" is marked replaced and runs on the machine its entry names: nothing to replace/);
+    });
+});
