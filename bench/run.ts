@@ -16,6 +16,7 @@ import { baselineColdUp } from "./baseline";
 import { failoverTrial, oursConvergence, oursStack, removeOursStack } from "./ours";
 import { reshardTrial } from "./reshard";
 import { hostsBench } from "./hosts";
+import { hostsOverTimeBench } from "./hostsOverTime";
 import { securityBench } from "./security";
 import { persistenceBench } from "./persistence";
 import { metricsBench } from "./metrics";
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
 
     if (process.env.BENCH_HOSTS !== "0") {
         await hostsBench(add, ratio);
+        await hostsOverTimeBench(add);
     }
 
     if (process.env.BENCH_SECURITY !== "0") {

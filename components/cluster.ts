@@ -49,6 +49,24 @@ function hostsIdentity(hosts: HostSpec[] | undefined): string {
     return hosts === undefined ? "" : hosts.map((h) => `${h.name}=${h.docker}@${h.address}`).join(",");
 }
 
+/** Whether a deployed node is planned on another host than it runs on (its host is drained). */
+function movesHost(settings: ClusterSettings, node: NodePlan): boolean {
+    const runsOn = settings.deployed?.placement[node.name];
+    return runsOn !== undefined && node.host !== undefined && runsOn !== node.host.name;
+}
+
+/**
+ * A node's volume resource, with hosts named after its host and machine: a node moved to another host,
+ * or onto a host's new machine, gets a new volume resource there (the old one is deleted through the
+ * provider it was created with). Where the node stays, the name it had before this naming is an alias.
+ */
+function volumeResource(settings: ClusterSettings, node: NodePlan): { name: string; aliases: string[] } {
+    if (node.host === undefined) return { name: `${node.name}-data`, aliases: [] };
+    const machine = generationSuffix(settings.machineGenerations?.[node.host.name]);
+    const stays = !movesHost(settings, node) && machine === "";
+    return { name: `${node.name}-data-${node.host.name}${machine}`, aliases: stays ? [`${node.name}-data`] : [] };
+}
+
 export interface DockerEngine {
     /** Undefined for the one local engine (no `hosts`). */
     host?: HostSpec;
@@ -226,7 +244,8 @@ export class DeclaredCluster {
                     node.name,
                     {
                         volumeName: node.volumeName,
-                        machine: generationSuffix(node.host && settings.machineGenerations?.[node.host.name]),
+                        volumeResource: volumeResource(settings, node),
+                        moving: movesHost(settings, node),
                         labels,
                         definition,
                         provider: engine.provider,

@@ -6,8 +6,17 @@ import { DockerLabel } from "./labels";
 
 export interface RedisNodeArgs {
     volumeName: string;
-    /** Appended to the volume's resource name on a host's new machine (planning/replacement.ts); "" otherwise. */
-    machine?: string;
+    /**
+     * The volume's resource name (default `<node>-data`) and the names it had before: with hosts it names
+     * the host (and its machine), so a node that moves, or a host's new machine, gets a new volume there
+     * while the old one is deleted where it was (cluster.ts: volumeResource).
+     */
+    volumeResource?: { name: string; aliases: string[] };
+    /**
+     * The node moves to another host (its host is drained): its new container starts there beside the
+     * old one, which Pulumi deletes at the end of the run, after the bootstrap handed its role over.
+     */
+    moving?: boolean;
     labels: DockerLabel[];
     /** The container's inputs (containerDefinition), the volume by its name. */
     definition: ContainerDefinition;
@@ -45,10 +54,17 @@ export class RedisNode extends pulumi.ComponentResource {
         // Outlives container replacement: nodes.conf (the node's identity) and the AOF stay.
         // Labels only help find things (they name the stack): a stack rename must not replace the data.
         this.volume = new docker.Volume(
-            `${name}-data${args.machine ?? ""}`,
+            args.volumeResource?.name ?? `${name}-data`,
             { name: args.volumeName, labels: args.labels },
             // Not behind the gate: volumes are never recreated, and a destroy may then remove them side by side.
-            { parent: this, provider: args.provider, dependsOn: args.guarded, ignoreChanges: ["labels"], ...args.volumeOptions },
+            {
+                parent: this,
+                provider: args.provider,
+                dependsOn: args.guarded,
+                ignoreChanges: ["labels"],
+                aliases: (args.volumeResource?.aliases ?? []).map((alias) => ({ name: alias })),
+                ...args.volumeOptions,
+            },
         );
 
         const { recreating, inPlace } = args.definition;
@@ -60,6 +76,8 @@ export class RedisNode extends pulumi.ComponentResource {
                 provider: args.provider,
                 dependsOn: [...args.guarded, ...args.after, this.volume],
                 ...CONTAINER_CHANGE_OPTIONS,
+                // On another engine the name, address and port are free: the old node runs on until its successor took over.
+                ...(args.moving ? { deleteBeforeReplace: false } : {}),
             },
         );
 

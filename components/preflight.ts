@@ -87,7 +87,7 @@ export async function preflight(settings: ClusterSettings, optionName: (name: st
     if (!withDeployed.allowHostLossOutage) {
         // Judged on the placement itself: deployed nodes keep their hosts, so a scale-out places new masters around them.
         const masterHosts = placed.shards.map((s) => placed.nodes.find((n) => n.name === s.master)!.host!.name);
-        const problem = hostLossProblem(masterHosts, hosts.length, withDeployed.replicasPerShard, optionName);
+        const problem = hostLossProblem(masterHosts, hosts.filter((h) => !h.drain).length, withDeployed.replicasPerShard, optionName);
         if (problem !== undefined) throw refusal(`Refused, nothing was changed:\n - ${problem}`);
     }
     return { settings: withDeployed, applied };

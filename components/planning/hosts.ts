@@ -22,6 +22,11 @@ export interface HostSpec {
      * Harmless once the replacement is done.
      */
     replaced?: boolean;
+    /**
+     * Move every node off this host, one at a time (each node's successor made on another host and
+     * synced before the node goes); then the entry may be removed.
+     */
+    drain?: boolean;
 }
 
 /** A cluster bus port is its client port plus this, on every host (Redis's own convention). */
@@ -29,7 +34,7 @@ export const BUS_PORT_OFFSET = 10000;
 
 const key = `${CONFIG_NAMESPACE}:hosts`;
 const DOCKER_SCHEMES = ["unix://", "tcp://", "ssh://"];
-const HOST_FIELDS = ["name", "docker", "address", "certPath", "replaced"];
+const HOST_FIELDS = ["name", "docker", "address", "certPath", "replaced", "drain"];
 
 function isIpv4(ip: string): boolean {
     return /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) && ip.split(".").every((o) => Number(o) <= 255);
@@ -83,11 +88,15 @@ export function resolveHosts(raw: unknown, nodeCount: number, hostPortBase: numb
             // Nodes announce it: a node told to meet 127.0.0.1 dials itself and the cluster never forms.
             problems.push(`${at}.address ${address} is not reachable from other hosts: give the address they reach this host at`);
         }
-        if (e.replaced !== undefined && typeof e.replaced !== "boolean" && e.replaced !== "true" && e.replaced !== "false") {
-            problems.push(`${at}.replaced must be true or false`);
-        }
-        const replaced = e.replaced === true || e.replaced === "true";
-        hosts.push({ name, docker, address, ...(certPath === undefined ? {} : { certPath }), ...(replaced ? { replaced } : {}) });
+        // A boolean, or the string `pulumi config set --path` stores.
+        const flag = (field: "replaced" | "drain") => {
+            if (e[field] !== undefined && typeof e[field] !== "boolean" && e[field] !== "true" && e[field] !== "false") problems.push(`${at}.${field} must be true or false`);
+            return e[field] === true || e[field] === "true";
+        };
+        const replaced = flag("replaced");
+        const drain = flag("drain");
+        if (replaced && drain) problems.push(`${at} is marked both replaced and drain: replace a host that is gone, drain one that still runs`);
+        hosts.push({ name, docker, address, ...(certPath === undefined ? {} : { certPath }), ...(replaced ? { replaced } : {}), ...(drain ? { drain } : {}) });
     });
     for (const field of ["name", "address"] as const) {
         const seen = new Map<string, number>();
@@ -103,6 +112,14 @@ export function resolveHosts(raw: unknown, nodeCount: number, hostPortBase: numb
         problems.push(
             `${CONFIG_NAMESPACE}:hostPortBase ${hostPortBase} leaves no room for ${nodeCount} client ports and their bus ports ` +
                 `(client port + ${BUS_PORT_OFFSET}): use at most ${65535 - BUS_PORT_OFFSET - nodeCount + 1}`,
+        );
+    }
+    const drained = hosts.filter((h) => h.drain);
+    const staying = hosts.length - drained.length;
+    if (drained.length > 0 && staying < replicasPerShard + 1) {
+        problems.push(
+            `${key}: draining ${drained.map((h) => `"${h.name}"`).join(", ")} would leave ${staying} host(s), and each shard's ${replicasPerShard + 1} nodes ` +
+                `need ${replicasPerShard + 1} hosts apart: add a host to the list first (it takes the nodes), or lower ${CONFIG_NAMESPACE}:replicasPerShard`,
         );
     }
     if (problems.length === 0 && hosts.length < replicasPerShard + 1) {

@@ -129,18 +129,22 @@ export function planCluster(s: ClusterSettings): ClusterPlan {
     };
 }
 
-/** Each node's host position: deployed nodes where they run (`deployed`), new ones placed. */
+/**
+ * Each node's host position: deployed nodes where they run (`deployed`), new ones placed. A host being
+ * drained takes no node: its nodes are placed anew on the others, as if new, where their shards lack one.
+ */
 function hostPositions(s: ClusterSettings, count: number): number[] {
     const hosts = s.hosts!;
+    const active = hosts.flatMap((h, i) => (h.drain ? [] : [i]));
     const position = (host: string | undefined) => {
-        const at = hosts.findIndex((h) => h.name === host);
+        const at = active.findIndex((i) => hosts[i].name === host);
         return at >= 0 ? at : undefined;
     };
     const deployed = s.deployed && {
         hostOf: Array.from({ length: count }, (_, i) => position(s.deployed!.placement[containerName(s.namePrefix, i + 1)])),
         shards: s.deployed.shards.map((members) => members.map(position).filter((h): h is number => h !== undefined)),
     };
-    return placeNodes(count, hosts.length, s.replicasPerShard, deployed);
+    return placeNodes(count, active.length, s.replicasPerShard, deployed).map((p) => active[p]);
 }
 
 /**

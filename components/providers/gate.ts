@@ -109,9 +109,11 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
             return { outs: { ...news, restart: NO_RESTART } };
         }
         if (olds.node.ip !== news.node.ip || olds.node.port !== news.node.port) {
-            // Its announced address changes (subnet, first address, or published ports with hosts): the guard
-            // let that through only with allowFullRestart. Every node moves at once; none can be handed over.
-            log(`${news.node.name}: its address changes (${olds.node.ip}:${olds.node.port} -> ${news.node.ip}:${news.node.port}); restarting without a handover`);
+            // Its announced address changes: every node at once (subnet, first address, or published ports
+            // with hosts; the guard let that through only with allowFullRestart), or this node alone, on
+            // another host (a drain: the old node runs on until the bootstrap handed its role over) or on its
+            // host's new machine (the old one is gone). Nothing to hand over before the container changes.
+            log(`${news.node.name}: its address changes (${olds.node.ip}:${olds.node.port} -> ${news.node.ip}:${news.node.port}); nothing to hand over before, the bootstrap joins it there`);
             return { outs: { ...news, restart: NO_RESTART } };
         }
         if (news.userRules !== undefined && JSON.stringify(news.userRules) !== JSON.stringify(olds.userRules)) {

@@ -51,7 +51,7 @@ describe("the hosts setting", () => {
 describe("a host entry's fields", () => {
     it("refuses a field that is not a host setting, such as a misspelt certPath", () => {
         const [h1, h2, h3] = three;
-        assert.deepEqual(problemsOf([h1, { ...h2, certpath: "/certs" }, h3]), ["redis-cluster:hosts[1].certpath is not a host setting (name, docker, address, certPath, replaced)"]);
+        assert.deepEqual(problemsOf([h1, { ...h2, certpath: "/certs" }, h3]), ["redis-cluster:hosts[1].certpath is not a host setting (name, docker, address, certPath, replaced, drain)"]);
         assert.deepEqual(problemsOf([h1, { ...h2, docker: "tcp://10.77.0.12:2376", certPath: "/certs" }, h3]), []);
     });
 

@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
 import { DeployedPlacement, antiAffine, placeNodes, shardMembers } from "../../components/planning/placement";
+import { planCluster } from "../../components/planning/plan";
+import { resolveSettings } from "../../components/planning/settings";
 
 // Every combination the multi-host issue names: 1-6 hosts, 3-12 shards, 0-3 replicas.
 const combos: [number, number, number][] = [];
@@ -125,5 +127,45 @@ describe("placing nodes after hosts were added (property)", () => {
                 assert.deepEqual(fresh, []);
             }),
         );
+    });
+});
+
+describe("draining a host (property, through the plan)", () => {
+    const hostsOf = (count: number, drained?: number) =>
+        Array.from({ length: count }, (_, i) => ({ name: `h${i + 1}`, docker: `unix:///run/rch-${i + 1}.sock`, address: `10.77.0.${11 + i}`, ...(i === drained ? { drain: true } : {}) }));
+    const settingsOf = (count: number, shards: number, replicas: number, drained?: number) => {
+        const r = resolveSettings({ namePrefix: "d", subnet: "10.9.0.0/24", shards, replicasPerShard: replicas, hostPortBase: 7001, hosts: hostsOf(count, drained) }, "redis:7.2");
+        return r;
+    };
+
+    it("moves every node off the drained host and no other node, keeping no two members of a shard on one host", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 3, max: 8 }), fc.integer({ min: 0, max: 2 }), fc.nat(), (count, shards, replicas, pick) => {
+                fc.pre(count - 1 >= replicas + 1);
+                const drained = pick % count;
+                const before = planCluster(settingsOf(count, shards, replicas).settings);
+                const placement = Object.fromEntries(before.nodes.map((n) => [n.name, n.host!.name]));
+                const deployed = { placement, shards: before.shards.map((s) => [s.master, ...s.replicas].map((m) => placement[m])) };
+                const r = settingsOf(count, shards, replicas, drained);
+                assert.deepEqual(r.problems, []);
+                const after = planCluster({ ...r.settings, deployed });
+                for (const n of after.nodes) {
+                    assert.notEqual(n.host!.name, `h${drained + 1}`, `${n.name} stays on the drained host`);
+                    if (placement[n.name] !== `h${drained + 1}`) assert.equal(n.host!.name, placement[n.name], `${n.name} moved although its host stays`);
+                }
+                const hostOfName = new Map(after.nodes.map((n) => [n.name, n.host!.name]));
+                for (const s of after.shards) {
+                    const hosts = [s.master, ...s.replicas].map((m) => hostOfName.get(m));
+                    assert.equal(new Set(hosts).size, hosts.length, `shard ${s.index} shares a host: ${hosts}`);
+                }
+            }),
+        );
+    });
+
+    it("refuses at validation a drain that leaves fewer hosts than a shard has nodes, and a host both replaced and drained", () => {
+        assert.match(settingsOf(3, 3, 2, 2).problems.join("\n"), /draining "h3" would leave 2 host\(s\), and each shard's 3 nodes need 3 hosts apart/);
+        assert.deepEqual(settingsOf(3, 3, 1, 2).problems, []);
+        const both = resolveSettings({ namePrefix: "d", subnet: "10.9.0.0/24", shards: 3, replicasPerShard: 1, hostPortBase: 7001, hosts: hostsOf(3).map((h, i) => (i === 1 ? { ...h, drain: true, replaced: true } : h)) }, "redis:7.2");
+        assert.match(both.problems.join("\n"), /hosts\[1\] is marked both replaced and drain/);
     });
 });

@@ -1,7 +1,10 @@
-// A host gone for good (scripts/test-hosts.sh destroy: its dockerd, containers and volumes deleted),
-// replaced by a new machine under the same name: the refusal names the recovery, a replacement whose
-// old machine still answers is refused, and the up with `replaced` brings every shard's replica back on
-// a host apart from its master, under writes, with every key kept.
+// Hosts over time, on test hosts made on this machine (scripts/test-hosts.sh). A host gone for good
+// (destroy: its dockerd, containers and volumes deleted) replaced by a new machine under the same name:
+// the refusal names the recovery, a replacement whose old machine still answers is refused, and the up
+// with `replaced` brings every shard's replica back on a host apart from its master, under writes, with
+// every key kept. A host drained under writes: each of its nodes started on another host and handed
+// over before it goes; then the host leaves the list with nothing of the cluster left on it; a drain
+// the other hosts cannot hold is refused at preview.
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import { TestStack, createTestStack } from "../support/stack";
@@ -9,6 +12,7 @@ import { clusterClient, countMissingKeys, eventually, withClusterClient, writeKe
 import { ClusterNodesLine, readClusterNodes } from "../support/clusterNodes";
 import { runStatus } from "../support/status";
 import { ContinuousWriter } from "../support/writer";
+import { upUnderWrites } from "../support/rollout";
 import { testHost, testHosts } from "../support/testHosts";
 
 const PREFIX = "e2e-rh";
@@ -27,13 +31,16 @@ async function clusterNodes(endpoint: string): Promise<ClusterNodesLine[]> {
     });
 }
 
+describe("hosts over time", function () {
+    this.timeout(30 * 60 * 1000);
+    before(() => testHosts("down"));
+    after(() => testHosts("down"));
+
 describe("a host gone for good, replaced by a new machine under its name", function () {
-    this.timeout(20 * 60 * 1000);
     let t: TestStack;
     let seeds: string[];
 
     before(async () => {
-        testHosts("down");
         testHosts("up", "3");
         t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.240.0.0/24", hostPortBase: "7401", hosts: JSON.stringify(HOSTS) });
         seeds = (await t.up()).outputs.seedNodes.value;
@@ -108,4 +115,63 @@ describe("a host gone for good, replaced by a new machine under its name", funct
         const preview = await t.stack.preview({ expectNoChanges: true });
         assert.match(preview.stdout, /host "h2" is marked replaced and runs on the machine its entry names: nothing to replace/);
     });
+});
+
+describe("a host drained, then removed from the list", function () {
+    const prefix = "e2e-dr";
+    const FOUR = [1, 2, 3, 4].map(testHost);
+    let t: TestStack;
+    let seeds: string[];
+
+    before(async () => {
+        testHosts("up", "4");
+        // 4 shards on 4 hosts: one master each. Drained to 3 hosts, one of them runs two: accepted up front.
+        t = await createTestStack(prefix, { namePrefix: prefix, subnet: "10.241.0.0/24", hostPortBase: "7501", shards: "4", replicasPerShard: "2", hosts: JSON.stringify(FOUR) });
+        seeds = (await t.up()).outputs.seedNodes.value;
+        await withClusterClient(seeds, undefined, (c) => writeKeys(c, KEYS, "dr"));
+    });
+    after(async () => {
+        await t?.destroyAndRemove();
+    });
+
+    it("refuses a drain that would leave one host half the masters, naming allowHostLossOutage, with nothing changed", async () => {
+        await t.stack.setConfig("redis-cluster:hosts", { value: JSON.stringify([...FOUR.slice(0, 3), { ...FOUR[3], drain: true }]) });
+        await assert.rejects(t.stack.preview(), /host "h\d" would run 2 of the 4 masters[\s\S]*allowHostLossOutage/);
+    });
+
+    it("drains host 4 under writes: its nodes start on the other hosts and take over before they go; no write lost, every shard on three hosts", async () => {
+        await t.stack.setConfig("redis-cluster:allowHostLossOutage", { value: "true" });
+        const before: Record<string, string> = (await t.stack.outputs()).placement.value;
+        const drained = Object.keys(before).filter((n) => before[n] === "h4");
+        assert.equal(drained.length, 3);
+        // The nodes that stay must never go down; the drained ones go only after their successors took over.
+        const nodes: { name: string; ip: string; port: number }[] = (await t.stack.outputs()).nodes.value;
+        const staying = Object.fromEntries(nodes.filter((n) => !drained.includes(n.name)).map((n) => [n.name, `${n.ip}:${n.port}`]));
+        const watched = await upUnderWrites({ up: () => t.up(), seeds: seeds.filter((x) => !x.startsWith("10.77.0.14:")), addresses: staying, keyPrefix: "drain" });
+        const placement: Record<string, string> = watched.result.outputs.placement.value;
+        assert.deepEqual(Object.values(placement).filter((h) => h === "h4"), []);
+        for (const n of drained) assert.notEqual(placement[n], undefined, n);
+        assert.deepEqual(lines(engine(FOUR[3], "ps", "-a", "--format", "{{.Names}}")), [], "containers left on h4");
+        assert.deepEqual(lines(engine(FOUR[3], "volume", "ls", "-q")), [], "volumes left on h4");
+        seeds = watched.result.outputs.seedNodes.value;
+        const view = await clusterNodes(seeds[0]);
+        assert.equal(view.length, 12);
+        assert.deepEqual(view.filter((n) => n.failed || n.ip === "10.77.0.14"), []);
+        for (const m of view.filter((n) => n.master && n.owned.length > 0)) {
+            const members = [m, ...view.filter((r) => r.masterId === m.id)];
+            assert.equal(new Set(members.map((n) => n.ip)).size, 3, `shard of ${m.endpoint} is not on three hosts`);
+        }
+        assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "dr")), 0);
+        await t.stack.preview({ expectNoChanges: true });
+    });
+
+    it("lets the drained host leave the list, and refuses a drain the other hosts cannot hold at preview", async () => {
+        await t.stack.setConfig("redis-cluster:hosts", { value: JSON.stringify(FOUR.slice(0, 3)) });
+        assert.equal((await t.up()).outputs.clusterState.value, "ok");
+        // Shards of three nodes on two hosts: refused before anything is created or changed.
+        await t.stack.setConfig("redis-cluster:hosts", { value: JSON.stringify([...FOUR.slice(0, 2), { ...FOUR[2], drain: true }]) });
+        await assert.rejects(t.stack.preview(), /draining "h3" would leave 2 host\(s\), and each shard's 3 nodes need 3 hosts apart: add a host to the list first/);
+        await t.stack.setConfig("redis-cluster:hosts", { value: JSON.stringify(FOUR.slice(0, 3)) });
+    });
+});
 });
