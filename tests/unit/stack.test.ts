@@ -327,9 +327,11 @@ describe("stack resource graph (mocks)", function () {
             assert.deepEqual(outputs.placement, { "redis-1": "h1", "redis-2": "h2", "redis-3": "h3", "redis-4": "h1", "redis-5": "h2", "redis-6": "h3" });
             for (const type of ["docker:index/volume:Volume", "docker:index/container:Container"]) {
                 for (const r of resources.filter((x) => x.type === type)) {
-                    const node = r.name.replace(/-data$/, "");
+                    // With hosts a volume resource is named after its host too (a node that moves gets a new one).
+                    const node = r.name.replace(/-data-h\d$/, "");
                     const host = hosts.find((h) => h.name === (outputs.placement as Record<string, string>)[node])!;
                     assert.equal(providerOf(r), host.docker, `${r.name} goes to ${host.name}`);
+                    if (type === "docker:index/volume:Volume") assert.equal(r.name, `${node}-data-${host.name}`);
                 }
             }
             const [c5] = resources.filter((r) => r.type === "docker:index/container:Container" && r.name === "redis-5");
