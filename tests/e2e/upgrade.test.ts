@@ -1,4 +1,5 @@
-// A stack created by the release before the dynamic providers were loaded from the project (its state
+// Stacks created by earlier releases, taken over by this code. A stack created by the release before the
+// dynamic providers were loaded from the project (its state
 // carries each provider's whole serialized engine) is refreshed, updated and destroyed by this code.
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
@@ -247,5 +248,62 @@ describe("upgrading a stack to the RedisCluster component with typed args", func
         const plain = (o: Record<string, { value: unknown }>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.value]));
         assert.deepEqual(plain(result.outputs), plain(outputsBefore));
         assert.equal(await withClusterClient(COMPONENT_SEEDS, COMPONENT_PASSWORD, (c) => countMissingKeys(c, KEYS, "component-upgrade")), 0);
+    });
+});
+
+const HOSTS_PREVIOUS_RELEASE = "c2cd3e9e771e8970ec780fba6c7132c2351d60c5";
+const HOSTS_NAME = "e2e-hu";
+const HOSTS_PORT = 7801;
+
+describe("upgrading a stack with hosts to volume resources named after their host", function () {
+    this.timeout(10 * 60 * 1000);
+    let previous: string;
+    let stack: Stack;
+    // One host entry, the local engine at its bridge's address: no test hosts needed.
+    const bridge = os.networkInterfaces().docker0?.find((a) => a.family === "IPv4")?.address ?? "172.17.0.1";
+    const hosts = [{ name: "h1", docker: "unix:///var/run/docker.sock", address: bridge }];
+    const volumes = () => stackObjects(HOSTS_NAME).volumes.sort().map((v) => `${v} ${docker("volume", "inspect", "-f", "{{.CreatedAt}}", v)}`);
+    const containerIds = () => stackObjects(HOSTS_NAME).containers.sort().map((n) => docker("inspect", "-f", "{{.Id}}", n));
+    const seeds = () => [1, 2, 3].map((i) => `${hosts[0].address}:${HOSTS_PORT + i - 1}`);
+
+    before(function () {
+        previous = checkOutRelease(this, HOSTS_PREVIOUS_RELEASE, HOSTS_NAME);
+    });
+    after(async () => {
+        await stack?.destroy().catch(() => undefined);
+        await removeRelease(previous, HOSTS_NAME, stack);
+    });
+
+    it("the previous release creates a 3x0 cluster on one listed host", async () => {
+        const old = await LocalWorkspace.create({ workDir: previous, envVars: pulumiEnv() });
+        await old.removeStack(HOSTS_NAME, { force: true }).catch(() => undefined);
+        const created = await Stack.create(HOSTS_NAME, old);
+        await created.setAllConfig({
+            "redis-cluster:image": { value: preparedImage() },
+            "redis-cluster:namePrefix": { value: HOSTS_NAME },
+            "redis-cluster:subnet": { value: "10.243.0.0/24" },
+            "redis-cluster:replicasPerShard": { value: "0" },
+            "redis-cluster:hostPortBase": { value: String(HOSTS_PORT) },
+            "redis-cluster:hosts": { value: JSON.stringify(hosts) },
+        });
+        assert.equal((await created.up()).outputs.clusterState.value, "ok");
+        await withClusterClient(seeds(), undefined, (c) => writeKeys(c, KEYS, "hosts-upgrade"));
+        fs.copyFileSync(path.join(previous, `Pulumi.${HOSTS_NAME}.yaml`), path.join(PROJECT_ROOT, `Pulumi.${HOSTS_NAME}.yaml`));
+    });
+
+    it("this release renames the volume resources (an alias each), replaces and restarts nothing, and every key is there", async () => {
+        stack = await Stack.select(HOSTS_NAME, await LocalWorkspace.create({ workDir: PROJECT_ROOT, envVars: pulumiEnv() }));
+        const [volumesBefore, containersBefore] = [volumes(), containerIds()];
+        assert.equal(volumesBefore.length, 3);
+        await stack.preview({ expectNoChanges: true });
+        const result = await stack.up();
+        assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}).sort(), ["read", "same"], JSON.stringify(result.summary.resourceChanges));
+        assert.deepEqual(volumes(), volumesBefore, "a volume was recreated");
+        assert.deepEqual(containerIds(), containersBefore);
+        const state = JSON.parse(fs.readFileSync(stateFile(HOSTS_NAME), "utf8"));
+        const names = state.checkpoint.latest.resources.filter((r: { type: string }) => r.type === "docker:index/volume:Volume").map((r: { urn: string }) => r.urn.split("::").pop()).sort();
+        assert.deepEqual(names, [1, 2, 3].map((i) => `${HOSTS_NAME}-${i}-data-h1`));
+        assert.equal(await withClusterClient(seeds(), undefined, (c) => countMissingKeys(c, KEYS, "hosts-upgrade")), 0);
+        await stack.preview({ expectNoChanges: true });
     });
 });
