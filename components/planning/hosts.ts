@@ -23,8 +23,9 @@ export interface HostSpec {
      */
     replaced?: boolean;
     /**
-     * Move every node off this host, one at a time (each node's successor made on another host and
-     * synced before the node goes); then the entry may be removed.
+     * Move every node off this host: each node's successor starts on another host beside it, and the node
+     * goes only once the bootstrap handed its role over (a master failed over first); then the entry may
+     * be removed.
      */
     drain?: boolean;
 }
