@@ -15,7 +15,7 @@ import { restoreArchive } from "../components/engine/restore";
 import { readArchive } from "../components/engine/archive";
 import { networkName, planCluster } from "../components/planning/plan";
 import { removeStackObjects } from "../tests/support/docker";
-import { IMAGE, ROOT, TRIALS, docker, log, seconds, settingsFor } from "./common";
+import { IMAGE, ROOT, TRIALS, docker, fillKeys, log, seconds, settingsFor, timed } from "./common";
 import { oursStack, removeOursStack } from "./ours";
 import { fmt } from "./report";
 import { RATIOS } from "./series";
@@ -26,13 +26,6 @@ const VALUE_BYTES = 4096;
 type Add = (name: string, value: number, unit?: string) => number;
 type Ratio = (name: string, ours: number, base: number) => void;
 
-/** Seconds `run` took. */
-async function clock(run: () => Promise<unknown> | unknown): Promise<number> {
-    const t0 = Date.now();
-    await run();
-    return seconds(t0);
-}
-
 /**
  * Seconds of `ours` and of `theirs`, run one after the other (`after` untimed after each), `theirs` first
  * when `swap`: the order rotates by trial, so that neither always runs on a warmer machine.
@@ -40,27 +33,19 @@ async function clock(run: () => Promise<unknown> | unknown): Promise<number> {
 async function paired(ours: () => unknown, theirs: () => unknown, swap: boolean, after: () => Promise<void> | void = () => undefined): Promise<{ ours: number; theirs: number }> {
     const times = new Map<() => unknown, number>();
     for (const run of swap ? [theirs, ours] : [ours, theirs]) {
-        times.set(run, await clock(run));
+        times.set(run, await timed(async () => run()));
         await after();
     }
     return { ours: times.get(ours)!, theirs: times.get(theirs)! };
 }
 
-/**
- * `count` keys of VALUE_BYTES each, through a pipelining cluster client. Random bytes, so that the RDB
- * files (which compress each value) are as large as the data.
- */
-async function fill(seed: string, count: number): Promise<void> {
-    const client = new Cluster([{ host: seed, port: 6379 }], { enableAutoPipelining: true });
+/** VALUE_BYTES of random bytes per key (slices of one random pool), so that the RDB files, which compress each value, are as large as the data. */
+function randomValues(): (i: number) => Buffer {
     const pool = randomBytes(8 * 1048576);
-    const value = (i: number) => pool.subarray((i * 4099) % (pool.length - VALUE_BYTES), ((i * 4099) % (pool.length - VALUE_BYTES)) + VALUE_BYTES);
-    try {
-        for (let i = 0; i < count; i += 2000) {
-            await Promise.all(Array.from({ length: Math.min(2000, count - i) }, (_, k) => client.set(`bk:${i + k}`, value(i + k))));
-        }
-    } finally {
-        client.disconnect();
-    }
+    return (i) => {
+        const at = (i * 4099) % (pool.length - VALUE_BYTES);
+        return pool.subarray(at, at + VALUE_BYTES);
+    };
 }
 
 /** Every master of the cluster emptied, keys and Functions. */
@@ -119,7 +104,7 @@ export async function backupBench(add: Add, ratio: Ratio): Promise<void> {
         await sourceStack.up();
         await targetStack.up();
         log(`backup: writing ${keys} keys of ${VALUE_BYTES} bytes (${MEGABYTES} MB) into 3x1`);
-        await fill(source.firstNodeIp, keys);
+        await fillKeys([`${source.firstNodeIp}:6379`], keys, "bk", randomValues());
         for (let i = 0; i < Math.min(TRIALS, 2); i++) {
             const ours = path.join(work, `ours-${i}`);
             const theirs = path.join(work, `redis-cli-${i}`);

@@ -51,3 +51,15 @@ export async function writes(s: ClusterSettings, count: number, options: { tls?:
         client.disconnect();
     }
 }
+
+/** `count` keys `<prefix>:<i>` holding `value(i)`, 2000 in flight at a time, through a pipelining cluster client at `seeds` ("ip:port"). */
+export async function fillKeys(seeds: string[], count: number, prefix: string, value: (i: number) => string | Buffer): Promise<void> {
+    const client = new Cluster(seeds.map((s) => ({ host: s.split(":")[0], port: Number(s.split(":")[1]) })), { enableAutoPipelining: true });
+    try {
+        for (let i = 0; i < count; i += 2000) {
+            await Promise.all(Array.from({ length: Math.min(2000, count - i) }, (_, k) => client.set(`${prefix}:${i + k}`, value(i + k))));
+        }
+    } finally {
+        client.disconnect();
+    }
+}

@@ -4,11 +4,10 @@
  * healthy cluster: the up ends when every replica is in sync), for 3x1 and 4x2, and of the `up` that
  * drains a host of a 4x2 cluster, each with the data size it moved.
  */
-import { Cluster } from "ioredis";
 import { Stack } from "@pulumi/pulumi/automation";
 import { removeStackObjects } from "../tests/support/docker";
 import { testHost, testHosts } from "../tests/support/testHosts";
-import { log, settingsFor, timed } from "./common";
+import { fillKeys, log, settingsFor, timed } from "./common";
 import { oursStack, removeOursStack } from "./ours";
 import { hostsUnavailable } from "./hosts";
 
@@ -19,16 +18,6 @@ const MB = ((KEYS * VALUE_BYTES) / 1048576).toFixed(0);
 
 type Add = (name: string, value: number) => number;
 
-async function fill(seeds: string[]): Promise<void> {
-    const client = new Cluster(seeds.map((s) => ({ host: s.split(":")[0], port: Number(s.split(":")[1]) })), { enableAutoPipelining: true });
-    try {
-        const value = "x".repeat(VALUE_BYTES);
-        for (let i = 0; i < KEYS; i += 2000) await Promise.all(Array.from({ length: Math.min(2000, KEYS - i) }, (_, k) => client.set(`h:${i + k}`, value)));
-    } finally {
-        client.disconnect();
-    }
-}
-
 /** A stack over test hosts `hosts` (1-based), up and holding the keys. */
 async function spreadStack(shards: number, replicas: number, hosts: number[]): Promise<Stack> {
     const s = settingsFor("bench-hot", "10.242.0.0/24", shards, replicas);
@@ -38,7 +27,8 @@ async function spreadStack(shards: number, replicas: number, hosts: number[]): P
         "redis-cluster:allowHostLossOutage": { value: "true" },
     });
     const result = await stack.up();
-    await fill(result.outputs.seedNodes.value);
+    const value = "x".repeat(VALUE_BYTES);
+    await fillKeys(result.outputs.seedNodes.value, KEYS, "h", () => value);
     return stack;
 }
 

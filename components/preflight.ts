@@ -40,8 +40,8 @@ async function refuseUnsafeReplacement(replacing: HostSpec[], applied: ClusterId
     if (replacing.length === 0) return;
     const before = deployedEntries(applied);
     const old = replacing.map((h) => ({ ...h, docker: before.get(h.name)!.docker, address: before.get(h.name)!.address, replaced: undefined }));
-    const silent = await unreachableHosts(old);
-    const problems = old.filter((h) => !silent.some((s) => s.startsWith(`host "${h.name}" `))).map(
+    const silent = new Set((await unreachableHosts(old)).map((u) => u.host));
+    const problems = old.filter((h) => !silent.has(h)).map(
         (h) =>
             `host "${h.name}" is marked replaced, but its old machine (${h.docker}) still answers: its nodes and their data are there. ` +
             `Set ${optionName("hosts")}[${settings.hosts!.findIndex((x) => x.name === h.name)}] back to it, or stop that machine for good first`,
@@ -69,12 +69,11 @@ export async function preflight(settings: ClusterSettings, optionName: (name: st
     // Asked together: a dead idle host costs its probe's timeout once, beside the others.
     const [lost, idle] = await Promise.all([unreachableHosts(needed), unreachableHosts(hosts.filter((h) => !needed.includes(h)))]);
     if (lost.length > 0) {
-        const lostNames = needed.filter((h) => lost.some((l) => l.startsWith(`host "${h.name}" `))).map((h) => h.name);
         const option = optionName("hosts");
         throw refusal(
-            `Cannot reach every Docker host, nothing was changed:\n - ${lost.join("\n - ")}\n` +
+            `Cannot reach every Docker host, nothing was changed:\n - ${lost.map((u) => u.message).join("\n - ")}\n` +
                 `Bring the host back (empty, or with its volumes) and run again. If its machine is gone for good, point its entry at a new ` +
-                `machine, which gets its nodes back, empty, as replicas:\n${replacementSteps(hosts, lostNames, option, option.includes(":"))}\n` +
+                `machine, which gets its nodes back, empty, as replicas:\n${replacementSteps(hosts, lost.map((u) => u.host.name), option, option.includes(":"))}\n` +
                 `then run pulumi up again; see "Several hosts" in the README.`,
         );
     }
@@ -82,7 +81,7 @@ export async function preflight(settings: ClusterSettings, optionName: (name: st
         pulumi.log.info(`host "${kept.name}" is marked replaced and runs on the machine its entry names: nothing to replace (${optionName("hosts")}[${hosts.indexOf(kept)}].replaced may be removed)`);
     }
     for (const silent of idle) {
-        pulumi.log.warn(`${silent}; it runs no node, so nothing waits for it (its entry may be corrected or removed)`);
+        pulumi.log.warn(`${silent.message}; it runs no node, so nothing waits for it (its entry may be corrected or removed)`);
     }
     if (!withDeployed.allowHostLossOutage) {
         // Judged on the placement itself: deployed nodes keep their hosts, so a scale-out places new masters around them.

@@ -34,15 +34,21 @@ function probe(endpoint: string): Promise<void> {
     });
 }
 
+export interface Unreachable {
+    host: HostSpec;
+    /** `host "<name>" (<endpoint>) does not answer: <why>` */
+    message: string;
+}
+
 /** The hosts whose engine does not answer, each with why: empty when all do. */
-export async function unreachableHosts(hosts: HostSpec[]): Promise<string[]> {
+export async function unreachableHosts(hosts: HostSpec[]): Promise<Unreachable[]> {
     const results = await Promise.all(
-        hosts.map((h) =>
-            probe(h.docker).then(
+        hosts.map((host) =>
+            probe(host.docker).then(
                 () => undefined,
-                (err: Error) => `host "${h.name}" (${h.docker}) does not answer: ${err.message}`,
+                (err: Error) => ({ host, message: `host "${host.name}" (${host.docker}) does not answer: ${err.message}` }),
             ),
         ),
     );
-    return results.filter((r): r is string => r !== undefined);
+    return results.filter((r): r is Unreachable => r !== undefined);
 }

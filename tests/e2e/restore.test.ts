@@ -12,7 +12,7 @@ import * as path from "path";
 import { Cluster, Redis } from "ioredis";
 import { docker, stackObjects } from "../support/docker";
 import { freezeTree, killFrozen, pulumiUpPid, thaw } from "../support/process";
-import { acknowledgedBetween, backupToTemp } from "../support/backup";
+import { backupToTemp } from "../support/backup";
 import { TestStack, createTestStack, npmRunUpAfterKill } from "../support/stack";
 import { eventually, scanAll, withClusterClient, writeKeys } from "../support/redis";
 import { ContinuousWriter } from "../support/writer";
@@ -114,7 +114,7 @@ describe("restore: a backup loaded into a new cluster of another shape", functio
             try {
                 return await backupToTemp(SOURCE);
             } finally {
-                assert.ok(acknowledgedBetween(writer, began, Date.now()), "the client wrote during the backup");
+                assert.ok(writer.acknowledgedBetween(began, Date.now()), "the client wrote during the backup");
                 await writer.stop();
             }
         });

@@ -52,6 +52,33 @@ async function removeRelease(dir: string | undefined, name: string, stack: Stack
     }
 }
 
+/**
+ * Stack `name` created and brought up by the release checked out in `dir`: a 3x0 cluster on this machine's
+ * image, namePrefix `name`, no published ports, unless `config` (redis-cluster keys, --path style) says otherwise.
+ */
+async function upWithRelease(dir: string, name: string, config: Record<string, { value: string; secret?: boolean }>): Promise<Stack> {
+    const old = await LocalWorkspace.create({ workDir: dir, envVars: pulumiEnv() });
+    await old.removeStack(name, { force: true }).catch(() => undefined);
+    const created = await Stack.create(name, old);
+    await created.setAllConfig(
+        {
+            "redis-cluster:image": { value: preparedImage() },
+            "redis-cluster:namePrefix": { value: name },
+            "redis-cluster:replicasPerShard": { value: "0" },
+            "redis-cluster:hostPortBase": { value: "0" },
+            ...config,
+        },
+        true,
+    );
+    assert.equal((await created.up()).outputs.clusterState.value, "ok");
+    return created;
+}
+
+/** The stack's settings (and its secrets salt) go with it from the release in `dir` to this checkout. */
+function handOver(dir: string, name: string): void {
+    fs.copyFileSync(path.join(dir, `Pulumi.${name}.yaml`), path.join(PROJECT_ROOT, `Pulumi.${name}.yaml`));
+}
+
 /** Length of each dynamic resource's serialized provider, as the state holds it. */
 function providerSizes(): number[] {
     const state = JSON.parse(fs.readFileSync(stateFile(NAME), "utf8"));
@@ -69,22 +96,10 @@ describe("upgrading a stack created by the previous release", function () {
     after(() => removeRelease(previous, NAME, stack));
 
     it("the previous release creates a 3x0 cluster, its state holding each provider's serialized engine", async () => {
-        const old = await LocalWorkspace.create({ workDir: previous, envVars: pulumiEnv() });
-        await old.removeStack(NAME, { force: true }).catch(() => undefined);
-        const created = await Stack.create(NAME, old);
-        await created.setAllConfig({
-            "redis-cluster:image": { value: preparedImage() },
-            "redis-cluster:namePrefix": { value: NAME },
-            "redis-cluster:subnet": { value: "10.216.0.0/24" },
-            "redis-cluster:replicasPerShard": { value: "0" },
-            "redis-cluster:hostPortBase": { value: "0" },
-        });
-        const result = await created.up();
-        assert.equal(result.outputs.clusterState.value, "ok");
+        await upWithRelease(previous, NAME, { "redis-cluster:subnet": { value: "10.216.0.0/24" } });
         assert.ok(providerSizes().every((n) => n > 5000), `serialized providers: ${providerSizes()}`);
         await withClusterClient([SEED], undefined, (c) => writeKeys(c, KEYS, "upgrade"));
-        // The stack's settings (and its secrets salt) go with it to this release's directory.
-        fs.copyFileSync(path.join(previous, `Pulumi.${NAME}.yaml`), path.join(PROJECT_ROOT, `Pulumi.${NAME}.yaml`));
+        handOver(previous, NAME);
     });
 
     it("this release refreshes it, previews only the containers' new healthcheck, and rolls it out with its own providers", async () => {
@@ -146,29 +161,21 @@ describe("upgrading an ACL stack whose state keeps the default user's setting am
     });
 
     it("the previous release creates a 3x0 cluster with a password, a user and the default user off", async () => {
-        const old = await LocalWorkspace.create({ workDir: previous, envVars: pulumiEnv() });
-        await old.removeStack(ACL_NAME, { force: true }).catch(() => undefined);
-        const created = await Stack.create(ACL_NAME, old);
-        await created.setAllConfig({
-            "redis-cluster:image": { value: preparedImage() },
-            "redis-cluster:namePrefix": { value: ACL_NAME },
+        await upWithRelease(previous, ACL_NAME, {
             "redis-cluster:subnet": { value: ACL_SUBNET },
-            "redis-cluster:replicasPerShard": { value: "0" },
-            "redis-cluster:hostPortBase": { value: "0" },
             "redis-cluster:disableDefaultUser": { value: "true" },
             "redis-cluster:password": { value: "e2e-Up-default-pw", secret: true },
             "redis-cluster:users[0].name": { value: APP.username },
             "redis-cluster:users[0].password": { value: APP.password, secret: true },
             "redis-cluster:users[0].rules": { value: "~* +@all" },
-        }, true);
-        assert.equal((await created.up()).outputs.clusterState.value, "ok");
+        });
         // What this release no longer writes: the setting inside the generated passwords' secret.
         const exported = JSON.parse(execFileSync("pulumi", ["stack", "export", "--show-secrets", "--stack", ACL_NAME], { cwd: previous, encoding: "utf8", env: { ...process.env, ...pulumiEnv() }, maxBuffer: 256 * 1024 * 1024 }));
         const bootstrap = exported.deployment.resources.find((r: { type: string }) => r.type.endsWith(":ClusterBootstrap"));
         assert.match(JSON.stringify(bootstrap.inputs), /defaultUser/, "the previous release's state keeps the setting in internal");
         assert.doesNotMatch(JSON.stringify(bootstrap.inputs), /defaultUserEnabled/);
         await withClusterClient(ACL_SEEDS, APP, (c) => writeKeys(c, KEYS, "acl-upgrade"));
-        fs.copyFileSync(path.join(previous, `Pulumi.${ACL_NAME}.yaml`), path.join(PROJECT_ROOT, `Pulumi.${ACL_NAME}.yaml`));
+        handOver(previous, ACL_NAME);
     });
 
     it("this release refreshes it and sees no change; its up recreates no container and every key is read back", async () => {
@@ -215,23 +222,15 @@ describe("upgrading a stack to the RedisCluster component with typed args", func
     });
 
     it("the previous release creates a 3x0 cluster with a password, a memory limit and metrics", async () => {
-        const old = await LocalWorkspace.create({ workDir: previous, envVars: pulumiEnv() });
-        await old.removeStack(COMPONENT_NAME, { force: true }).catch(() => undefined);
-        const created = await Stack.create(COMPONENT_NAME, old);
-        await created.setAllConfig({
-            "redis-cluster:image": { value: preparedImage() },
-            "redis-cluster:namePrefix": { value: COMPONENT_NAME },
+        await upWithRelease(previous, COMPONENT_NAME, {
             "redis-cluster:subnet": { value: COMPONENT_SUBNET },
-            "redis-cluster:replicasPerShard": { value: "0" },
-            "redis-cluster:hostPortBase": { value: "0" },
             "redis-cluster:password": { value: COMPONENT_PASSWORD, secret: true },
             "redis-cluster:memory": { value: "96m" },
             "redis-cluster:metrics": { value: "true" },
             "redis-cluster:exporterImage": { value: preparedExporterImage() },
         });
-        assert.equal((await created.up()).outputs.clusterState.value, "ok");
         await withClusterClient(COMPONENT_SEEDS, COMPONENT_PASSWORD, (c) => writeKeys(c, KEYS, "component-upgrade"));
-        fs.copyFileSync(path.join(previous, `Pulumi.${COMPONENT_NAME}.yaml`), path.join(PROJECT_ROOT, `Pulumi.${COMPONENT_NAME}.yaml`));
+        handOver(previous, COMPONENT_NAME);
     });
 
     it("this release previews no change at all, its up replaces and restarts nothing, and the outputs are the same", async () => {
@@ -275,20 +274,13 @@ describe("upgrading a stack with hosts to volume resources named after their hos
     });
 
     it("the previous release creates a 3x0 cluster on one listed host", async () => {
-        const old = await LocalWorkspace.create({ workDir: previous, envVars: pulumiEnv() });
-        await old.removeStack(HOSTS_NAME, { force: true }).catch(() => undefined);
-        const created = await Stack.create(HOSTS_NAME, old);
-        await created.setAllConfig({
-            "redis-cluster:image": { value: preparedImage() },
-            "redis-cluster:namePrefix": { value: HOSTS_NAME },
+        await upWithRelease(previous, HOSTS_NAME, {
             "redis-cluster:subnet": { value: "10.243.0.0/24" },
-            "redis-cluster:replicasPerShard": { value: "0" },
             "redis-cluster:hostPortBase": { value: String(HOSTS_PORT) },
             "redis-cluster:hosts": { value: JSON.stringify(hosts) },
         });
-        assert.equal((await created.up()).outputs.clusterState.value, "ok");
         await withClusterClient(seeds(), undefined, (c) => writeKeys(c, KEYS, "hosts-upgrade"));
-        fs.copyFileSync(path.join(previous, `Pulumi.${HOSTS_NAME}.yaml`), path.join(PROJECT_ROOT, `Pulumi.${HOSTS_NAME}.yaml`));
+        handOver(previous, HOSTS_NAME);
     });
 
     it("this release renames the volume resources (an alias each), replaces and restarts nothing, and every key is there", async () => {

@@ -4,7 +4,6 @@ import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
 import { PROJECT_ROOT, pulumiEnv } from "./env";
-import { ContinuousWriter } from "./writer";
 import { BackupManifest, MANIFEST_FILE } from "../../components/planning/backup";
 
 /** Not blocking: a client of the test's own process goes on writing while the backup runs. */
@@ -23,6 +22,3 @@ export async function backupToTemp(stack: string, user?: string): Promise<{ code
     const archive = code === 0 ? output.trim().split("\n").pop()! : undefined;
     return { code, output, dir, ...(archive ? { manifest: JSON.parse(fs.readFileSync(path.join(archive, MANIFEST_FILE), "utf8")) } : {}) };
 }
-
-/** Whether `writer` had a write acknowledged between `from` and `to` (ms since the epoch). */
-export const acknowledgedBetween = (writer: ContinuousWriter, from: number, to: number): boolean => writer.ackTimes.some((t) => t > from && t < to);

@@ -42,6 +42,11 @@ export class ContinuousWriter {
         client.on("error", () => undefined);
     }
 
+    /** Whether a write was acknowledged between `from` and `to` (ms since the epoch). */
+    acknowledgedBetween(from: number, to: number): boolean {
+        return this.ackTimes.some((t) => t > from && t < to);
+    }
+
     start(): this {
         this.startedAt = Date.now();
         this.lanes = Array.from({ length: this.concurrency }, () => this.lane());

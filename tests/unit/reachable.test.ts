@@ -48,12 +48,14 @@ describe("reaching each host's Docker engine", () => {
         });
         servers.push(refusing);
         await listen(refusing, `${dir}/sick.sock`);
-        const lost = await unreachableHosts([
+        const unreachable = await unreachableHosts([
             { name: "gone", docker: `unix://${dir}/none.sock`, address: "10.77.0.11" },
             { name: "sick", docker: `unix://${dir}/sick.sock`, address: "10.77.0.12" },
             { name: "tcp", docker: `tcp://127.0.0.1:${closed}`, address: "10.77.0.13" },
             { name: "ssh", docker: `ssh://ops@127.0.0.1:${closed}`, address: "10.77.0.14" },
         ]);
+        assert.deepEqual(unreachable.map((u) => u.host.name), ["gone", "sick", "tcp", "ssh"]);
+        const lost = unreachable.map((u) => u.message);
         assert.equal(lost.length, 4, lost.join("\n"));
         assert.match(lost[0], /^host "gone" \(unix:\/\/.*none\.sock\) does not answer: connect ENOENT/);
         assert.match(lost[1], /^host "sick" .* does not answer: \/_ping answered 500/);
