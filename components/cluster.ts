@@ -8,7 +8,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RolloutGate } from "./resources/rolloutGate";
 import { ChangeGuard } from "./resources/changeGuard";
-import { containerDefinition, containerRevision } from "./containerSpec";
+import { containerDefinition, containerRevision, nodesDigest } from "./containerSpec";
 import { NodeRevision } from "./planning/handover";
 import { ClusterBootstrap } from "./resources/clusterBootstrap";
 import { ClusterRestore } from "./resources/clusterRestore";
@@ -17,6 +17,7 @@ import { clusterLabels } from "./labels";
 import { RedisNode, RedisNodeArgs } from "./node";
 import { HostSpec, hostsInUse } from "./planning/hosts";
 import { formatGenerations, generationSuffix } from "./planning/replacement";
+import { nodesOnHosts } from "./planning/hostDown";
 import { ClusterPlan, NodePlan, clusterLayout, planCluster } from "./planning/plan";
 import { rolloutOrder } from "./planning/rollout";
 import { ClusterSettings } from "./planning/settings";
@@ -91,6 +92,8 @@ export class DeclaredCluster {
      * recorded only by an up that succeeded, and the next run's guard compares against it.
      */
     readonly appliedIdentity: pulumi.Output<ClusterIdentity>;
+    /** With hosts: the digest of every node's container (secret), recorded like appliedIdentity (planning/hostDown.ts). */
+    readonly appliedNodeDigest?: pulumi.Output<string>;
     /** One per Docker host (one in all without `hosts`): its provider, network and image. */
     readonly engines: DockerEngine[];
     readonly nodes: RedisNode[];
@@ -106,7 +109,8 @@ export class DeclaredCluster {
 
     /** `applied`: what the last successful up applied (its appliedIdentity output); undefined on a new stack or an older one. */
     /** `volumeOptions`: the program's protect and retainOnDelete, for the nodes' data volumes only. */
-    constructor(parent: pulumi.ComponentResource, name: string, settings: ClusterSettings, applied?: ClusterIdentity, volumeOptions?: RedisNodeArgs["volumeOptions"]) {
+    /** `appliedNodeDigest`: the nodes' digest the last successful up recorded (with hosts; planning/hostDown.ts). */
+    constructor(parent: pulumi.ComponentResource, name: string, settings: ClusterSettings, applied?: ClusterIdentity, volumeOptions?: RedisNodeArgs["volumeOptions"], appliedNodeDigest?: string) {
         this.settings = settings;
         const plan = (this.plan = planCluster(settings));
         const labels = clusterLabels(pulumi.getStack(), settings.namePrefix);
@@ -188,27 +192,39 @@ export class DeclaredCluster {
         // Each container waits for its rollout gate, and each gate for the node the previous gate let
         // restart: a change that recreates containers restarts one node at a time, a master only after
         // it was failed over. A new cluster's gates have nothing to wait for: its containers start together.
+        const order = rolloutOrder(plan);
+        const definitions = new Map(
+            order.map((node) => {
+                const engine = engineOf(node);
+                const tls = security.nodeTls(node);
+                if (tls) certificateExpiry.set(node.name, tls.notAfter);
+                const definition = containerDefinition({
+                    node,
+                    image: settings.image,
+                    networkName: engine.network.name,
+                    volumeName: node.volumeName,
+                    redisConf: security.redisConf(node),
+                    internalUsers: security.internalAcl,
+                    tls,
+                    labels,
+                    liveConfig,
+                    keepsNothing: keepsNothing(settings.persistence),
+                    somaxconn: somaxconnFor(settings.redisConfig),
+                    healthcheckInterval: settings.healthcheckInterval,
+                    memoryBytes,
+                    cpus,
+                });
+                return [node.name, definition];
+            }),
+        );
+        // With hosts: what every node's container is made of, as one digest (secret: redis.conf holds passwords). Recorded
+        // by a successful up; while a host does not answer, the first gate refuses a run whose digest differs (a restart).
+        const nodeDigest = plan.hosts ? pulumi.secret(nodesDigest(order.map((n) => ({ name: n.name, ...definitions.get(n.name)! })))) : undefined;
+        const silentHosts = settings.silentHosts ?? [];
         let previous: RolloutGate | undefined;
-        for (const node of rolloutOrder(plan)) {
+        for (const node of order) {
             const engine = engineOf(node);
-            const tls = security.nodeTls(node);
-            if (tls) certificateExpiry.set(node.name, tls.notAfter);
-            const definition = containerDefinition({
-                node,
-                image: settings.image,
-                networkName: engine.network.name,
-                volumeName: node.volumeName,
-                redisConf: security.redisConf(node),
-                internalUsers: security.internalAcl,
-                tls,
-                labels,
-                liveConfig,
-                keepsNothing: keepsNothing(settings.persistence),
-                somaxconn: somaxconnFor(settings.redisConfig),
-                healthcheckInterval: settings.healthcheckInterval,
-                memoryBytes,
-                cpus,
-            });
+            const definition = definitions.get(node.name)!;
             const gate: RolloutGate = new RolloutGate(
                 `${node.name}-rollout`,
                 {
@@ -235,6 +251,8 @@ export class DeclaredCluster {
                     // Checked against the live nodes before the first container's limit changes.
                     ...(previous === undefined && memoryBytes !== undefined ? { memoryLimitBytes: memoryBytes } : {}),
                     ...(previous === undefined && settings.redisConfig.length > 0 ? { redisConfig: settings.redisConfig } : {}),
+                    // Absent unless a host does not answer: the first gate then refuses any restart before the first one.
+                    ...(previous === undefined && silentHosts.length > 0 ? { hostDown: { silentHosts, nodeDigest: nodeDigest!, appliedNodeDigest: pulumi.secret(appliedNodeDigest ?? "") } } : {}),
                 },
                 { parent, dependsOn: guarded },
             );
@@ -276,6 +294,7 @@ export class DeclaredCluster {
                 tlsCa: authority?.certPem,
                 containerIds: this.nodes.map((n) => n.container.id),
                 ...(liveConfig ? { runtimeConfig } : {}),
+                ...(silentHosts.length > 0 ? { silentNodes: nodesOnHosts(silentHosts, settings.deployed!.placement) } : {}),
             },
             { parent, dependsOn: this.nodes.map((n) => n.container) },
         );
@@ -328,6 +347,7 @@ export class DeclaredCluster {
             : this.bootstrap.shards;
         this.clusterState = this.bootstrap.clusterState;
         this.appliedIdentity = this.bootstrap.clusterState.apply(() => identity);
+        if (nodeDigest) this.appliedNodeDigest = pulumi.all([this.bootstrap.clusterState, nodeDigest]).apply(([, digest]) => digest);
         this.liveNodes = this.bootstrap.nodes.apply((nodes) =>
             (nodes ?? []).map(({ name, ip, port, role, nodeId }) =>
                 plan.hosts ? { name, host: hostOfNode.get(name) ?? "", ip, port, role, nodeId } : { name, ip, role, nodeId },

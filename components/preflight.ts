@@ -9,6 +9,7 @@ import { deployedPlacement, lastRecord } from "./hosts/deployed";
 import { unreachableHosts } from "./hosts/reachable";
 import { HostSpec, hostsInUse } from "./planning/hosts";
 import { deployedEntries, machineGenerations, replacedThisRun, replacementSteps, shardsWithoutCopy } from "./planning/replacement";
+import { nodesOnHosts, placementChanges } from "./planning/hostDown";
 import { planCluster } from "./planning/plan";
 import { hostLossProblem } from "./planning/quorum";
 import { ClusterIdentity } from "./planning/safety";
@@ -19,6 +20,8 @@ export interface Preflight {
     settings: ClusterSettings;
     /** What the last successful up applied; undefined on a new cluster. */
     applied?: ClusterIdentity;
+    /** The digest of the nodes' containers the last successful up recorded (with hosts; planning/hostDown.ts). */
+    appliedNodeDigest?: string;
 }
 
 /**
@@ -68,13 +71,26 @@ export async function preflight(settings: ClusterSettings, optionName: (name: st
     await refuseUnsafeReplacement(replacing, applied, withDeployed, optionName);
     // Asked together: a dead idle host costs its probe's timeout once, beside the others.
     const [lost, idle] = await Promise.all([unreachableHosts(needed), unreachableHosts(hosts.filter((h) => !needed.includes(h)))]);
-    if (lost.length > 0) {
+    const placementNow = withDeployed.deployed?.placement;
+    const moving = placementChanges(Object.fromEntries(placed.nodes.map((n) => [n.name, n.host!.name])), placementNow);
+    if (lost.length > 0 && (moving.length > 0 || hosts.some((h) => h.drain))) {
         const option = optionName("hosts");
         throw refusal(
             `Cannot reach every Docker host, nothing was changed:\n - ${lost.map((u) => u.message).join("\n - ")}\n` +
+                (moving.length > 0 ? `This change places nodes anew (${moving.join(", ")}), which needs every member of the shards it touches.\n` : "") +
                 `Bring the host back (empty, or with its volumes) and run again. If its machine is gone for good, point its entry at a new ` +
                 `machine, which gets its nodes back, empty, as replicas:\n${replacementSteps(hosts, lost.map((u) => u.host.name), option, option.includes(":"))}\n` +
                 `then run pulumi up again; see "Several hosts" in the README.`,
+        );
+    }
+    const silentHosts = lost.map((u) => u.host.name);
+    for (const silent of lost) {
+        // The run goes on without the host: its resources are left as they are, the change guard refuses any restart, and
+        // what Redis takes at run time is set on the nodes that answer (planning/hostDown.ts).
+        const nodes = nodesOnHosts([silent.host.name], placementNow!);
+        pulumi.log.warn(
+            `${silent.message}; its nodes (${nodes.join(", ")}) are left as they are: this run goes on only if it restarts no node, ` +
+                `and what the nodes take at run time is set on the others now and on these when they answer again (see "Several hosts" in the README)`,
         );
     }
     for (const kept of hosts.filter((h) => h.replaced && !replacing.includes(h))) {
@@ -89,5 +105,9 @@ export async function preflight(settings: ClusterSettings, optionName: (name: st
         const problem = hostLossProblem(masterHosts, hosts.filter((h) => !h.drain).length, withDeployed.replicasPerShard, optionName);
         if (problem !== undefined) throw refusal(`Refused, nothing was changed:\n - ${problem}`);
     }
-    return { settings: withDeployed, applied };
+    return {
+        settings: silentHosts.length > 0 ? { ...withDeployed, silentHosts } : withDeployed,
+        applied,
+        ...(record?.appliedNodeDigest !== undefined ? { appliedNodeDigest: record.appliedNodeDigest } : {}),
+    };
 }

@@ -70,6 +70,8 @@ export interface RedisClusterOutputs {
      * with it, and with hosts, finds where nodes run. Keep it among the stack's outputs.
      */
     appliedIdentity: pulumi.Output<ClusterIdentity>;
+    /** With hosts: what every node's container is made of, as a digest (secret), recorded like appliedIdentity. */
+    appliedNodeDigest?: pulumi.Output<string>;
 }
 
 /** The machine the nodes run on, where this program knows it: the local engine unless told otherwise. */
@@ -163,7 +165,7 @@ export class RedisCluster extends pulumi.ComponentResource {
         const settings = now?.settings ?? resolve({ ...args, ...Object.fromEntries(SECRET_ARGS.map((k) => [k, undefined])) } as PlainArgs).settings;
 
         const optionName = (k: string) => (names === "config" ? `${CONFIG_NAMESPACE}:${k}` : k);
-        const declared = checked.then((s) => preflight(s, optionName)).then((p) => new DeclaredCluster(this, name, p.settings, p.applied, volumeOptions));
+        const declared = checked.then((s) => preflight(s, optionName)).then((p) => new DeclaredCluster(this, name, p.settings, p.applied, volumeOptions, p.appliedNodeDigest));
         constructed(declared.then(() => undefined));
         const from = <T>(pick: (d: DeclaredCluster) => pulumi.Input<T>): pulumi.Output<T> => pulumi.output(declared.then(pick)) as pulumi.Output<T>;
         const plan = <T>(pick: (p: ClusterPlan) => T) => from((d) => pick(d.plan));
@@ -203,6 +205,7 @@ export class RedisCluster extends pulumi.ComponentResource {
                   }
                 : {}),
             appliedIdentity: this.appliedIdentity,
+            ...(settings.hosts ? { appliedNodeDigest: from((d) => d.appliedNodeDigest!) } : {}),
         };
         internals.set(this, { settings, declared, outputs });
         // Keeps the program running until the preflight has declared everything.

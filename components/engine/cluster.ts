@@ -11,10 +11,10 @@ import { shapeDrift } from "../planning/drift";
 import { NodeReport, assess } from "../planning/topology";
 import { checkRulesWithRedis } from "./steps/access";
 import { mastersBackToPlannedHosts } from "./steps/failover";
-import { disableReplicaMigration } from "./steps/nodeTimeout";
+import { disableReplicaMigration, setNodeTimeout } from "./steps/nodeTimeout";
 import { applyRuntimeConfig, memoryCeiling, runtimeTarget } from "./steps/runtimeConfig";
 import { createCluster } from "./create";
-import { waitHealthy } from "./health";
+import { waitClusterOk, waitHealthy } from "./health";
 import { applyUsers, healCluster } from "./heal";
 import { NodePool } from "./pool";
 import { ClusterReport, summarize } from "./report";
@@ -98,6 +98,35 @@ export async function ensureCluster(spec: ClusterSpec, log: Log): Promise<Cluste
         log(`cluster ok after ${((Date.now() - started) / 1000).toFixed(1)}s`);
         const first = spec.nodes[0].name;
         const report = summarize((await pool.view(first)).lines, (await pool.info(first, "cluster")).cluster_state ?? "unknown", (ip, port) => pool.nameOf(ip, port));
+        return { ...report, runtimeBaseline };
+    } finally {
+        pool.close();
+    }
+}
+
+/**
+ * While the nodes named `silent` do not answer (their host is down; planning/hostDown.ts): sets what
+ * Redis takes at run time (users, the node timeout, maxmemory and the other run-time directives) on
+ * every other node and reports the cluster as they see it. Moves no slot and no replica, forgets no
+ * node: the silent ones are unreachable, not absent, and get the same on the first up after they answer.
+ */
+export async function ensureInPlace(spec: ClusterSpec, silent: string[], log: Log): Promise<ClusterReport & { runtimeBaseline: Record<string, string> }> {
+    const deadline = new Deadline(spec.timeoutMs, "setting the nodes that answer");
+    const answering: ClusterSpec = { ...spec, nodes: spec.nodes.filter((n) => !silent.includes(n.name)) };
+    const names = answering.nodes.map((n) => n.name);
+    const pool = new NodePool(answering.nodes, spec);
+    try {
+        log(`not answering, left as they are until they do: ${silent.join(", ")}`);
+        await connectAll(pool, deadline, log);
+        // Every slot must still be served by the nodes that answer (their replicas took over the silent masters' shards).
+        await waitClusterOk(pool, names, deadline);
+        await checkRulesWithRedis(pool, names[0], spec.users);
+        await applyMemoryCeiling(pool, answering);
+        await applyUsers(pool, answering, log);
+        await setNodeTimeout(pool, names, spec.nodeTimeoutMs);
+        const runtimeBaseline = await applyRuntimeSettings(pool, answering, log);
+        const nameOf = (ip: string, port: number) => spec.nodes.find((n) => n.ip === ip && n.port === port)?.name;
+        const report = summarize((await pool.view(names[0])).lines, (await pool.info(names[0], "cluster")).cluster_state ?? "unknown", nameOf);
         return { ...report, runtimeBaseline };
     } finally {
         pool.close();

@@ -22,6 +22,8 @@ export interface DeployedRecord {
     appliedIdentity?: ClusterIdentity;
     placement?: Record<string, string>;
     slotAssignments?: { master: Member; replicas: Member[] }[];
+    /** With hosts: the digest of every node's container (a secret output; planning/hostDown.ts). */
+    appliedNodeDigest?: string;
 }
 
 /** This stack's own last outputs: recorded only by an up that succeeded. */

@@ -72,6 +72,11 @@ export interface ClusterSettings {
      * applied identity and the entries marked replaced; it names the host's Docker objects.
      */
     machineGenerations?: Record<string, number>;
+    /**
+     * With `hosts`: the hosts that run nodes and do not answer in this run (the preflight found them;
+     * planning/hostDown.ts says what the run may do without them). Absent when every host answers.
+     */
+    silentHosts?: string[];
     /** Undefined when the cluster runs without AUTH. */
     password?: string;
     /** Named ACL users on every node; undefined when none are configured. */

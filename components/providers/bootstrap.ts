@@ -7,10 +7,11 @@
  * changes the outputs on refresh without ever causing a re-bootstrap.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterReport, ClusterSpec, NodeAddress, ensureCluster, readCluster } from "../engine/cluster";
+import { ClusterReport, ClusterSpec, NodeAddress, ensureCluster, ensureInPlace, readCluster } from "../engine/cluster";
 import { liveDrift } from "../engine/drift";
 import { describeRuntimeChange } from "../engine/steps/runtimeConfig";
 import { StoredAccess, accessOf, isChanging } from "../planning/access";
+import { catchUpNeeded } from "../planning/hostDown";
 import { ShardView, endpoint } from "../planning/topology";
 import { UserSpec } from "../planning/users";
 
@@ -38,6 +39,8 @@ interface Inputs extends StoredAccess {
     containerIds: string[];
     /** Directives set at run time (planning/limits.ts, runtimeDirectives); absent when none. */
     runtimeConfig?: Record<string, string>;
+    /** Nodes on a host that does not answer in this run (planning/hostDown.ts); absent when every host answers. Not compared. */
+    silentNodes?: string[];
 }
 
 const replicasOf = (i: Inputs): number => i.replicasPerShard ?? i.plannedShards[0]?.replicas.length ?? 0;
@@ -51,6 +54,8 @@ interface Outputs extends Inputs {
     clusterState: string;
     shards: ShardView[];
     nodes: ClusterReport["nodes"];
+    /** Nodes an up passed over because they did not answer: the first up after they answer brings them in line. Absent when none. */
+    pendingNodes?: string[];
 }
 
 /** Input keys whose change means the running cluster must be reconciled; and the logins (changedInputs). */
@@ -99,6 +104,12 @@ function withReport(inputs: Inputs, report: ClusterReport, runtimeBaseline?: Rec
 async function reconcile(inputs: Inputs, previous?: Outputs): Promise<Outputs> {
     // The dynamic-provider host forwards our stderr to the CLI, which shows it as progress.
     const log = (message: string) => console.error(`[${inputs.clusterName}] ${message}`);
+    const silent = inputs.silentNodes ?? [];
+    if (previous !== undefined && silent.length > 0) {
+        // The placement is as deployed and no node restarted (the preflight and the first gate saw to that).
+        const report = await ensureInPlace(toSpec(inputs, previous), silent, log);
+        return { ...withReport(inputs, report, report.runtimeBaseline), pendingNodes: silent };
+    }
     const report = await ensureCluster(toSpec(inputs, previous), log);
     return withReport(inputs, report, report.runtimeBaseline);
 }
@@ -106,7 +117,14 @@ async function reconcile(inputs: Inputs, previous?: Outputs): Promise<Outputs> {
 export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
         const changed = changedInputs(olds, news);
-        if (changed.length === 0) {
+        const silent = news.silentNodes ?? [];
+        if (changed.length === 0 && catchUpNeeded(olds.pendingNodes, silent)) {
+            console.error(`[${news.clusterName}] nodes an earlier up passed over while they did not answer do now; up brings them in line: ${olds.pendingNodes!.filter((n) => !silent.includes(n)).join(", ")}`);
+            return { changes: true, replaces: [], deleteBeforeReplace: false };
+        }
+        if (changed.length === 0 && silent.length > 0) {
+            console.error(`[${news.clusterName}] ${silent.join(", ")} do not answer (their host is down): the live cluster was not compared with the plan`);
+        } else if (changed.length === 0) {
             // Unchanged inputs say only what the last successful run was asked for. A run that failed or was
             // killed half way leaves a shape no input shows (keys moved to a node the reverted plan drops):
             // then the cluster itself is the change, and the up reconciles it before Pulumi deletes anything.

@@ -13,6 +13,7 @@ import { makeWayForRestart } from "../engine/restart";
 import { memoryUse, overLimit } from "../engine/memoryFit";
 import { StoredAccess, accessOf, isChanging } from "../planning/access";
 import { NO_RESTART, NodeRevision, RestartRecord, restartingMembers } from "../planning/handover";
+import { nodeChangeRefusal } from "../planning/hostDown";
 
 /** The logins are StoredAccess's fields: `password`, and in ACL mode only `internal` and `defaultUserEnabled`. */
 interface Inputs extends StoredAccess {
@@ -34,6 +35,8 @@ interface Inputs extends StoredAccess {
     memoryLimitBytes?: number;
     /** The first gate only: the user's redis.conf directives, judged by Redis before any node restarts into them. */
     redisConfig?: Directives;
+    /** The first gate only, while a host does not answer (planning/hostDown.ts). Not compared. */
+    hostDown?: { silentHosts: string[]; nodeDigest: string; appliedNodeDigest: string };
 }
 
 /** Upper bound for one gate's waits: the previous node back and synced, a failover, an AOF rewrite. */
@@ -87,6 +90,10 @@ async function memoryLimitFailures(olds: Partial<Inputs>, news: Inputs): Promise
 
 export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Partial<Inputs>, news: Inputs): Promise<pulumi.dynamic.CheckResult> {
+        // Before any node restarts: while a host does not answer, none may.
+        const down = news.hostDown && nodeChangeRefusal(news.hostDown.silentHosts, news.hostDown.nodeDigest, news.hostDown.appliedNodeDigest || undefined);
+        // No property named: the engine would print its value, the digests with it.
+        if (down) return { inputs: news, failures: [{ property: "", reason: `${down}; nothing was changed` }] };
         // A new stack's first gate has no nodes to ask yet (olds empty and nothing answers: no failure).
         return { inputs: news, failures: await memoryLimitFailures(olds, news) };
     },

@@ -29,6 +29,8 @@ export interface ClusterBootstrapArgs {
     containerIds: pulumi.Input<pulumi.Input<string>[]>;
     /** Directives set on every node at run time (planning/limits.ts, runtimeDirectives); absent when none. */
     runtimeConfig?: Record<string, string>;
+    /** Nodes on a host that does not answer in this run (planning/hostDown.ts); absent when every host answers. */
+    silentNodes?: string[];
 }
 
 export class ClusterBootstrap extends LoadedDynamicResource {

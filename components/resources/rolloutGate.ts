@@ -44,6 +44,11 @@ export interface RolloutGateArgs {
     memoryLimitBytes?: number;
     /** The first gate only, when any is set: the user's redis.conf directives, for Redis to judge before any node restarts. */
     redisConfig?: [string, string][];
+    /**
+     * The first gate only, while a host that runs nodes does not answer: its name, the digest of every node's
+     * container and the one the last successful up recorded (secrets). A run that would restart a node is refused.
+     */
+    hostDown?: pulumi.Input<{ silentHosts: string[]; nodeDigest: pulumi.Input<string>; appliedNodeDigest: pulumi.Input<string> }>;
 }
 
 export class RolloutGate extends LoadedDynamicResource {

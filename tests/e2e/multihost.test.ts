@@ -74,7 +74,8 @@ describe("Docker hosts made on this machine", function () {
         let seeds: string[];
 
         before(async () => {
-            t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.210.0.0/24", hostPortBase: "7101", hosts: JSON.stringify(HOSTS) });
+            // maxmemory: a setting Redis takes at run time, changed below while a host is down.
+            t = await createTestStack(PREFIX, { namePrefix: PREFIX, subnet: "10.210.0.0/24", hostPortBase: "7101", hosts: JSON.stringify(HOSTS), maxmemory: "200mb" });
         });
         after(async () => {
             await t?.destroyAndRemove();
@@ -138,13 +139,54 @@ describe("Docker hosts made on this machine", function () {
             }
         });
 
-        it("stops preview and up while the host is gone, naming it, and changes nothing on the other hosts", async () => {
+        /** CONFIG GET maxmemory of every node on the given hosts, by node endpoint. */
+        const maxmemoryOn = async (hosts: typeof HOSTS) => {
+            const out: Record<string, string> = {};
+            for (const s of seeds.filter((e) => hosts.some((h) => e.startsWith(`${h.address}:`)))) {
+                const [host, port] = s.split(":");
+                const c = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+                try {
+                    await c.connect();
+                    out[s] = ((await c.call("CONFIG", "GET", "maxmemory")) as string[])[1];
+                } finally {
+                    c.disconnect();
+                }
+            }
+            return out;
+        };
+        const setConfig = (config: Record<string, string>) => t.stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`redis-cluster:${k}`, { value: v }])));
+
+        it("goes on while the host is gone with what restarts no node: h2's nodes are left as they are, a run-time setting reaches the others; a restart or a new placement is refused", async () => {
             const running = () => [HOSTS[0], HOSTS[2]].map((h) => engine(h, "ps", "-q", "--no-trunc").split("\n").sort().join(","));
             const before = running();
-            const refusal = /Cannot reach every Docker host, nothing was changed:\s+- host "h2" \(unix:\/\/\/run\/rch-2\.sock\) does not answer/;
-            await assert.rejects(t.stack.preview(), refusal);
-            await assert.rejects(t.up(), refusal);
+            const onH2 = Object.entries((await t.stack.outputs()).placement.value as Record<string, string>).filter(([, h]) => h === "h2").map(([n]) => n);
+            const silent = new RegExp(`host "h2" \\(unix:///run/rch-2\\.sock\\) does not answer[^\\n]*its nodes \\(${onH2.join(", ")}\\) are left as they are`);
+            const preview = await t.stack.preview({ expectNoChanges: true });
+            assert.match(preview.stdout, silent);
+            const noop = await t.up();
+            assert.match(noop.stdout, silent);
+            // Only the stack's read of its own last outputs besides.
+            assert.deepEqual(Object.keys(noop.summary.resourceChanges ?? {}).sort(), ["read", "same"]);
+            // Every node restarts for a new health check interval: refused at preview and at up, before any node changes.
+            const interval = (await t.stack.getConfig("redis-cluster:healthcheckInterval")).value;
+            await setConfig({ healthcheckInterval: "20s" });
+            const restart = /host "h2" does not answer, and this change restarts nodes[^\n]*Bring the host back, or point its entry at a new machine with replaced: true/;
+            await assert.rejects(t.stack.preview(), restart);
+            await assert.rejects(t.up(), restart);
             assert.deepEqual(running(), before);
+            await setConfig({ healthcheckInterval: interval });
+            // A second replica per shard places new nodes: refused at preview, naming the host.
+            await setConfig({ replicasPerShard: "2" });
+            await assert.rejects(t.stack.preview(), /Cannot reach every Docker host, nothing was changed:\s+- host "h2"[^\n]*does not answer[\s\S]*This change places nodes anew/);
+            await t.stack.removeConfig("redis-cluster:replicasPerShard");
+            // maxmemory is set in place on the nodes that answer; h2's get it when they answer again (next test).
+            await setConfig({ maxmemory: "220mb" });
+            const inPlace = await t.up();
+            assert.match(inPlace.stdout, /not answering, left as they are until they do/);
+            assert.deepEqual(running(), before, "no container on the hosts that answer changed");
+            assert.deepEqual(new Set(Object.values(await maxmemoryOn([HOSTS[0], HOSTS[2]]))), new Set([String(220 * 1024 * 1024)]));
+            assert.equal(await withClusterClient(seeds.filter((s) => !s.startsWith("10.77.0.12:")), undefined, (c) => countMissingKeys(c, KEYS, "mh")), 0);
+            await t.stack.preview({ expectNoChanges: true });
         });
 
         /** Masters serving slots per test host, h1..h3, as the cluster says. */
@@ -172,6 +214,9 @@ describe("Docker hosts made on this machine", function () {
             assert.deepEqual(view.filter((n) => n.failed).map((n) => n.endpoint), [], "a node is still seen as failed");
             assertAntiAffine(view);
             assert.deepEqual(await mastersPerHost(), [1, 1, 1], "one master per host again");
+            // What was set while h2 was gone reached its nodes too: the bootstrap kept them as pending.
+            assert.match(result.stdout, /nodes an earlier up passed over while they did not answer do now; up brings them in line: e2e-h-\d, e2e-h-\d/);
+            assert.deepEqual(new Set(Object.values(await maxmemoryOn(HOSTS))), new Set([String(220 * 1024 * 1024)]));
             assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "mh")), 0);
             await t.stack.preview({ expectNoChanges: true });
             // npm run status reaches every node at its host endpoint and names it.
