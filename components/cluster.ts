@@ -57,15 +57,23 @@ function movesHost(settings: ClusterSettings, node: NodePlan): boolean {
 }
 
 /**
- * A node's volume resource, with hosts named after its host and machine: a node moved to another host,
- * or onto a host's new machine, gets a new volume resource there (the old one is deleted through the
- * provider it was created with). Where the node stays, the name it had before this naming is an alias.
+ * The resource names of a node's volume and container. With hosts they name the host and its machine
+ * (`<node>-data-h1`, `<node>-h1`; `-m1` on a host's first new machine): a node that moves to another
+ * host, or onto its host's new machine, gets new resources there rather than replacements, and Pulumi
+ * deletes the old ones (through the provider they were made with) only at the end of an up that got
+ * that far: after the bootstrap handed their roles over. A replacement would instead leave the old
+ * container pending deletion if the run stopped half way, and the next run, resumed or reverted,
+ * would delete it first, before anything handed its role over. Where the node stays, the names it had
+ * before this naming are aliases.
  */
-function volumeResource(settings: ClusterSettings, node: NodePlan): { name: string; aliases: string[] } {
-    if (node.host === undefined) return { name: `${node.name}-data`, aliases: [] };
+function nodeResources(settings: ClusterSettings, node: NodePlan): { volume: { name: string; aliases: string[] }; container: { name: string; aliases: string[] } } {
+    if (node.host === undefined) return { volume: { name: `${node.name}-data`, aliases: [] }, container: { name: node.name, aliases: [] } };
     const machine = generationSuffix(settings.machineGenerations?.[node.host.name]);
     const stays = !movesHost(settings, node) && machine === "";
-    return { name: `${node.name}-data-${node.host.name}${machine}`, aliases: stays ? [`${node.name}-data`] : [] };
+    return {
+        volume: { name: `${node.name}-data-${node.host.name}${machine}`, aliases: stays ? [`${node.name}-data`] : [] },
+        container: { name: `${node.name}-${node.host.name}${machine}`, aliases: stays ? [node.name] : [] },
+    };
 }
 
 export interface DockerEngine {
@@ -262,8 +270,7 @@ export class DeclaredCluster {
                     node.name,
                     {
                         volumeName: node.volumeName,
-                        volumeResource: volumeResource(settings, node),
-                        moving: movesHost(settings, node),
+                        ...(({ volume, container }) => ({ volumeResource: volume, containerResource: container }))(nodeResources(settings, node)),
                         labels,
                         definition,
                         provider: engine.provider,

@@ -9,14 +9,11 @@ export interface RedisNodeArgs {
     /**
      * The volume's resource name (default `<node>-data`) and the names it had before: with hosts it names
      * the host (and its machine), so a node that moves, or a host's new machine, gets a new volume there
-     * while the old one is deleted where it was (cluster.ts: volumeResource).
+     * while the old one is deleted where it was (cluster.ts: nodeResources).
      */
     volumeResource?: { name: string; aliases: string[] };
-    /**
-     * The node moves to another host (its host is drained): its new container starts there beside the
-     * old one, which Pulumi deletes at the end of the run, after the bootstrap handed its role over.
-     */
-    moving?: boolean;
+    /** Likewise the container's resource name (default `<node>`) and the names it had before (cluster.ts: nodeResources). */
+    containerResource?: { name: string; aliases: string[] };
     labels: DockerLabel[];
     /** The container's inputs (containerDefinition), the volume by its name. */
     definition: ContainerDefinition;
@@ -69,15 +66,14 @@ export class RedisNode extends pulumi.ComponentResource {
 
         const { recreating, inPlace } = args.definition;
         this.container = new docker.Container(
-            name,
+            args.containerResource?.name ?? name,
             { ...recreating, ...inPlace },
             {
                 parent: this,
                 provider: args.provider,
                 dependsOn: [...args.guarded, ...args.after, this.volume],
+                aliases: (args.containerResource?.aliases ?? []).map((alias) => ({ name: alias })),
                 ...CONTAINER_CHANGE_OPTIONS,
-                // On another engine the name, address and port are free: the old node runs on until its successor took over.
-                ...(args.moving ? { deleteBeforeReplace: false } : {}),
             },
         );
 

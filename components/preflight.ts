@@ -85,12 +85,15 @@ export async function preflight(settings: ClusterSettings, optionName: (name: st
     }
     const silentHosts = lost.map((u) => u.host.name);
     for (const silent of lost) {
-        // The run goes on without the host: its resources are left as they are, the change guard refuses any restart, and
+        // The run goes on without the host: its resources are left as they are, the first gate refuses any restart, and
         // what Redis takes at run time is set on the nodes that answer (planning/hostDown.ts).
         const nodes = nodesOnHosts([silent.host.name], placementNow!);
+        const option = optionName("hosts");
         pulumi.log.warn(
             `${silent.message}; its nodes (${nodes.join(", ")}) are left as they are: this run goes on only if it restarts no node, ` +
-                `and what the nodes take at run time is set on the others now and on these when they answer again (see "Several hosts" in the README)`,
+                `and what the nodes take at run time is set on the others now and on these when they answer again. ` +
+                `If its machine is gone for good, point its entry at a new machine, which gets its nodes back, empty, as replicas:\n` +
+                `${replacementSteps(hosts, [silent.host.name], option, option.includes(":"))}\nthen run pulumi up again; see "Several hosts" in the README`,
         );
     }
     for (const kept of hosts.filter((h) => h.replaced && !replacing.includes(h))) {

@@ -11,7 +11,7 @@ const { execFileSync } = require("child_process");
 const ROOT = path.resolve(__dirname, "..");
 const OUT = path.join(ROOT, ".build", "program");
 const TSCONFIG = path.join(ROOT, "tsconfig.program.json");
-const SOURCES = ["index.ts", "components", "scripts/status"];
+const SOURCES = ["index.ts", "components", "scripts/status", "scripts/recover"];
 /** Builds of earlier sources kept beside the current one: a run still using one keeps working. */
 const KEEP = 4;
 

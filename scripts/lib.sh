@@ -127,10 +127,11 @@ process_alive() {
 # A `pulumi up` that was killed (a second Ctrl-C, the OOM killer, a closed
 # laptop) leaves its lock in a file backend, and every later command refuses
 # to run. Release it (`pulumi cancel`) only when it was taken on this host by
-# a process that no longer exists; a running up keeps its lock.
+# a process that no longer exists; a running up keeps its lock. Succeeds only
+# when it released one.
 release_stale_lock() {
   local stack="$1" url="${PULUMI_BACKEND_URL:-file://./.pulumi-state}" dir f host pid
-  [[ "$url" == file://* ]] || return 0
+  [[ "$url" == file://* ]] || return 1
   dir="${url#file://}"
   dir="${dir%%\?*}"
   [[ "$dir" == /* ]] || dir="$PROJECT_ROOT/$dir"
@@ -143,4 +144,5 @@ release_stale_lock() {
       return 0
     fi
   done
+  return 1
 }

@@ -61,14 +61,18 @@ export function dockerEnvs(state: StackExport): Map<string, NodeJS.ProcessEnv> {
     const resources = state.deployment?.resources ?? [];
     const envs = new Map<string, NodeJS.ProcessEnv>();
     for (const c of resources.filter((r) => r.type === "docker:index/container:Container")) {
-        const providerUrn = c.provider?.split("::").slice(0, -1).join("::");
-        const provider = resources.find((r) => r.urn === providerUrn);
-        const host = provider?.inputs?.host as string | undefined;
-        const certPath = provider?.inputs?.certPath as string | undefined;
-        const env: NodeJS.ProcessEnv = { ...process.env, ...(host ? { DOCKER_HOST: host } : {}), ...(certPath ? { DOCKER_CERT_PATH: certPath, DOCKER_TLS_VERIFY: "1" } : {}) };
-        envs.set(String(c.outputs?.name ?? ""), env);
+        envs.set(String(c.outputs?.name ?? ""), dockerEnvOf(resources, c.provider));
     }
     return envs;
+}
+
+/** The environment whose docker CLI reaches the engine of the docker provider `providerRef` ("urn::id"); the local one without. */
+export function dockerEnvOf(resources: NonNullable<NonNullable<StackExport["deployment"]>["resources"]>, providerRef: string | undefined, baseEnv: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+    const providerUrn = providerRef?.split("::").slice(0, -1).join("::");
+    const provider = resources.find((r) => r.urn === providerUrn);
+    const host = provider?.inputs?.host as string | undefined;
+    const certPath = provider?.inputs?.certPath as string | undefined;
+    return { ...baseEnv, ...(host ? { DOCKER_HOST: host } : {}), ...(certPath ? { DOCKER_CERT_PATH: certPath, DOCKER_TLS_VERIFY: "1" } : {}) };
 }
 
 

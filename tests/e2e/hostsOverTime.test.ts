@@ -4,10 +4,12 @@
 // with `replaced` brings every shard's replica back on a host apart from its master, under writes, with
 // every key kept. A host drained under writes: each of its nodes started on another host and handed
 // over before it goes; then the host leaves the list with nothing of the cluster left on it; a drain
-// the other hosts cannot hold is refused at preview.
+// the other hosts cannot hold is refused at preview. A drain killed half way (once a new node runs, and
+// once one has joined the cluster) and then reverted: the drained host's nodes stay, the new ones leave.
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
-import { TestStack, createTestStack } from "../support/stack";
+import { TestStack, createTestStack, npmRunUpAfterKill } from "../support/stack";
+import { freezeTree, killFrozen, pulumiUpPid } from "../support/process";
 import { clusterClient, countMissingKeys, eventually, withClusterClient, writeKeys } from "../support/redis";
 import { ClusterNodesLine, readClusterNodes } from "../support/clusterNodes";
 import { runStatus } from "../support/status";
@@ -52,12 +54,13 @@ describe("hosts over time", function () {
             testHosts("down");
         });
 
-        it("keeps every key when host 2 is destroyed, and the refusal names the commands that replace it", async () => {
+        it("keeps every key when host 2 is destroyed, and the preview's warning names the commands that replace it", async () => {
             testHosts("destroy", "2");
             const alive = seeds.filter((s) => !s.startsWith("10.77.0.12:"));
             await eventually("every key readable with h2 gone", 60000, () => withClusterClient(alive, undefined, async (c) => ((await countMissingKeys(c, KEYS, "rh")) === 0 ? true : undefined)).catch(() => undefined), 1000);
-            await assert.rejects(
-                t.stack.preview(),
+            const preview = await t.stack.preview({ expectNoChanges: true });
+            assert.match(
+                preview.stdout,
                 /host "h2" \(unix:\/\/\/run\/rch-2\.sock\) does not answer[\s\S]*If its machine is gone for good, point its entry at a new machine[\s\S]*pulumi config set --path 'redis-cluster:hosts\[1\]\.docker' <the new machine's Docker endpoint>\s+pulumi config set --path 'redis-cluster:hosts\[1\]\.address' <the new machine's address>\s+pulumi config set --path 'redis-cluster:hosts\[1\]\.replaced' true/,
             );
         });
@@ -139,8 +142,63 @@ describe("hosts over time", function () {
             await assert.rejects(t.stack.preview(), /host "h\d" would run 2 of the 4 masters[\s\S]*allowHostLossOutage/);
         });
 
-        it("drains host 4 under writes: its nodes start on the other hosts and take over before they go; no write lost, every shard on three hosts", async () => {
+        /** Names of the containers on hosts 1-3, and the ids of those running on host 4. */
+        const onOthers = () => FOUR.slice(0, 3).flatMap((h) => lines(engine(h, "ps", "-a", "--format", "{{.Names}}"))).sort();
+        const runningOnH4 = () => lines(engine(FOUR[3], "ps", "-q", "--no-trunc")).sort();
+
+        /**
+         * Starts the drain of host 4, SIGKILLs the whole up (CLI, language host, providers) once `reached` says so,
+         * then takes the drain back as a person would (the flag off, `npm run up`): the drained host's nodes stay
+         * as they ran, the new ones leave the other hosts, every key stays and the next preview shows no changes.
+         */
+        async function drainKilledThenReverted(reached: (drained: string[]) => Promise<boolean>) {
+            const placement: Record<string, string> = (await t.stack.outputs()).placement.value;
+            const drained = Object.keys(placement).filter((n) => placement[n] === "h4");
+            const [others, h4] = [onOthers(), runningOnH4()];
+            await t.stack.setConfig("redis-cluster:hosts", { value: JSON.stringify([...FOUR.slice(0, 3), { ...FOUR[3], drain: true }]) });
+            const up = t.up();
+            up.catch(() => undefined);
+            const killed = await eventually(
+                "the drain to get that far",
+                5 * 60 * 1000,
+                async () => {
+                    if (!(await reached(drained))) return undefined;
+                    const pid = pulumiUpPid(t.name);
+                    return pid === undefined ? undefined : killFrozen(freezeTree(pid));
+                },
+                100,
+            );
+            assert.ok(killed.length >= 3, `killed only ${killed}`);
+            await assert.rejects(up, "the killed up reported success");
+            await t.stack.setConfig("redis-cluster:hosts", { value: JSON.stringify(FOUR) });
+            npmRunUpAfterKill(t.name);
+            assert.deepEqual((await t.stack.outputs()).placement.value, placement);
+            assert.deepEqual(onOthers(), others, "the new nodes left hosts 1-3");
+            assert.deepEqual(runningOnH4(), h4, "host 4's containers ran on, never replaced");
+            const view = await clusterNodes(seeds[0]);
+            assert.equal(view.length, 12);
+            assert.deepEqual(view.filter((n) => n.failed).map((n) => n.endpoint), []);
+            assert.equal(view.filter((n) => n.ip === "10.77.0.14").length, 3);
+            assert.equal(await withClusterClient(seeds, undefined, (c) => countMissingKeys(c, KEYS, "dr")), 0);
+            await t.stack.preview({ expectNoChanges: true });
+        }
+
+        it("takes back a drain killed once a new node runs on another host: host 4's nodes stay, the new ones leave, every key stays", async () => {
             await t.stack.setConfig("redis-cluster:allowHostLossOutage", { value: "true" });
+            await drainKilledThenReverted(async (drained) => onOthers().some((n) => drained.includes(n)));
+        });
+
+        it("takes back a drain killed once a new node has joined the cluster: it is handed back and leaves, every key stays", async () => {
+            const addresses = FOUR.slice(0, 3).map((h) => h.address);
+            await drainKilledThenReverted(async (drained) => {
+                const ports = drained.map((n) => 7501 + Number(n.split("-").pop()) - 1);
+                const view = await clusterNodes(seeds[0]).catch((): ClusterNodesLine[] => []);
+                return view.some((n) => addresses.includes(n.ip) && ports.includes(n.port));
+            });
+        });
+
+        it("drains host 4 under writes: its nodes start on the other hosts and take over before they go; no write lost, every shard on three hosts", async () => {
+            await t.stack.setConfig("redis-cluster:hosts", { value: JSON.stringify([...FOUR.slice(0, 3), { ...FOUR[3], drain: true }]) });
             const before: Record<string, string> = (await t.stack.outputs()).placement.value;
             const drained = Object.keys(before).filter((n) => before[n] === "h4");
             assert.equal(drained.length, 3);

@@ -254,7 +254,7 @@ const HOSTS_PREVIOUS_RELEASE = "c2cd3e9e771e8970ec780fba6c7132c2351d60c5";
 const HOSTS_NAME = "e2e-hu";
 const HOSTS_PORT = 7801;
 
-describe("upgrading a stack with hosts to volume resources named after their host", function () {
+describe("upgrading a stack with hosts to volume and container resources named after their host", function () {
     this.timeout(10 * 60 * 1000);
     let previous: string;
     let stack: Stack;
@@ -283,7 +283,7 @@ describe("upgrading a stack with hosts to volume resources named after their hos
         handOver(previous, HOSTS_NAME);
     });
 
-    it("this release renames the volume resources (an alias each), replaces and restarts nothing, and every key is there", async () => {
+    it("this release renames the volume and container resources (an alias each), replaces and restarts nothing, and every key is there", async () => {
         stack = await Stack.select(HOSTS_NAME, await LocalWorkspace.create({ workDir: PROJECT_ROOT, envVars: pulumiEnv() }));
         const [volumesBefore, containersBefore] = [volumes(), containerIds()];
         assert.equal(volumesBefore.length, 3);
@@ -295,6 +295,8 @@ describe("upgrading a stack with hosts to volume resources named after their hos
         const state = JSON.parse(fs.readFileSync(stateFile(HOSTS_NAME), "utf8"));
         const names = state.checkpoint.latest.resources.filter((r: { type: string }) => r.type === "docker:index/volume:Volume").map((r: { urn: string }) => r.urn.split("::").pop()).sort();
         assert.deepEqual(names, [1, 2, 3].map((i) => `${HOSTS_NAME}-${i}-data-h1`));
+        const containerUrns = state.checkpoint.latest.resources.filter((r: { type: string }) => r.type === "docker:index/container:Container").map((r: { urn: string }) => r.urn.split("::").pop()).sort();
+        assert.deepEqual(containerUrns, [1, 2, 3].map((i) => `${HOSTS_NAME}-${i}-h1`));
         assert.equal(await withClusterClient(seeds(), undefined, (c) => countMissingKeys(c, KEYS, "hosts-upgrade")), 0);
         await stack.preview({ expectNoChanges: true });
     });

@@ -327,14 +327,14 @@ describe("stack resource graph (mocks)", function () {
             assert.deepEqual(outputs.placement, { "redis-1": "h1", "redis-2": "h2", "redis-3": "h3", "redis-4": "h1", "redis-5": "h2", "redis-6": "h3" });
             for (const type of ["docker:index/volume:Volume", "docker:index/container:Container"]) {
                 for (const r of resources.filter((x) => x.type === type)) {
-                    // With hosts a volume resource is named after its host too (a node that moves gets a new one).
-                    const node = r.name.replace(/-data-h\d$/, "");
+                    // With hosts a volume and a container resource are named after their host too (a node that moves gets new ones).
+                    const node = r.name.replace(/(-data)?-h\d$/, "");
                     const host = hosts.find((h) => h.name === (outputs.placement as Record<string, string>)[node])!;
                     assert.equal(providerOf(r), host.docker, `${r.name} goes to ${host.name}`);
-                    if (type === "docker:index/volume:Volume") assert.equal(r.name, `${node}-data-${host.name}`);
+                    assert.equal(r.name, type === "docker:index/volume:Volume" ? `${node}-data-${host.name}` : `${node}-${host.name}`);
                 }
             }
-            const [c5] = resources.filter((r) => r.type === "docker:index/container:Container" && r.name === "redis-5");
+            const [c5] = resources.filter((r) => r.type === "docker:index/container:Container" && r.name === "redis-5-h2");
             assert.deepEqual(c5.inputs.ports, [
                 { internal: 6379, external: 7105, ip: "10.77.0.12", protocol: "tcp" },
                 { internal: 16379, external: 17105, ip: "10.77.0.12", protocol: "tcp" },
