@@ -30,6 +30,8 @@ describe("the program compiled ahead of time (runtime/compiled.js)", function ()
         write("index.ts", 'import { answer } from "./components/answer";\nexport const doubled = answer * 2;\n');
         // `npm run status` runs from the same build.
         write("scripts/status/main.ts", 'import { answer } from "../../components/answer";\nexport const reported = `answer ${answer}`;\n');
+        // So does `npm run up`'s recovery after a killed up.
+        write("scripts/recover/strays.ts", 'import { answer } from "../../components/answer";\nexport const found = answer;\n');
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
