@@ -227,7 +227,10 @@ export class DeclaredCluster {
         );
         // With hosts: what every node's container is made of, as one digest (secret: redis.conf holds passwords). Recorded
         // by a successful up; while a host does not answer, the first gate refuses a run whose digest differs (a restart).
-        const nodeDigest = plan.hosts ? pulumi.secret(nodesDigest(order.map((n) => ({ name: n.name, ...definitions.get(n.name)! })))) : undefined;
+        // The monitoring's settings too: its containers run on every host, the silent one's among them.
+        const nodeDigest = plan.hosts
+            ? pulumi.secret(nodesDigest(order.map((n) => ({ name: n.name, ...definitions.get(n.name)! })), { metrics: settings.metrics, prometheus: settings.prometheus }))
+            : undefined;
         const silentHosts = settings.silentHosts ?? [];
         let previous: RolloutGate | undefined;
         for (const node of order) {

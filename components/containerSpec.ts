@@ -168,11 +168,12 @@ export function containerRevision(recreating: docker.ContainerArgs): pulumi.Outp
 }
 
 /**
- * One digest of every node's container, both parts, in the order given: it changes with anything that
- * restarts a node or changes its container in place (planning/hostDown.ts).
+ * One digest of every node's container, both parts, in the order given, and of `also` (settings of other
+ * containers beside the nodes): it changes with anything that restarts a node or changes its container in
+ * place (planning/hostDown.ts).
  */
-export function nodesDigest(nodes: { name: string; recreating: docker.ContainerArgs; inPlace: Partial<docker.ContainerArgs> }[]): pulumi.Output<string> {
-    return pulumi.output(nodes).apply((plain) => createHash("sha256").update(stableJson(plain)).digest("hex"));
+export function nodesDigest(nodes: { name: string; recreating: docker.ContainerArgs; inPlace: Partial<docker.ContainerArgs> }[], also: unknown = {}): pulumi.Output<string> {
+    return pulumi.output({ nodes, also }).apply((plain) => createHash("sha256").update(stableJson(plain)).digest("hex"));
 }
 
 /** JSON with object keys sorted, so equal definitions hash equally whatever order built them. */

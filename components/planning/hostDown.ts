@@ -5,8 +5,9 @@
  * - The placement must stay as deployed: adding, removing or moving a node needs every member of
  *   the shards it touches (preflight: placementChanges).
  * - No node may restart: each shard with a node on the silent host already has one member down, and
- *   a restart of another would take a second one down (the guard compares the digest of every node's
- *   container with the one the last successful up recorded: nodeChangeRefusal).
+ *   a restart of another would take a second one down (the first rollout gate compares the digest of
+ *   every node's container with the one the last successful up recorded: nodeChangeRefusal). The
+ *   monitoring's settings are in the digest too: its containers run on every host, the silent one's too.
  * - What Redis takes at run time (users, maxmemory and the other run-time directives, the node
  *   timeout) is set on the nodes that answer; the silent host's nodes get it on the first up after
  *   they answer again (the bootstrap keeps them as pending: catchUpNeeded).
@@ -39,7 +40,7 @@ export function nodeChangeRefusal(silentHosts: string[], nodeDigest: unknown, ap
     if (!isDigest(nodeDigest) && nodeDigest !== undefined) return undefined;
     const hosts = silentHosts.map((h) => `"${h}"`).join(", ");
     const why = isDigest(appliedNodeDigest)
-        ? "this change restarts nodes (a new container for each)"
+        ? "this change restarts nodes or changes their containers, or the monitoring's beside them"
         : "the last successful up was made by an earlier release, which recorded nothing to tell whether this change restarts nodes";
     return (
         `host ${hosts} does not answer, and ${why}: every shard with a node there already has one member down, and restarting another would take a second down. ` +

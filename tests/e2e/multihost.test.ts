@@ -175,6 +175,10 @@ describe("Docker hosts made on this machine", function () {
             await assert.rejects(t.up(), restart);
             assert.deepEqual(running(), before);
             await setConfig({ healthcheckInterval: interval });
+            // Exporters beside every node, the silent host's too: refused likewise.
+            await setConfig({ metrics: "true" });
+            await assert.rejects(t.stack.preview(), restart);
+            await setConfig({ metrics: "false" });
             // A second replica per shard places new nodes: refused at preview, naming the host.
             await setConfig({ replicasPerShard: "2" });
             await assert.rejects(t.stack.preview(), /Cannot reach every Docker host, nothing was changed:\s+- host "h2"[^\n]*does not answer[\s\S]*This change places nodes anew/);
