@@ -3,7 +3,7 @@
  * the project's scripts (only where the state is, its passphrase, and the toolchain on PATH). Also
  * the floor every command pays: `pulumi preview` of an empty JavaScript program on the same engine.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -15,6 +15,22 @@ export interface Cli {
     time(...args: string[]): number;
     /** Runs `pulumi ...args` and returns what it wrote to stderr (the engine's log with --logtostderr). */
     stderr(...args: string[]): string;
+    /** Like `time`, also sampling the resident memory of the CLI and every process under it (plugins, language host) for its peak. */
+    timePeak(...args: string[]): Promise<{ seconds: number; peakMiB: number }>;
+}
+
+/** Resident memory (KiB) of `root` and all its descendants, from one `ps`. */
+function treeRssKiB(root: number): number {
+    const rows = execFileSync("ps", ["-eo", "pid=,ppid=,rss="], { encoding: "utf8" })
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/).map(Number))
+        .filter((r) => r.length === 3);
+    const tree = new Set([root]);
+    for (let grew = true; grew; ) {
+        grew = false;
+        for (const [pid, ppid] of rows) if (tree.has(ppid) && !tree.has(pid)) (tree.add(pid), (grew = true));
+    }
+    return rows.filter(([pid]) => tree.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0);
 }
 
 function cliIn(dir: string, backend: string, stack: string): Cli {
@@ -38,6 +54,22 @@ function cliIn(dir: string, backend: string, stack: string): Cli {
             }
             return seconds(t0);
         },
+        timePeak(...args: string[]) {
+            const t0 = Date.now();
+            const child = spawn("pulumi", [...args, "--stack", stack], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+            let output = "";
+            child.stdout.on("data", (d: Buffer) => (output += d));
+            child.stderr.on("data", (d: Buffer) => (output += d));
+            let peak = 0;
+            const sampler = setInterval(() => (peak = Math.max(peak, treeRssKiB(child.pid!))), 100);
+            return new Promise((resolve, reject) => {
+                child.on("close", (code) => {
+                    clearInterval(sampler);
+                    if (code === 0) resolve({ seconds: seconds(t0), peakMiB: peak / 1024 });
+                    else reject(new Error(`pulumi ${args.join(" ")} failed:\n${output.slice(-4000)}`));
+                });
+            });
+        },
         stderr(...args: string[]) {
             const run = spawnSync("pulumi", [...args, "--stack", stack], { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 512 * 1024 * 1024 });
             if (run.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed:\n${run.stderr.slice(-4000)}`);
@@ -53,7 +85,7 @@ function stateDir(name: string): string {
 }
 
 /** This project's stack `stack`, created afresh with `config` (redis-cluster keys without the namespace). */
-export function oursCli(stack: string, config: Record<string, string>): Cli & { remove(): void } {
+export function oursCli(stack: string, config: Record<string, string>): Cli & { remove(): void; config(key: string, value: string): void } {
     const backend = stateDir("cli");
     const cli = cliIn(ROOT, backend, stack);
     const plain = (args: string[]) => execFileSync("pulumi", args, { cwd: ROOT, env: { ...process.env, PULUMI_BACKEND_URL: backend, PULUMI_CONFIG_PASSPHRASE: "" }, stdio: "ignore" });
@@ -66,6 +98,9 @@ export function oursCli(stack: string, config: Record<string, string>): Cli & { 
     for (const [k, v] of Object.entries(config)) plain(["config", "set", "--stack", stack, `redis-cluster:${k}`, v]);
     return {
         ...cli,
+        config(key: string, value: string) {
+            plain(["config", "set", "--stack", stack, `redis-cluster:${key}`, value]);
+        },
         remove() {
             plain(["stack", "rm", "--yes", "--force", stack]);
             fs.rmSync(path.join(ROOT, `Pulumi.${stack}.yaml`), { force: true });

@@ -1,5 +1,6 @@
 /** Statistics and the written report: every figure in it is measured in the same run. */
 import { RATIOS, SERIES } from "./series";
+import { SCALE_SERIES, scaleSeries } from "./scale";
 
 export interface Series {
     name: string;
@@ -123,9 +124,38 @@ export function analysis(r: Result): string[] {
         "memory is Docker's figure for their containers right after the SETs.",
         "",
         ...backupAnalysis(ratio(RATIOS.restore), ratio(RATIOS.backup)),
+        ...scaleAnalysis(med),
         "Resharding: ours moves slots to the standard split for the new shard count (the layout `create` would",
         "produce, so it is a pure function of the config), which moves more slots than redis-cli's rebalance,",
         "which moves the fewest; both keep every key (checked after each trial).",
+        "",
+    ];
+}
+
+/** The scale series as one table, a row per size, and the targets of the largest size against the smallest. */
+function scaleAnalysis(med: (name: string) => number): string[] {
+    const sizes = SCALE_SERIES.map(([s, r]) => ({ label: `${s}x${r}`, nodes: s * (1 + r) })).filter((x) => !Number.isNaN(med(scaleSeries(x.label).coldUp)));
+    if (sizes.length === 0) return [];
+    const rows = sizes.map(({ label, nodes }) => {
+        const n = scaleSeries(label);
+        const own = med(n.nodeRestart) * nodes;
+        return `| ${label} | ${nodes} | ${fmt(med(n.baseline))} | ${fmt(med(n.coldUp))} | ${fmt(med(n.coldUp) / med(n.baseline))} | ${fmt(med(n.peakMiB))} | ${fmt(med(n.preview))} | ${fmt(med(n.noopUp))} | ${fmt(med(n.rolling))} | ${fmt(own)} | ${fmt(med(n.rolling) / own)} | ${fmt(med(n.destroy))} |`;
+    });
+    const [small, large] = [sizes[0], sizes[sizes.length - 1]];
+    const [ns, nl] = [scaleSeries(small.label), scaleSeries(large.label)];
+    const previewGrowth = med(nl.preview) / med(ns.preview);
+    return [
+        "Scale: each size cold by the seed's method, then this stack through the CLI: a cold up (with the peak",
+        "resident memory of the pulumi CLI and every process under it), a preview and an up of the unchanged stack,",
+        "a rolling change of every node (a new health check interval recreates each container, one at a time),",
+        "and a destroy; beside the roll, one replica's own `docker restart` until its link is up, times the nodes.",
+        "",
+        "| size | nodes | seed's cold up | cold up | ratio | peak MiB | preview | no-op up | rolling change | own restarts | ratio | destroy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ...rows,
+        "",
+        `Targets: the cold up of ${large.label} at most 0.5x the seed's method: ${fmt(med(nl.coldUp) / med(nl.baseline))}x; its preview at most 3x`,
+        `that of ${small.label}: ${fmt(previewGrowth)}x; a rolling change at most 1.5x the nodes' own restarts: ${fmt(med(nl.rolling) / (med(nl.nodeRestart) * large.nodes))}x.`,
         "",
     ];
 }

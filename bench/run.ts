@@ -21,6 +21,7 @@ import { securityBench } from "./security";
 import { persistenceBench } from "./persistence";
 import { metricsBench } from "./metrics";
 import { backupBench } from "./backup";
+import { scaleBench } from "./scale";
 import { Series, chart, fmt, report, stats } from "./report";
 import { Phase, breakdown, emptyProgram, oursCli } from "./cli";
 import { RATIOS, SERIES } from "./series";
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_BACKUP !== "0") {
         await backupBench(add, ratio);
     }
+    await scaleBench(add, ratio);
 
     const result = {
         date: new Date().toISOString(),

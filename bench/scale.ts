@@ -1,0 +1,98 @@
+/**
+ * The scale series: for each size (BENCH_SCALE_SERIES, e.g. "3x1,12x1"; "0" skips), the seed's
+ * method cold, then this stack through the CLI as a person types it: a cold up (with the peak memory of
+ * the whole pulumi process tree), a preview and an up of the unchanged stack, a rolling change of every
+ * node (a new health check interval: each container recreated, one at a time), and a destroy. Beside the
+ * rolling change: the time one node takes to restart and be back in sync on its own (`docker restart`
+ * of a replica until its link to the master is up), times the node count, which the roll should not
+ * exceed by much (the gates' own cost).
+ */
+import { ClusterSettings } from "../components/planning/settings";
+import { planCluster } from "../components/planning/plan";
+import { removeStackObjects } from "../tests/support/docker";
+import { IMAGE, docker, log, seconds, settingsFor, sleep } from "./common";
+import { baselineColdUp } from "./baseline";
+import { adminOf } from "./probes";
+import { oursCli } from "./cli";
+
+// Up to 12x1 by default: at 25x1 the seed's `redis-cli --cluster create` did not return in 25 minutes on this
+// machine (the cluster itself was ok, 50 nodes known), so the larger sizes wait until the baseline has a bound.
+export const SCALE_SERIES: [number, number][] = (process.env.BENCH_SCALE_SERIES ?? "3x1,12x1")
+    .split(",")
+    .filter((x) => x && x !== "0")
+    .map((x) => x.split("x").map(Number) as [number, number]);
+
+/** The series names of one size, as the report reads them back. */
+export const scaleSeries = (label: string) => ({
+    baseline: `scale ${label}: baseline cold up`,
+    coldUp: `scale ${label}: cold up (pulumi up --yes)`,
+    peakMiB: `scale ${label}: peak memory of pulumi's processes in the cold up (MiB)`,
+    preview: `scale ${label}: preview, unchanged`,
+    noopUp: `scale ${label}: up, unchanged`,
+    rolling: `scale ${label}: rolling change of every node`,
+    nodeRestart: `scale ${label}: one replica's own restart until in sync`,
+    destroy: `scale ${label}: destroy`,
+});
+
+/** Seconds from `docker restart` of a replica until it answers and its link to its master is up again. */
+async function replicaRestart(s: ClusterSettings): Promise<number> {
+    const nodes = planCluster(s).nodes;
+    for (const n of nodes) {
+        const c = await adminOf(n);
+        const role = String(await c.call("INFO", "replication"));
+        c.disconnect();
+        if (!role.includes("role:slave")) continue;
+        const t0 = Date.now();
+        docker("restart", n.name);
+        for (;;) {
+            try {
+                const r = await adminOf(n);
+                const info = String(await r.call("INFO", "replication"));
+                r.disconnect();
+                if (info.includes("master_link_status:up")) return seconds(t0);
+            } catch {
+                // still starting
+            }
+            await sleep(20);
+        }
+    }
+    throw new Error("no replica to restart");
+}
+
+/** `healthcheckInterval` values that differ: a change of it recreates every container. */
+const INTERVALS = ["10s", "11s"];
+
+export async function scaleBench(add: (name: string, value: number, unit?: string) => number, ratio: (name: string, ours: number, base: number) => void): Promise<void> {
+    for (const [shards, replicas] of SCALE_SERIES) {
+        const label = `${shards}x${replicas}`;
+        const names = scaleSeries(label);
+        const base = add(names.baseline, (await baselineColdUp(settingsFor("bench-base", "10.210.0.0/24", shards, replicas), "bench-base")).total);
+        const s = settingsFor("bench-scale", "10.213.0.0/24", shards, replicas);
+        const stack = oursCli("bench-scale", {
+            namePrefix: s.namePrefix,
+            subnet: s.subnet,
+            shards: String(shards),
+            replicasPerShard: String(replicas),
+            hostPortBase: "0",
+            image: IMAGE,
+            healthcheckInterval: INTERVALS[0],
+        });
+        try {
+            const { seconds: up, peakMiB } = await stack.timePeak("up", "--yes");
+            add(names.coldUp, up);
+            add(names.peakMiB, peakMiB, "MiB");
+            ratio(`scale ${label}: cold up / seed's method`, up, base);
+            add(names.preview, stack.time("preview"));
+            add(names.noopUp, stack.time("up", "--yes"));
+            const own = add(names.nodeRestart, await replicaRestart(s));
+            stack.config("healthcheckInterval", INTERVALS[1]);
+            const rolling = add(names.rolling, stack.time("up", "--yes"));
+            ratio(`scale ${label}: rolling change / each node's own restart`, rolling, own * s.shards * (1 + s.replicasPerShard));
+            add(names.destroy, stack.time("destroy", "--yes"));
+            log(`scale ${label}: baseline ${base.toFixed(2)} s, cold up ${up.toFixed(2)} s (${peakMiB.toFixed(0)} MiB), rolling ${rolling.toFixed(2)} s (one node ${own.toFixed(2)} s)`);
+        } finally {
+            removeStackObjects("bench-scale");
+            stack.remove();
+        }
+    }
+}
