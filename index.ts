@@ -1,9 +1,9 @@
 // This project's own stack: reads its config into a RedisCluster's args, exports the cluster's outputs.
-import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { PlainArgs, resolveArgs } from "./components/args";
 import { refusal } from "./components/preflight";
 import { RedisCluster } from "./components/redisCluster";
+import { thisMachine } from "./components/hosts/machine";
 import { CONFIG_NAMESPACE, DEFAULTS, RawSettings } from "./components/planning/settings";
 
 /** The component's name: its resources' names derive from it, so it never changes. */
@@ -71,7 +71,7 @@ const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(key: strin
 const plaintextSecrets = ["password", "users", "tlsCaKey", "alertWebhookUrl"].filter((k) => (config.get(k) ?? "") !== "" && !isConfigSecret(`${CONFIG_NAMESPACE}:${k}`));
 
 // The local engine runs on this machine unless DOCKER_HOST points elsewhere: then Docker judges cpus itself.
-const machine = raw.hosts === undefined && !process.env.DOCKER_HOST ? { cpus: os.cpus().length } : {};
+const machine = raw.hosts === undefined && !process.env.DOCKER_HOST ? thisMachine() : {};
 // Config values arrive as text: the args are checked as the config keys always were, text parsed.
 const args = raw as PlainArgs;
 const { problems } = resolveArgs(args, { componentName: COMPONENT_NAME, names: "config", machine, plaintextSecrets });

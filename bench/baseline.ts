@@ -1,4 +1,5 @@
 /** The seed article's method as a script: network, docker run per node, redis-cli --cluster create. */
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -38,8 +39,18 @@ export async function baselineColdUp(s: ClusterSettings, stack: string): Promise
     try {
         await waitAllPing(nodes);
         const t1 = Date.now();
-        docker("exec", nodes[0].name, "redis-cli", "--cluster", "create", ...nodes.map((n) => `${n.ip}:6379`), "--cluster-replicas", String(s.replicasPerShard), "--cluster-yes");
-        await waitHealthy(nodes);
+        // Done when the cluster is healthy, whether or not redis-cli has returned: from about 50 nodes on, its wait
+        // "for the cluster to join" did not end here (it kept warning that bus ports "may be unreachable" while
+        // every node said cluster_state:ok and knew all the others). It must still have exited well or be running.
+        const create = spawn("docker", ["exec", nodes[0].name, "redis-cli", "--cluster", "create", ...nodes.map((n) => `${n.ip}:6379`), "--cluster-replicas", String(s.replicasPerShard), "--cluster-yes"], { stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        create.stdout.on("data", (d: Buffer) => (output += d));
+        create.stderr.on("data", (d: Buffer) => (output += d));
+        let exited: number | null | undefined;
+        create.on("exit", (code) => (exited = code));
+        await waitHealthy(nodes, 10 * 60 * 1000);
+        if (exited !== undefined && exited !== 0) throw new Error(`redis-cli --cluster create exited with ${exited}:\n${output.slice(-2000)}`);
+        create.kill();
         const up = { total: seconds(t0), convergence: seconds(t1) };
         const t2 = Date.now();
         docker("rm", "-f", ...nodes.map((n) => n.name));

@@ -1,5 +1,5 @@
 /**
- * The scale series: for each size (BENCH_SCALE_SERIES, e.g. "3x1,12x1"; "0" skips), the seed's
+ * The scale series: for each size (BENCH_SCALE_SERIES, "3x1,12x1,25x1,50x1" by default; "0" skips), the seed's
  * method cold, then this stack through the CLI as a person types it: a cold up (with the peak memory of
  * the whole pulumi process tree), a preview and an up of the unchanged stack, a rolling change of every
  * node (a new health check interval: each container recreated, one at a time), and a destroy. Beside the
@@ -7,6 +7,9 @@
  * of a replica until its link to the master is up), times the node count, which the roll should not
  * exceed by much (the gates' own cost).
  */
+import { execFileSync } from "child_process";
+import { thisMachine } from "../components/hosts/machine";
+import { neighbourTableWarning } from "../components/planning/limits";
 import { ClusterSettings } from "../components/planning/settings";
 import { planCluster } from "../components/planning/plan";
 import { removeStackObjects } from "../tests/support/docker";
@@ -15,9 +18,7 @@ import { baselineColdUp } from "./baseline";
 import { adminOf } from "./probes";
 import { oursCli } from "./cli";
 
-// Up to 12x1 by default: at 25x1 the seed's `redis-cli --cluster create` did not return in 25 minutes on this
-// machine (the cluster itself was ok, 50 nodes known), so the larger sizes wait until the baseline has a bound.
-export const SCALE_SERIES: [number, number][] = (process.env.BENCH_SCALE_SERIES ?? "3x1,12x1")
+export const SCALE_SERIES: [number, number][] = (process.env.BENCH_SCALE_SERIES ?? "3x1,12x1,25x1,50x1")
     .split(",")
     .filter((x) => x && x !== "0")
     .map((x) => x.split("x").map(Number) as [number, number]);
@@ -65,6 +66,13 @@ const INTERVALS = ["10s", "11s"];
 export async function scaleBench(add: (name: string, value: number, unit?: string) => number, ratio: (name: string, ours: number, base: number) => void): Promise<void> {
     for (const [shards, replicas] of SCALE_SERIES) {
         const label = `${shards}x${replicas}`;
+        // Both methods need the kernel's neighbour table to hold every node's peers (README, Sizing).
+        const neighbours = neighbourTableWarning(shards * (1 + replicas), thisMachine().neighbourEntries);
+        if (neighbours !== undefined) {
+            const line = /sysctl -w (.*)$/.exec(neighbours)![1].split(" ");
+            log(`raising the kernel's neighbour table for ${label}: sysctl -w ${line.join(" ")}`);
+            execFileSync("sysctl", ["-w", ...line], { stdio: "ignore" });
+        }
         const names = scaleSeries(label);
         const base = add(names.baseline, (await baselineColdUp(settingsFor("bench-base", "10.210.0.0/24", shards, replicas), "bench-base")).total);
         const s = settingsFor("bench-scale", "10.213.0.0/24", shards, replicas);

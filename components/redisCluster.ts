@@ -3,11 +3,11 @@
  * before anything is declared), runs the preflight, then declares the cluster (cluster.ts) and offers
  * what clients and operators need as typed outputs.
  */
-import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidRedisClusterArgs, OptionNames, PlainArgs, RedisClusterArgs, SECRET_ARGS, isPlain, resolveArgs } from "./args";
 import { DeclaredCluster, PlannedShardView, plannedLayout } from "./cluster";
 import { preflight } from "./preflight";
+import { thisMachine } from "./hosts/machine";
 import { ClusterPlan } from "./planning/plan";
 import { ClusterIdentity } from "./planning/safety";
 import { CONFIG_NAMESPACE, ClusterSettings } from "./planning/settings";
@@ -77,7 +77,7 @@ export interface RedisClusterOutputs {
 /** The machine the nodes run on, where this program knows it: the local engine unless told otherwise. */
 function localMachine(settingsHosts: boolean, opts: pulumi.ComponentResourceOptions | undefined) {
     const ownProvider = opts?.provider !== undefined || opts?.providers !== undefined;
-    return settingsHosts || ownProvider || process.env.DOCKER_HOST ? {} : { cpus: os.cpus().length };
+    return settingsHosts || ownProvider || process.env.DOCKER_HOST ? {} : thisMachine();
 }
 
 /** `args` with each secret's value, which must be known (at preview too: it decides what the cluster is). */

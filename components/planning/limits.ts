@@ -170,3 +170,21 @@ export function runtimeDirectives(limits: NodeLimits): Record<string, string> {
 
 /** Redis's own values of the run-time directives: what a node goes back to when the stack stops setting one. */
 export const RUNTIME_DEFAULTS: Record<string, string> = { maxmemory: "0", "maxmemory-policy": "noeviction" };
+
+/**
+ * The kernel's neighbour (ARP) table is one for the whole machine, every network namespace counted in it:
+ * the nodes of a cluster on one engine talk to each other all to all, so each container resolves every
+ * other one, about n * (n - 1) entries. Above the table's hard limit (net.ipv4.neigh.default.gc_thresh3,
+ * 1024 by default: 33 nodes) new peers fail to resolve, and nodes mark each other failed (seen here at 50).
+ * A warning naming the sysctls to raise, or undefined when the nodes fit.
+ */
+export function neighbourTableWarning(nodes: number, limit: number | undefined): string | undefined {
+    const needed = nodes * (nodes - 1);
+    if (limit === undefined || needed <= limit) return undefined;
+    const raised = 2 ** Math.ceil(Math.log2(needed * 2));
+    return (
+        `${nodes} nodes on this machine's Docker engine need about ${needed} entries in the kernel's neighbour (ARP) table, above its ` +
+        `limit of ${limit} (net.ipv4.neigh.default.gc_thresh3): nodes would fail to reach each other and mark each other failed. Raise it ` +
+        `before the up, as root: sysctl -w net.ipv4.neigh.default.gc_thresh3=${raised} net.ipv4.neigh.default.gc_thresh2=${raised / 2} net.ipv4.neigh.default.gc_thresh1=${raised / 8}`
+    );
+}

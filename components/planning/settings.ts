@@ -10,7 +10,7 @@ import { SLOT_COUNT } from "./slots";
 import { RESTORE_MODES, RestoreMode } from "./backup";
 import { UserSpec, resolveUsers } from "./users";
 import { TLS_DEFAULTS, TlsSettings, resolveTls } from "./tls";
-import { NodeLimits, RawLimits, resolveLimits } from "./limits";
+import { NodeLimits, RawLimits, neighbourTableWarning, resolveLimits } from "./limits";
 import { Persistence, RawPersistence, resolvePersistence } from "./persistence";
 import { Directives, resolveRedisConfig } from "./redisConfig";
 import { MetricsSettings, RawMetrics, resolveMetrics } from "./metrics";
@@ -195,6 +195,8 @@ function key(name: string): string {
 export interface LocalMachine {
     /** Its CPU count: a `cpus` above it would fail only when a container is created. */
     cpus?: number;
+    /** Its kernel's neighbour table limit (gc_thresh3), where readable: all nodes on one engine resolve each other. */
+    neighbourEntries?: number;
 }
 
 /** Parses and checks raw settings; `defaultImage` applies when no image is configured. */
@@ -271,6 +273,9 @@ export function resolveSettings(raw: RawSettings, defaultImage: string = DEFAULT
                 `more than the ${MAX_NODES} Redis Cluster is specified for; use fewer shards or replicas`,
         );
     }
+
+    const neighbours = neighbourTableWarning(nodeCount, machine.neighbourEntries);
+    if (neighbours !== undefined) warnings.push(neighbours);
 
     if (hostPortBase > 0 && hostPortBase + nodeCount - 1 > 65535) {
         problems.push(

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { DEFAULT_MAXMEMORY_PERCENT, MAXMEMORY_POLICIES, MIN_MEMORY_BYTES, RUNTIME_DEFAULTS, formatSize, parseSize, resolveLimits, runtimeDirectives } from "../../components/planning/limits";
+import { DEFAULT_MAXMEMORY_PERCENT, MAXMEMORY_POLICIES, MIN_MEMORY_BYTES, RUNTIME_DEFAULTS, formatSize, neighbourTableWarning, parseSize, resolveLimits, runtimeDirectives } from "../../components/planning/limits";
 import { runtimeChanges, runtimeTarget } from "../../components/engine/steps/runtimeConfig";
 import { overLimit } from "../../components/engine/memoryFit";
 import { resolveSettings } from "../../components/planning/settings";
@@ -158,5 +158,26 @@ describe("run-time directives on a node", () => {
         assert.match(over[0], /^redis-2 uses 300m \(used_memory 314572800, used_memory_rss 325058560\), not below the new limit 256m$/);
         assert.match(over[1], /^redis-3 uses 20m/);
         assert.deepEqual(overLimit(use, 1024 * MiB), []);
+    });
+});
+
+describe("the kernel's neighbour table on one engine", () => {
+    it("warns exactly when the nodes' all-to-all entries exceed the limit, naming the sysctls with values that fit twice over (property)", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 3, max: 1000 }), fc.integer({ min: 1, max: 1 << 20 }), (nodes, limit) => {
+                const warning = neighbourTableWarning(nodes, limit);
+                assert.equal(warning !== undefined, nodes * (nodes - 1) > limit);
+                if (warning === undefined) return;
+                const raised = Number(/gc_thresh3=(\d+)/.exec(warning)![1]);
+                assert.ok(raised >= 2 * nodes * (nodes - 1), warning);
+                assert.match(warning, new RegExp(`above its limit of ${limit} \\(net\\.ipv4\\.neigh\\.default\\.gc_thresh3\\)`));
+            }),
+        );
+        assert.equal(neighbourTableWarning(50, undefined), undefined, "nothing to judge by: no warning");
+    });
+
+    it("warns for a 25x1 cluster under the kernel's default limit, and not for 3x1", () => {
+        assert.match(resolveSettings({ shards: 25, replicasPerShard: 1 }, undefined, { neighbourEntries: 1024 }).warnings.join("\n"), /50 nodes on this machine's Docker engine need about 2450 entries/);
+        assert.deepEqual(resolveSettings({}, undefined, { neighbourEntries: 1024 }).warnings, []);
     });
 });
