@@ -1,8 +1,8 @@
 /**
  * What a cluster needs to know before it declares anything: what the last successful up applied, and
- * with `hosts`, where the deployed nodes run, that every host the cluster needs answers, and that the
- * placement survives the loss of any one host. A refusal here stops the run before any resource of
- * the cluster is declared.
+ * with `hosts`, where the deployed nodes run, which hosts the cluster needs do not answer (a run goes on
+ * without them only if it places no node anew: planning/hostDown.ts), and that the placement survives
+ * the loss of any one host. A refusal here stops the run before any resource of the cluster is declared.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { deployedPlacement, lastRecord } from "./hosts/deployed";
@@ -63,8 +63,8 @@ export async function preflight(settings: ClusterSettings, optionName: (name: st
     const replacing = replacedThisRun(applied, settings.hosts);
     const withDeployed: ClusterSettings = { ...settings, deployed: deployedPlacement(record), machineGenerations: machineGenerations(applied, settings.hosts) };
     const placed = planCluster(withDeployed);
-    // Every host the cluster needs must answer before anything is declared: a lost host stops the run
-    // here, by name. One that runs no node, now or before, holds nothing: it only gets a warning.
+    // A host the cluster needs that does not answer stops a run that places nodes anew, here, by name; any
+    // other run goes on without it. One that runs no node, now or before, holds nothing: it only gets a warning.
     const hosts = settings.hosts;
     const needed = hostsInUse(hosts, placed.nodes.map((n) => n.host?.name), withDeployed.deployed?.placement);
     // First: a replacement that would abandon data is refused whatever else is wrong.
