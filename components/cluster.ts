@@ -16,7 +16,7 @@ import { NodeRef, ShardView } from "./planning/topology";
 import { clusterLabels } from "./labels";
 import { RedisNode, RedisNodeArgs } from "./node";
 import { HostSpec, hostsInUse } from "./planning/hosts";
-import { formatGenerations, generationSuffix } from "./planning/replacement";
+import { formatGenerations, generationSuffix, replacedThisRun } from "./planning/replacement";
 import { nodesOnHosts } from "./planning/hostDown";
 import { ClusterPlan, NodePlan, clusterLayout, planCluster } from "./planning/plan";
 import { rolloutOrder } from "./planning/rollout";
@@ -64,15 +64,17 @@ function movesHost(settings: ClusterSettings, node: NodePlan): boolean {
  * that far: after the bootstrap handed their roles over. A replacement would instead leave the old
  * container pending deletion if the run stopped half way, and the next run, resumed or reverted,
  * would delete it first, before anything handed its role over. Where the node stays, the names it had
- * before this naming are aliases.
+ * before this naming are aliases: the volume's only on a host's first machine (its name has named the
+ * machine since hosts could be replaced), the container's also on a later one (a replacement kept its
+ * name until this naming) unless the host moves to a new machine in this run (`replacing`).
  */
-function nodeResources(settings: ClusterSettings, node: NodePlan): { volume: { name: string; aliases: string[] }; container: { name: string; aliases: string[] } } {
+function nodeResources(settings: ClusterSettings, node: NodePlan, replacing: string[]): { volume: { name: string; aliases: string[] }; container: { name: string; aliases: string[] } } {
     if (node.host === undefined) return { volume: { name: `${node.name}-data`, aliases: [] }, container: { name: node.name, aliases: [] } };
     const machine = generationSuffix(settings.machineGenerations?.[node.host.name]);
-    const stays = !movesHost(settings, node) && machine === "";
+    const stays = !movesHost(settings, node);
     return {
-        volume: { name: `${node.name}-data-${node.host.name}${machine}`, aliases: stays ? [`${node.name}-data`] : [] },
-        container: { name: `${node.name}-${node.host.name}${machine}`, aliases: stays ? [node.name] : [] },
+        volume: { name: `${node.name}-data-${node.host.name}${machine}`, aliases: stays && machine === "" ? [`${node.name}-data`] : [] },
+        container: { name: `${node.name}-${node.host.name}${machine}`, aliases: stays && !replacing.includes(node.host.name) ? [node.name] : [] },
     };
 }
 
@@ -232,6 +234,8 @@ export class DeclaredCluster {
             ? pulumi.secret(nodesDigest(order.map((n) => ({ name: n.name, ...definitions.get(n.name)! })), { metrics: settings.metrics, prometheus: settings.prometheus }))
             : undefined;
         const silentHosts = settings.silentHosts ?? [];
+        // Hosts whose entry points at a new machine in this run: their nodes' resources are made anew there.
+        const replacing = plan.hosts ? replacedThisRun(applied, plan.hosts).map((h) => h.name) : [];
         let previous: RolloutGate | undefined;
         for (const node of order) {
             const engine = engineOf(node);
@@ -273,7 +277,7 @@ export class DeclaredCluster {
                     node.name,
                     {
                         volumeName: node.volumeName,
-                        ...(({ volume, container }) => ({ volumeResource: volume, containerResource: container }))(nodeResources(settings, node)),
+                        ...(({ volume, container }) => ({ volumeResource: volume, containerResource: container }))(nodeResources(settings, node, replacing)),
                         labels,
                         definition,
                         provider: engine.provider,
