@@ -228,6 +228,26 @@ export function coverageGaps(view: readonly NodeLine[]): SlotRange[] {
     return uncoveredSlots(view.flatMap((n) => n.slots));
 }
 
+/** How long gossip may take to close a link after the hub knows every node, before that link is met directly. */
+export const GOSSIP_GRACE_MS = 5000;
+
+/**
+ * The missing links to close with a MEET now (`gaps`: missingLinks). A node that meets one member learns the
+ * others from gossip, as redis-cli lets it: the MEETs go between the hub (the first planned node) and the
+ * nodes it does not know yet, or that do not know it: n - 1 for a new cluster of n, where meeting every pair
+ * took n(n - 1), each a handshake over the bus. A link gossip left open `GOSSIP_GRACE_MS` after the hub
+ * knew every node and every node knew it (`hubClosedForMs`, undefined while not) is met directly.
+ */
+export function meetsToSend<G extends { from: string; to: { name: string } }>(gaps: G[], hub: string, hubClosedForMs: number | undefined): G[] {
+    const hubGaps = gaps.filter((g) => g.from === hub || g.to.name === hub);
+    if (hubGaps.length > 0) {
+        // One MEET per pair: the hub's own where it lacks the node, the node's where only it lacks the hub.
+        const hubLacks = new Set(hubGaps.filter((g) => g.from === hub).map((g) => g.to.name));
+        return hubGaps.filter((g) => g.from === hub || !hubLacks.has(g.from));
+    }
+    return hubClosedForMs !== undefined && hubClosedForMs >= GOSSIP_GRACE_MS ? gaps : [];
+}
+
 /** Planned nodes that do not yet know another planned node (handshakes do not count): MEET from -> to. */
 export function missingLinks<A extends { name: string; ip: string; port: number }>(views: { name: string; view: readonly NodeLine[] }[], addresses: A[]): { from: string; to: A }[] {
     const gaps: { from: string; to: A }[] = [];
