@@ -6,7 +6,7 @@
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { RolloutGate } from "./resources/rolloutGate";
+import { RolloutGate, previousRecord } from "./resources/rolloutGate";
 import { ChangeGuard } from "./resources/changeGuard";
 import { containerDefinition, containerRevision, nodesDigest } from "./containerSpec";
 import { NodeRevision } from "./planning/handover";
@@ -251,7 +251,7 @@ export class DeclaredCluster {
                         appendonly: settings.appendonly,
                     })),
                     nodes: layout.nodes,
-                    previous: previous?.restart,
+                    previous: previousRecord(previous),
                     password,
                     internal,
                     defaultUserEnabled,

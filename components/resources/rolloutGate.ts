@@ -51,6 +51,21 @@ export interface RolloutGateArgs {
     hostDown?: pulumi.Input<{ silentHosts: string[]; nodeDigest: pulumi.Input<string>; appliedNodeDigest: pulumi.Input<string> }>;
 }
 
+/**
+ * The previous gate's record as the next gate takes it: in an update, its value alone (a promise), so the
+ * next gate still registers only once the previous one is done, but the state records no dependency
+ * between gates. Pulumi deletes resources in rounds by their depth in the recorded graph: a chain of gates
+ * put each container a round deeper than the one before, and a destroy (or a scale-in) stopped the nodes
+ * one after another. The order matters only on the way up, where the program's wait keeps it. A preview
+ * keeps the output, so an earlier gate's unknown record still shows the later ones as changing.
+ */
+export function previousRecord(previous: RolloutGate | undefined): pulumi.Input<RestartRecord | undefined> {
+    if (previous === undefined) return undefined;
+    if (pulumi.runtime.isDryRun()) return previous.restart;
+    // The output's own promise (not an apply): it rejects when the previous gate failed, so the run ends there.
+    return (previous.restart as unknown as { promise(): Promise<RestartRecord> }).promise();
+}
+
 export class RolloutGate extends LoadedDynamicResource {
     declare readonly restart: pulumi.Output<RestartRecord>;
 
