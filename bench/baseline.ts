@@ -7,7 +7,7 @@ import { LABEL_STACK } from "../components/labels";
 import { NodePlan, planCluster } from "../components/planning/plan";
 import { CONFIG_PATH, renderRedisConf } from "../components/planning/redisConf";
 import { ClusterSettings } from "../components/planning/settings";
-import { removeStackObjects } from "../tests/support/docker";
+import { removeNetworks, removeStackObjects } from "../tests/support/docker";
 import { IMAGE, docker, seconds } from "./common";
 import { waitAllPing, waitHealthy } from "./probes";
 
@@ -54,7 +54,8 @@ export async function baselineColdUp(s: ClusterSettings, stack: string): Promise
         const up = { total: seconds(t0), convergence: seconds(t1) };
         const t2 = Date.now();
         docker("rm", "-f", ...nodes.map((n) => n.name));
-        docker("network", "rm", planCluster(s).networkName);
+        // As the seed would after "active endpoints": Docker may hold a removed container's endpoint a while.
+        removeNetworks([planCluster(s).networkName]);
         return { ...up, down: seconds(t2) };
     } finally {
         removeStackObjects(stack);

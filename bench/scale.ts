@@ -18,8 +18,6 @@ import { baselineColdUp } from "./baseline";
 import { adminOf } from "./probes";
 import { oursCli } from "./cli";
 
-// Not 50x1 yet by default: after its seed baseline's `docker rm -f` of 100 containers, Docker kept an endpoint
-// on the network ("active endpoints", none attached) until dockerd restarted, and the teardown failed.
 export const SCALE_SERIES: [number, number][] = (process.env.BENCH_SCALE_SERIES ?? "3x1,12x1,25x1")
     .split(",")
     .filter((x) => x && x !== "0")

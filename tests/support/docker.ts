@@ -44,7 +44,7 @@ export function removeStackObjects(stack: string): void {
  * endpoints"), longer on a loaded machine: asks again for up to 30 s, and every 10 s disconnects by
  * force whatever endpoint the network still lists, before it gives up with Docker's own error.
  */
-function removeNetworks(networks: string[]): void {
+export function removeNetworks(networks: string[]): void {
     for (let attempt = 1; ; attempt++) {
         const left = networks.filter((n) => lines(docker("network", "ls", "--filter", `name=^${n}$`, "--format", "{{.Name}}")).length > 0);
         if (left.length === 0) return;
