@@ -12,7 +12,7 @@ export const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
 export const FAILOVER_TRIALS = Number(process.env.BENCH_FAILOVER_TRIALS ?? 5);
 export const SCALES: [number, number][] = (process.env.BENCH_SCALES ?? "6x1,12x1,4x2")
     .split(",")
-    .filter(Boolean)
+    .filter((x) => x && x !== "0")
     .map((x) => x.split("x").map(Number) as [number, number]);
 
 export const log = (m: string) => console.error(`[bench] ${m}`);

@@ -6,7 +6,7 @@ import { formatRange } from "../planning/slots";
 import { ClusterView } from "../planning/clusterView";
 import { coverageGaps, roleSignature, slotOwnership } from "../planning/topology";
 import { NodePool } from "./pool";
-import { Deadline, Log, waitUntil } from "./wait";
+import { Deadline, Log, lookEvery, waitUntil } from "./wait";
 
 /**
  * Waits until the named nodes report the same owner for every slot and no slot is unassigned
@@ -24,7 +24,7 @@ export async function waitSlotAgreement(pool: NodePool, names: string[], deadlin
             detail = `${maps.size} different maps, ${gaps.length} unassigned ranges`;
             return maps.size === 1 && gaps.length === 0 ? views[0] : undefined;
         },
-        50,
+        lookEvery(50, names.length),
     );
 }
 
@@ -39,7 +39,7 @@ export async function waitClusterOk(pool: NodePool, names: string[], deadline: D
             notOk = names.filter((_, i) => states[i] !== "ok");
             return notOk.length === 0 ? true : undefined;
         },
-        50,
+        lookEvery(50, names.length),
     );
 }
 
@@ -82,6 +82,6 @@ export async function waitHealthy(pool: NodePool, names: string[], deadline: Dea
             }
             return problems.length === 0 ? true : undefined;
         },
-        100,
+        lookEvery(100, names.length),
     );
 }

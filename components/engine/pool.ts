@@ -37,7 +37,10 @@ const ADMIN_COMMAND_TIMEOUT_MS = 5000;
 /** MIGRATE's own I/O timeout (ms of inactivity on the target); its client waits a little longer for the reply. */
 export const MIGRATE_TIMEOUT_MS = 60000;
 
-function adminClient(node: { ip: string; port: number }, login: Login, tlsCa: string | undefined, commandTimeout: number): RedisClient {
+/** How long a connection may take to open before the node counts as not answering. */
+export const CONNECT_TIMEOUT_MS = 2000;
+
+function adminClient(node: { ip: string; port: number }, login: Login, tlsCa: string | undefined, commandTimeout: number, connectTimeout: number): RedisClient {
     return new Redis({
         host: node.ip,
         port: node.port,
@@ -46,7 +49,7 @@ function adminClient(node: { ip: string; port: number }, login: Login, tlsCa: st
         // Node certificates name every address a node is reached at (planning/tls: certificateNames).
         tls: tlsCa === undefined ? undefined : { ca: tlsCa },
         lazyConnect: true,
-        connectTimeout: 2000,
+        connectTimeout,
         // ioredis's ready check waits, unbounded, for a loading node to finish: PING answers LOADING instead.
         enableReadyCheck: false,
         commandTimeout,
@@ -67,11 +70,12 @@ export async function tryConnect(
     commandTimeout = ADMIN_COMMAND_TIMEOUT_MS,
     /** Told why the node counts as not answering (refused connection, timeout, LOADING). */
     onUnreachable: (reason: string) => void = () => undefined,
+    connectTimeout = CONNECT_TIMEOUT_MS,
 ): Promise<RedisClient | undefined> {
     let refusal = "";
     const logins = loginCandidates(credentials.access, credentials.previousAccess);
     for (const login of logins) {
-        const client = adminClient(node, login, credentials.tlsCa, commandTimeout);
+        const client = adminClient(node, login, credentials.tlsCa, commandTimeout, connectTimeout);
         // A refused AUTH arrives as an error event; connect() then only says "Connection is closed".
         let event = "";
         client.on("error", (err: Error) => {

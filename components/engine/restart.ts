@@ -14,7 +14,7 @@ import { waitClusterOk, waitSlotAgreement } from "./health";
 import { applyAccessCommands } from "./steps/access";
 import { applyRuntimeConfig, memoryCeiling } from "./steps/runtimeConfig";
 import { bestHeir, failOver } from "./steps/failover";
-import { Credentials, NodeAddress, NodePool, tryConnect } from "./pool";
+import { CONNECT_TIMEOUT_MS, Credentials, NodeAddress, NodePool, tryConnect } from "./pool";
 import { Deadline, Log, PermanentError, waitUntil } from "./wait";
 
 export interface RestartSpec extends Credentials {
@@ -89,7 +89,7 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
             await waitUntil(deadline, () => `${after.name} to sync with its master after its restart`, async () => {
                 const info = await pool.info(after.name, "replication");
                 return info.role === "master" || replicaInSync(info) ? true : undefined;
-            }, 200);
+            }, 50);
         }
         // A shard whose only node restarted is back only when the cluster serves every slot again
         // (cluster-require-full-coverage): no second node goes before that.
@@ -141,10 +141,20 @@ async function connectSome(pool: NodePool, node: NodeAddress, allowFullRestart: 
     }
 }
 
+/**
+ * Short tries at connecting to a restarting node, with a long one every LONG_TRY_EVERY-th (a far host). A try
+ * made while its old container is gone gets no answer at all, and the kernel sends it again only a second later:
+ * with the usual timeout the wait would find the new container that late.
+ */
+const SHORT_CONNECT_MS = 300;
+const LONG_TRY_EVERY = 5;
+
 /** Waits until `node` answers with a new run id and has loaded its data. */
 async function waitUntilBack(spec: RestartSpec, node: RestartRecord, deadline: Deadline): Promise<void> {
+    let tries = 0;
     await waitUntil(deadline, () => `${node.name} to be back after its restart`, async () => {
-        const client = await tryConnect(node, spec);
+        const connectTimeout = ++tries % LONG_TRY_EVERY === 0 ? CONNECT_TIMEOUT_MS : SHORT_CONNECT_MS;
+        const client = await tryConnect(node, spec, undefined, undefined, connectTimeout);
         if (!client) return undefined;
         try {
             const info = parseInfo(String(await client.call("INFO")));
@@ -152,7 +162,7 @@ async function waitUntilBack(spec: RestartSpec, node: RestartRecord, deadline: D
         } finally {
             client.disconnect();
         }
-    }, 200);
+    }, 50);
 }
 
 /**
@@ -221,7 +231,7 @@ async function handOver(pool: NodePool, node: NodeAddress, deadline: Deadline, l
         const stayingAlive = mine.some((l) => planned.has(endpoint(l)) && alive(l));
         const leaving = stayingAlive ? mine.filter((l) => !planned.has(endpoint(l))).map(endpoint) : [];
         return bestHeir(pool, view, self, new Set([endpoint(node), ...leaving]));
-    }, 200);
+    }, 50);
     if (heir === "none") {
         log(`${node.name}: none of its replicas answers: its slots are unavailable while it restarts (its data is kept)`);
         return;

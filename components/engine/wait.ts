@@ -37,6 +37,14 @@ function isPermanent(err: unknown): boolean {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * The interval of a wait whose every look asks each of `nodes` nodes: `ms`, longer on a large cluster (2 ms per
+ * node), where the looks themselves would otherwise keep the machine's cores from the nodes being waited for.
+ */
+export function lookEvery(ms: number, nodes: number): number {
+    return Math.max(ms, 2 * nodes);
+}
+
+/**
  * Polls `probe` until it returns a value other than undefined, or the deadline passes. A probe
  * that throws counts as "not yet", and its last error is shown if the deadline passes; a
  * permanent error ends the wait at once.

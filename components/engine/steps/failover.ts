@@ -48,7 +48,7 @@ export async function failOver(pool: NodePool, heir: Endpoint, from: Endpoint, d
             await heirClient.call("CLUSTER", "FAILOVER");
         }
         return undefined;
-    }, 100);
+    }, 50);
 }
 
 /**

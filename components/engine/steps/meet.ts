@@ -2,7 +2,7 @@
 import { meetsToSend, missingLinks } from "../../planning/topology";
 import type { ClusterSpec } from "../spec";
 import { NodeAddress, NodePool } from "../pool";
-import { Deadline, Log, waitUntil } from "../wait";
+import { Deadline, Log, lookEvery, waitUntil } from "../wait";
 
 const names = (spec: ClusterSpec) => spec.nodes.map((n) => n.name);
 
@@ -36,8 +36,7 @@ export async function meetAll(pool: NodePool, spec: ClusterSpec, deadline: Deadl
             }
             return undefined;
         },
-        // Each look reads every node's whole view: less often on a large cluster.
-        Math.max(50, 2 * spec.nodes.length),
+        lookEvery(50, spec.nodes.length),
     );
     log(`all ${spec.nodes.length} nodes know each other`);
 }
