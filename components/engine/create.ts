@@ -2,7 +2,7 @@
 import { ClusterView } from "../planning/clusterView";
 import type { ClusterSpec } from "./spec";
 import { waitHealthy, waitSlotAgreement } from "./health";
-import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./steps/nodeTimeout";
+import { bootstrapNodeTimeoutMs, setNodeTimeout } from "./steps/nodeTimeout";
 import { meetAll } from "./steps/meet";
 import { replicate } from "./steps/replicate";
 import { assignSlots } from "./steps/slots";
@@ -13,7 +13,7 @@ import { Deadline, Log } from "./wait";
 export async function createCluster(pool: NodePool, spec: ClusterSpec, deadline: Deadline, log: Log): Promise<void> {
     const names = spec.nodes.map((n) => n.name);
     try {
-        await setNodeTimeout(pool, names, BOOTSTRAP_NODE_TIMEOUT_MS);
+        await setNodeTimeout(pool, names, bootstrapNodeTimeoutMs(names.length, spec.nodeTimeoutMs));
         // Distinct epochs before the nodes meet, so no two masters ever tie (as redis-cli does).
         await Promise.all(names.map((n, i) => pool.call(n, "CLUSTER", "SET-CONFIG-EPOCH", String(i + 1)).catch(() => undefined)));
         await assignSlots(pool, spec, ClusterView.EMPTY, log);

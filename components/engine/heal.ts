@@ -4,7 +4,7 @@
  */
 import { defaultUserOn } from "../planning/access";
 import { applyCurrentAccess } from "./steps/access";
-import { BOOTSTRAP_NODE_TIMEOUT_MS, setNodeTimeout } from "./steps/nodeTimeout";
+import { bootstrapNodeTimeoutMs, setNodeTimeout } from "./steps/nodeTimeout";
 import { forgetGhosts } from "./steps/forget";
 import { meetAll } from "./steps/meet";
 import { assignSlots, finishOpenSlots } from "./steps/slots";
@@ -37,7 +37,7 @@ export async function healCluster(pool: NodePool, spec: ClusterSpec, joining: st
     // mark a loaded master failed during a fork pause of half a second and cause a failover (whose
     // asynchronous replication may lose the writes of that moment).
     await setNodeTimeout(pool, names.filter((n) => !joining.includes(n)), spec.nodeTimeoutMs);
-    await setNodeTimeout(pool, joining, holdsKeys ? spec.nodeTimeoutMs : BOOTSTRAP_NODE_TIMEOUT_MS);
+    await setNodeTimeout(pool, joining, holdsKeys ? spec.nodeTimeoutMs : bootstrapNodeTimeoutMs(names.length, spec.nodeTimeoutMs));
     try {
         await forgetGhosts(pool, spec, deadline, log);
         await meetAll(pool, spec, deadline, log);

@@ -4,8 +4,16 @@
  */
 import { NodePool } from "../pool";
 
-/** While nodes form a cluster or join one, this timeout makes them say `ok` in well under a second. */
-export const BOOTSTRAP_NODE_TIMEOUT_MS = 500;
+/**
+ * While nodes form a cluster or join one, a short timeout makes them say `ok` in well under a second (a
+ * master waits about the timeout before it does). Redis pings every node it has not heard from in half of
+ * it, so a cluster of n nodes sends about n * n / (timeout / 2) pings a second: at 500 ms, 100 nodes on two
+ * cores never got through them and kept marking each other failed. 20 ms per node keeps that linear in n;
+ * never above the configured timeout.
+ */
+export function bootstrapNodeTimeoutMs(nodes: number, configuredMs: number): number {
+    return Math.min(configuredMs, Math.max(500, 20 * nodes));
+}
 
 /** CONFIG SET cluster-node-timeout on the named nodes (run time only: redis.conf keeps the configured value). */
 export async function setNodeTimeout(pool: NodePool, names: string[], ms: number): Promise<void> {

@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
 import { GOSSIP_GRACE_MS, meetsToSend } from "../../components/planning/topology";
+import { bootstrapNodeTimeoutMs } from "../../components/engine/steps/nodeTimeout";
+import { lookEvery } from "../../components/engine/wait";
 
 type Gap = { from: string; to: { name: string } };
 const key = (g: Gap) => `${g.from}->${g.to.name}`;
@@ -51,6 +53,39 @@ describe("meetsToSend (which missing links a MEET closes now)", () => {
                 const sent = meetsToSend(gaps, "n1", closedFor);
                 const due = closedFor !== undefined && closedFor >= GOSSIP_GRACE_MS;
                 assert.deepEqual(sent.map(key), due ? gaps.map(key) : []);
+            }),
+        );
+    });
+});
+
+describe("the bootstrap's node timeout on a cluster of any size", () => {
+    it("keeps the pings Redis sends linear in the node count, never above the configured timeout, never below 500 ms or the configured one", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 100, max: 60000 }), (n, configured) => {
+                const t = bootstrapNodeTimeoutMs(n, configured);
+                assert.ok(t <= configured);
+                assert.ok(t >= Math.min(500, configured));
+                // Each node pings each other it has not heard from in t / 2: n * n / (t / 2) a second in all.
+                // At most 100 n: n * n * 2000 <= 100 * n * t, in integers.
+                if (t < configured) assert.ok(n * n * 2000 <= 100 * n * t, `${n} nodes at ${t} ms`);
+                assert.ok(bootstrapNodeTimeoutMs(n + 1, configured) >= t, "no shorter for more nodes");
+            }),
+        );
+    });
+
+    it("gives 6 nodes the short 500 ms and 100 nodes 2 s (at 500 ms, 100 nodes on two cores never said ok)", () => {
+        assert.equal(bootstrapNodeTimeoutMs(6, 5000), 500);
+        assert.equal(bootstrapNodeTimeoutMs(100, 5000), 2000);
+    });
+});
+
+describe("waits that look at every node", () => {
+    it("look as often as asked on a small cluster and less often, linearly, on a large one", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 10, max: 1000 }), fc.integer({ min: 1, max: 2000 }), (ms, n) => {
+                const every = lookEvery(ms, n);
+                assert.ok(every >= ms && every >= 2 * n);
+                assert.ok(every <= Math.max(ms, 2 * n));
             }),
         );
     });
