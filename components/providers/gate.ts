@@ -59,7 +59,9 @@ interface Outputs extends Inputs {
 export function gateChanges(olds: Inputs, news: Inputs): string[] {
     // Not userRules: a change of users alone restarts nothing, and the bootstrap judges the rules before it
     // changes any user; an update would only reset this gate's record and ripple through the chain.
-    const keys: (keyof Inputs)[] = ["node", "nodes", "tlsCa", "tlsMode", "previous", "memoryLimitBytes"];
+    // Not an unknown previous record: a preview leaves the chain out (resources/rolloutGate.ts, previousRecord).
+    const chained = (news.previous as unknown) !== pulumi.runtime.unknownValue;
+    const keys: (keyof Inputs)[] = ["node", "nodes", "tlsCa", "tlsMode", ...(chained ? (["previous"] as const) : []), "memoryLimitBytes"];
     const changed: string[] = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
     return isChanging(accessOf(news), accessOf(olds)) ? [...changed, "access"] : changed;
 }

@@ -52,16 +52,19 @@ export interface RolloutGateArgs {
 }
 
 /**
- * The previous gate's record as the next gate takes it: in an update, its value alone (a promise), so the
- * next gate still registers only once the previous one is done, but the state records no dependency
- * between gates. Pulumi deletes resources in rounds by their depth in the recorded graph: a chain of gates
- * put each container a round deeper than the one before, and a destroy (or a scale-in) stopped the nodes
- * one after another. The order matters only on the way up, where the program's wait keeps it. A preview
- * keeps the output, so an earlier gate's unknown record still shows the later ones as changing.
+ * The previous gate's record as the next gate takes it. In an update, its value alone (a promise): the next
+ * gate still registers only once the previous one is done (the order of the roll), but the state records no
+ * dependency between gates. Pulumi deletes resources in rounds by their depth in the recorded graph: a chain
+ * of gates put each container a round deeper than the one before, and a destroy (or a scale-in) stopped the
+ * nodes one after another.
+ *
+ * In a preview, unknown: a chain there only orders nothing, and at 100 nodes it was most of a preview's time
+ * (each gate waited for the one before to be diffed). A preview then shows a gate changing for its own node
+ * only (gateChanges leaves an unknown record out); the update passes each restart along the chain as before.
  */
 export function previousRecord(previous: RolloutGate | undefined): pulumi.Input<RestartRecord | undefined> {
     if (previous === undefined) return undefined;
-    if (pulumi.runtime.isDryRun()) return previous.restart;
+    if (pulumi.runtime.isDryRun()) return pulumi.output(pulumi.unknown as unknown as RestartRecord);
     // The output's own promise (not an apply): it rejects when the previous gate failed, so the run ends there.
     return (previous.restart as unknown as { promise(): Promise<RestartRecord> }).promise();
 }

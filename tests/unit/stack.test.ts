@@ -247,6 +247,16 @@ describe("stack resource graph (mocks)", function () {
         assert.equal(outputs.connectCommand, "docker exec -it redis-1 redis-cli -c --tls --cacert /usr/local/etc/redis/tls/ca.crt --askpass");
     });
 
+    it("a gate changes for a new record of the previous gate in an update, never for a preview's unknown one (no chain in a preview)", () => {
+        const node = { name: "redis-2", ip: "10.9.0.12", port: 6379, revision: "r1", appendonly: true };
+        const olds = { clusterName: "c", node, nodes: [node], password: "pw", previous: NO_RESTART };
+        const restarted = { name: "redis-1", ip: "10.9.0.11", port: 6379, runId: "abc" };
+        assert.deepEqual(gateChanges(olds, { ...olds, previous: restarted }), ["previous"]);
+        const preview = { ...olds, previous: pulumi.runtime.unknownValue as unknown as typeof restarted };
+        assert.deepEqual(gateChanges(olds, preview), []);
+        assert.deepEqual(gateChanges(olds, { ...preview, node: { ...node, revision: "r2" } }), ["node"]);
+    });
+
     it("sees no change in an ACL stack whose state an earlier release wrote, the default user's setting inside `internal`", async () => {
         const users = JSON.stringify([{ name: "app", password: "pw-App-1", rules: "~app:* +@read" }]);
         for (const [config, enabled] of [[{ users, password: "pw-Default-1" }, true], [{ users, disableDefaultUser: "true" }, false]] as const) {
