@@ -6,7 +6,8 @@ import { ClusterSettings, resolveSettings } from "../components/planning/setting
 import { preparedImage } from "../scripts/preparedImage";
 
 export const ROOT = path.resolve(__dirname, "..");
-export const OUT = __dirname;
+/** Where the report goes: bench/ itself, or BENCH_OUT (a run of some parts only, beside the full one). */
+export const OUT = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : __dirname;
 export const IMAGE = preparedImage();
 export const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
 export const FAILOVER_TRIALS = Number(process.env.BENCH_FAILOVER_TRIALS ?? 5);

@@ -126,11 +126,14 @@ async function main(): Promise<void> {
 
     const result = {
         date: new Date().toISOString(),
+        // The parts chosen or sized by environment (none: everything at its default).
+        settings: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("BENCH_"))),
         machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), docker: docker("version", "--format", "{{.Server.Version}}"), image: IMAGE },
         series: Object.values(series).map((s) => ({ ...s, ...stats(s.values) })),
         ratios: Object.entries(ratios).map(([name, v]) => ({ name, values: v, ...stats(v) })),
         noopUpBreakdown: phases,
     };
+    fs.mkdirSync(OUT, { recursive: true });
     fs.writeFileSync(path.join(OUT, "results.json"), JSON.stringify(result, null, 2) + "\n");
     fs.writeFileSync(path.join(OUT, "chart.svg"), chart(result.series.filter((s) => s.name.includes("cold up"))));
     fs.writeFileSync(path.join(OUT, "RESULTS.md"), report(result));

@@ -1,5 +1,5 @@
 /**
- * The scale series: for each size (BENCH_SCALE_SERIES, "3x1,12x1,25x1" by default; "0" skips), the seed's
+ * The scale series: for each size (BENCH_SCALE_SERIES, "3x1,12x1,25x1,50x1,25x3" by default; "0" skips), the seed's
  * method cold, then this stack through the CLI as a person types it: a cold up (with the peak memory of
  * the whole pulumi process tree), a preview and an up of the unchanged stack, a rolling change of every
  * node (a new health check interval: each container recreated, one at a time), and a destroy. Beside the
@@ -18,7 +18,7 @@ import { baselineColdUp } from "./baseline";
 import { adminOf } from "./probes";
 import { oursCli } from "./cli";
 
-export const SCALE_SERIES: [number, number][] = (process.env.BENCH_SCALE_SERIES ?? "3x1,12x1,25x1")
+export const SCALE_SERIES: [number, number][] = (process.env.BENCH_SCALE_SERIES ?? "3x1,12x1,25x1,50x1,25x3")
     .split(",")
     .filter((x) => x && x !== "0")
     .map((x) => x.split("x").map(Number) as [number, number]);
