@@ -176,7 +176,7 @@ export function breakdown(log: string): Phase[] {
         add(`${pass}: CLI before the program (state, config, plugins)`, start);
         add(`${pass}: node and the Pulumi SDK start, program loads`, first(/RegisterResource received: t=redis-cluster:index:RedisCluster/, start));
         add(`${pass}: change guard checked (the dynamic provider process starts first)`, first(/(Planner decided|applying step).*dynamic\/redis-cluster:ChangeGuard/, start));
-        add(`${pass}: the other resources registered and diffed (gate chain, containers, bootstrap)`, last(/RegisterResource received/, done));
+        add(`${pass}: the other resources registered and diffed (gates, containers, bootstrap)`, last(/RegisterResource received/, done));
         add(`${pass}: program finishes`, done);
     }
     add("CLI after the program (snapshot, summary)", lines[lines.length - 1]?.at);
