@@ -42,7 +42,8 @@ interface Inputs extends StoredAccess {
 /** Upper bound for one gate's waits: the previous node back and synced, a failover, an AOF rewrite. */
 const TIMEOUT_MS = 300000;
 
-interface Outputs extends Inputs {
+/** Its inputs but the list of every node (read from the new inputs when the gate updates): outputs. */
+interface Outputs extends Omit<Inputs, "nodes"> {
     /**
      * The last node restarted along the chain up to this gate, for the next gate to wait for.
      * Always present (NO_RESTART when none): an output that is sometimes absent did not stay stable
@@ -52,16 +53,28 @@ interface Outputs extends Inputs {
 }
 
 /**
- * What differs between a gate's state (`olds`) and its new inputs: input names, and "access" for the
- * logins, compared as one value (accessOf) so state that keeps the default user's setting where an
- * earlier release put it compares equal. Any difference updates the gate.
+ * A gate's outputs: its inputs without the list of every node, which each gate would otherwise store twice.
+ * With 100 nodes that list made the gates most of the state, and Pulumi writes the whole state before and
+ * after every step; the inputs keep it, and an update reads the new inputs.
  */
-export function gateChanges(olds: Inputs, news: Inputs): string[] {
+export function gateOutputs(inputs: Inputs, restart: RestartRecord): Outputs {
+    const { nodes: _everyNode, ...kept } = inputs;
+    return { ...kept, restart };
+}
+
+/**
+ * What differs between a gate's state (`olds`: its outputs) and its new inputs: input names, and "access"
+ * for the logins, compared as one value (accessOf) so state that keeps the default user's setting where an
+ * earlier release put it compares equal. Any difference updates the gate. Not the list of every node: a
+ * gate's own node is `node`, and an update reads the list from the new inputs (comparing it updated every
+ * gate, to no effect, whenever a node was added or removed).
+ */
+export function gateChanges(olds: Omit<Inputs, "nodes">, news: Inputs): string[] {
     // Not userRules: a change of users alone restarts nothing, and the bootstrap judges the rules before it
     // changes any user; an update would only reset this gate's record and ripple through the chain.
     // Not an unknown previous record: a preview leaves the chain out (resources/rolloutGate.ts, previousRecord).
     const chained = (news.previous as unknown) !== pulumi.runtime.unknownValue;
-    const keys: (keyof Inputs)[] = ["node", "nodes", "tlsCa", "tlsMode", ...(chained ? (["previous"] as const) : []), "memoryLimitBytes"];
+    const keys: (keyof Inputs & keyof typeof olds)[] = ["node", "tlsCa", "tlsMode", ...(chained ? (["previous"] as const) : []), "memoryLimitBytes"];
     const changed: string[] = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
     return isChanging(accessOf(news), accessOf(olds)) ? [...changed, "access"] : changed;
 }
@@ -99,15 +112,15 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
         // A new stack's first gate has no nodes to ask yet (olds empty and nothing answers: no failure).
         return { inputs: news, failures: await memoryLimitFailures(olds, news) };
     },
-    async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(_id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
         return { changes: gateChanges(olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
         // A new node has nothing to hand over.
-        const outs: Outputs = { ...inputs, restart: inputs.previous ?? NO_RESTART };
+        const outs = gateOutputs(inputs, inputs.previous ?? NO_RESTART);
         return { id: `${inputs.clusterName}:${inputs.node.name}`, outs };
     },
-    async update(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
         const [restarting] = restartingMembers([olds.node], [news.node]);
         const log = (message: string) => console.error(`[${news.clusterName}] ${message}`);
         if (olds.tlsMode !== news.tlsMode) {
@@ -115,7 +128,7 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
             // over to. The guard let this through only with allowFullRestart: every node restarts at once,
             // stopped gracefully (its data saved), and the bootstrap waits for the cluster to form again.
             log(`${news.node.name}: TLS changes on every node at once (allowFullRestart); restarting without a handover`);
-            return { outs: { ...news, restart: NO_RESTART } };
+            return { outs: gateOutputs(news, NO_RESTART) };
         }
         if (olds.node.ip !== news.node.ip || olds.node.port !== news.node.port) {
             // Its announced address changes: every node at once (subnet, first address, or published ports
@@ -123,7 +136,7 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
             // another host (a drain: the old node runs on until the bootstrap handed its role over) or on its
             // host's new machine (the old one is gone). Nothing to hand over before the container changes.
             log(`${news.node.name}: its address changes (${olds.node.ip}:${olds.node.port} -> ${news.node.ip}:${news.node.port}); nothing to hand over before, the bootstrap joins it there`);
-            return { outs: { ...news, restart: NO_RESTART } };
+            return { outs: gateOutputs(news, NO_RESTART) };
         }
         if (news.userRules !== undefined && JSON.stringify(news.userRules) !== JSON.stringify(olds.userRules)) {
             // Before any container of this up restarts into the new users: a refusal now changes nothing.
@@ -149,7 +162,7 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
             log,
         );
         const restart = restarting && runId !== undefined ? { name: restarting.name, ip: restarting.ip, port: restarting.port, runId } : (news.previous ?? NO_RESTART);
-        const outs: Outputs = { ...news, restart };
+        const outs = gateOutputs(news, restart);
         return { outs };
     },
     async delete(): Promise<void> {

@@ -247,6 +247,17 @@ describe("stack resource graph (mocks)", function () {
         assert.equal(outputs.connectCommand, "docker exec -it redis-1 redis-cli -c --tls --cacert /usr/local/etc/redis/tls/ca.crt --askpass");
     });
 
+    it("a gate keeps the list of every node in its inputs only, and a new list alone is no change of it", async () => {
+        const node = { name: "redis-2", ip: "10.9.0.12", port: 6379, revision: "r1", appendonly: true };
+        const inputs = { clusterName: "c", node, nodes: [node], password: "pw", previous: NO_RESTART };
+        const { outs } = await rolloutGateProvider.create!(inputs);
+        assert.equal("nodes" in outs, false);
+        assert.deepEqual(outs.restart, NO_RESTART);
+        const more = { ...inputs, nodes: [node, { name: "redis-7", ip: "10.9.0.17", port: 6379 }] };
+        assert.deepEqual(gateChanges(outs, more), []);
+        assert.equal((await rolloutGateProvider.diff!("id", outs, more)).changes, false);
+    });
+
     it("a gate changes for a new record of the previous gate in an update, never for a preview's unknown one (no chain in a preview)", () => {
         const node = { name: "redis-2", ip: "10.9.0.12", port: 6379, revision: "r1", appendonly: true };
         const olds = { clusterName: "c", node, nodes: [node], password: "pw", previous: NO_RESTART };
