@@ -2,8 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlainArgs, resolveArgs } from "./components/args";
 import { refusal } from "./components/preflight";
-import { RedisCluster } from "./components/redisCluster";
-import { thisMachine } from "./components/hosts/machine";
+import { RedisCluster, localMachine } from "./components/redisCluster";
 import { CONFIG_NAMESPACE, DEFAULTS, RawSettings } from "./components/planning/settings";
 
 /** The component's name: its resources' names derive from it, so it never changes. */
@@ -71,7 +70,7 @@ const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(key: strin
 const plaintextSecrets = ["password", "users", "tlsCaKey", "alertWebhookUrl"].filter((k) => (config.get(k) ?? "") !== "" && !isConfigSecret(`${CONFIG_NAMESPACE}:${k}`));
 
 // The local engine runs on this machine unless DOCKER_HOST points elsewhere: then Docker judges cpus itself.
-const machine = raw.hosts === undefined && !process.env.DOCKER_HOST ? thisMachine() : {};
+const machine = localMachine(raw.hosts !== undefined, undefined);
 // Config values arrive as text: the args are checked as the config keys always were, text parsed.
 const args = raw as PlainArgs;
 const { problems } = resolveArgs(args, { componentName: COMPONENT_NAME, names: "config", machine, plaintextSecrets });

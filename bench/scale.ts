@@ -9,7 +9,7 @@
  */
 import { execFileSync } from "child_process";
 import { thisMachine } from "../components/hosts/machine";
-import { neighbourTableWarning } from "../components/planning/limits";
+import { neighbourTableSysctls, neighbourTableWarning } from "../components/planning/limits";
 import { ClusterSettings } from "../components/planning/settings";
 import { planCluster } from "../components/planning/plan";
 import { removeStackObjects } from "../tests/support/docker";
@@ -67,9 +67,9 @@ export async function scaleBench(add: (name: string, value: number, unit?: strin
     for (const [shards, replicas] of SCALE_SERIES) {
         const label = `${shards}x${replicas}`;
         // Both methods need the kernel's neighbour table to hold every node's peers (README, Sizing).
-        const neighbours = neighbourTableWarning(shards * (1 + replicas), thisMachine().neighbourEntries);
-        if (neighbours !== undefined) {
-            const line = /sysctl -w (.*)$/.exec(neighbours)![1].split(" ");
+        const nodes = shards * (1 + replicas);
+        if (neighbourTableWarning(nodes, thisMachine().neighbourEntries) !== undefined) {
+            const line = neighbourTableSysctls(nodes);
             log(`raising the kernel's neighbour table for ${label}: sysctl -w ${line.join(" ")}`);
             execFileSync("sysctl", ["-w", ...line], { stdio: "ignore" });
         }

@@ -75,7 +75,7 @@ export interface RedisClusterOutputs {
 }
 
 /** The machine the nodes run on, where this program knows it: the local engine unless told otherwise. */
-function localMachine(settingsHosts: boolean, opts: pulumi.ComponentResourceOptions | undefined) {
+export function localMachine(settingsHosts: boolean, opts: pulumi.ComponentResourceOptions | undefined) {
     const ownProvider = opts?.provider !== undefined || opts?.providers !== undefined;
     return settingsHosts || ownProvider || process.env.DOCKER_HOST ? {} : thisMachine();
 }

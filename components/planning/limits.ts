@@ -181,10 +181,15 @@ export const RUNTIME_DEFAULTS: Record<string, string> = { maxmemory: "0", "maxme
 export function neighbourTableWarning(nodes: number, limit: number | undefined): string | undefined {
     const needed = nodes * (nodes - 1);
     if (limit === undefined || needed <= limit) return undefined;
-    const raised = 2 ** Math.ceil(Math.log2(needed * 2));
     return (
         `${nodes} nodes on this machine's Docker engine need about ${needed} entries in the kernel's neighbour (ARP) table, above its ` +
         `limit of ${limit} (net.ipv4.neigh.default.gc_thresh3): nodes would fail to reach each other and mark each other failed. Raise it ` +
-        `before the up, as root: sysctl -w net.ipv4.neigh.default.gc_thresh3=${raised} net.ipv4.neigh.default.gc_thresh2=${raised / 2} net.ipv4.neigh.default.gc_thresh1=${raised / 8}`
+        `before the up, as root: sysctl -w ${neighbourTableSysctls(nodes).join(" ")}`
     );
+}
+
+/** The `sysctl -w` settings that give `nodes` nodes on one machine room in the neighbour table, twice what they need. */
+export function neighbourTableSysctls(nodes: number): string[] {
+    const raised = 2 ** Math.ceil(Math.log2(nodes * (nodes - 1) * 2));
+    return [`net.ipv4.neigh.default.gc_thresh3=${raised}`, `net.ipv4.neigh.default.gc_thresh2=${raised / 2}`, `net.ipv4.neigh.default.gc_thresh1=${raised / 8}`];
 }
