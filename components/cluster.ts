@@ -20,6 +20,7 @@ import { formatGenerations, generationSuffix, replacedThisRun } from "./planning
 import { nodesOnHosts } from "./planning/hostDown";
 import { ClusterPlan, NodePlan, clusterLayout, planCluster } from "./planning/plan";
 import { rolloutOrder } from "./planning/rollout";
+import { gateEntryPoints } from "./planning/entryPoints";
 import { ClusterSettings } from "./planning/settings";
 import { ClusterIdentity, tlsMode } from "./planning/safety";
 import { ClusterSecurity } from "./security";
@@ -250,7 +251,7 @@ export class DeclaredCluster {
                         revision,
                         appendonly: settings.appendonly,
                     })),
-                    nodes: layout.nodes,
+                    entryPoints: gateEntryPoints(layout, node.name),
                     previous: previousRecord(previous),
                     password,
                     internal,

@@ -15,11 +15,13 @@ import { applyAccessCommands } from "./steps/access";
 import { applyRuntimeConfig, memoryCeiling } from "./steps/runtimeConfig";
 import { bestHeir, failOver } from "./steps/failover";
 import { CONNECT_TIMEOUT_MS, Credentials, NodeAddress, NodePool, tryConnect } from "./pool";
+import { viewsOf } from "./discovery";
+import { clusterAddresses } from "../planning/entryPoints";
 import { Deadline, Log, PermanentError, waitUntil } from "./wait";
 
 export interface RestartSpec extends Credentials {
-    /** Every planned node; whichever answer are the cluster as it is now. */
-    nodes: NodeAddress[];
+    /** Where to find the cluster (planning/entryPoints): the nodes any of them lists, with them, are the cluster as it is now. */
+    entryPoints: NodeAddress[];
     /** The node whose container Pulumi recreates as soon as this returns, if any. */
     restarting?: NodeAddress;
     /** The node the previous gate let restart: it must be back and synced first. */
@@ -41,7 +43,7 @@ export interface RestartSpec extends Credentials {
 /** Connected planned nodes that belong to a cluster: they know another node, or own slots. */
 async function members(pool: NodePool): Promise<string[]> {
     const names = pool.connected().map((n) => n.name);
-    const views = await Promise.all(names.map((n) => pool.view(n).catch(() => ClusterView.EMPTY)));
+    const views = await viewsOf(pool);
     return names.filter((_, i) => views[i].known.length > 1 || (views[i].myself?.slots.length ?? 0) > 0);
 }
 
@@ -52,15 +54,20 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
         return undefined;
     }
     const deadline = new Deadline(spec.timeoutMs, `making way to restart ${node.name}`);
-    const after = spec.after && spec.nodes.some((n) => n.name === spec.after!.name && endpoint(n) === endpoint(spec.after!)) ? spec.after : undefined;
+    // A node further down the rollout may not exist yet: whichever answer now are the cluster. But a
+    // cluster none of whose nodes answers is unreachable, not absent: restarting every node because
+    // of that would take all of them down at once.
+    const found = await findClusterFrom(spec, node, log);
+    if (found === undefined) {
+        return undefined;
+    }
+    // The node restarted before, if the cluster still lists it there under its name (a node removed since has no restart to wait for).
+    const after = spec.after && found.some((n) => n.name === spec.after!.name && endpoint(n) === endpoint(spec.after!)) ? spec.after : undefined;
     if (after) {
         await waitUntilBack(spec, after, deadline);
     }
-    const pool = new NodePool(spec.nodes, spec);
+    const pool = new NodePool(found, spec);
     try {
-        // A node further down the rollout may not exist yet: whichever answer now are the cluster. But a
-        // cluster none of whose nodes answers is unreachable, not absent: restarting every node because
-        // of that would take all of them down at once.
         await connectSome(pool, node, spec.allowFullRestart === true, spec.unreachableAfterMs ?? UNREACHABLE_AFTER_MS, log);
         if (pool.connected().length === 0) {
             return undefined;
@@ -118,6 +125,22 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
 
 /** How long a gate waits for any node to answer before it calls the cluster unreachable. */
 const UNREACHABLE_AFTER_MS = 30000;
+
+/**
+ * The cluster as the entry points that answer list it (planning/entryPoints: clusterAddresses); undefined
+ * when none answers and the user allowed a full restart (connectSome stops the run otherwise).
+ */
+async function findClusterFrom(spec: RestartSpec, node: NodeAddress, log: Log): Promise<NodeAddress[] | undefined> {
+    const entries = new NodePool(spec.entryPoints, spec);
+    try {
+        await connectSome(entries, node, spec.allowFullRestart === true, spec.unreachableAfterMs ?? UNREACHABLE_AFTER_MS, log);
+        if (entries.connected().length === 0) return undefined;
+        // The node restarted before keeps its name: the waits below ask for it by name.
+        return clusterAddresses(spec.entryPoints, await viewsOf(entries), spec.after ? [spec.after] : []);
+    } finally {
+        entries.close();
+    }
+}
 
 /**
  * Connects the planned nodes that answer; when none does within UNREACHABLE_AFTER_MS, stops the run

@@ -11,6 +11,7 @@ import { judgeDirectivesOnAnyNode } from "../engine/steps/directives";
 import { Directives } from "../planning/redisConfig";
 import { makeWayForRestart } from "../engine/restart";
 import { memoryUse, overLimit } from "../engine/memoryFit";
+import { findCluster } from "../engine/discovery";
 import { StoredAccess, accessOf, isChanging } from "../planning/access";
 import { NO_RESTART, NodeRevision, RestartRecord, restartingMembers } from "../planning/handover";
 import { nodeChangeRefusal } from "../planning/hostDown";
@@ -19,7 +20,8 @@ import { nodeChangeRefusal } from "../planning/hostDown";
 interface Inputs extends StoredAccess {
     clusterName: string;
     node: NodeRevision;
-    nodes: NodeAddress[];
+    /** Where to find the cluster (planning/entryPoints): a few nodes, not every one. */
+    entryPoints: NodeAddress[];
     previous?: RestartRecord;
     /** With TLS only: the CA certificate the nodes' certificates are checked against. */
     tlsCa?: string;
@@ -42,8 +44,8 @@ interface Inputs extends StoredAccess {
 /** Upper bound for one gate's waits: the previous node back and synced, a failover, an AOF rewrite. */
 const TIMEOUT_MS = 300000;
 
-/** Its inputs but the list of every node (read from the new inputs when the gate updates): outputs. */
-interface Outputs extends Omit<Inputs, "nodes"> {
+/** Its inputs but the entry points (read from the new inputs when the gate updates): outputs. */
+interface Outputs extends Omit<Inputs, "entryPoints"> {
     /**
      * The last node restarted along the chain up to this gate, for the next gate to wait for.
      * Always present (NO_RESTART when none): an output that is sometimes absent did not stay stable
@@ -53,23 +55,23 @@ interface Outputs extends Omit<Inputs, "nodes"> {
 }
 
 /**
- * A gate's outputs: its inputs without the list of every node, which each gate would otherwise store twice.
- * With 100 nodes that list made the gates most of the state, and Pulumi writes the whole state before and
- * after every step; the inputs keep it, and an update reads the new inputs.
+ * A gate's outputs: its inputs without the entry points, which each gate would otherwise store twice (an
+ * earlier release stored every node's address there, twice: most of the state at 100 nodes). The inputs
+ * keep them, and an update reads the new inputs.
  */
 export function gateOutputs(inputs: Inputs, restart: RestartRecord): Outputs {
-    const { nodes: _everyNode, ...kept } = inputs;
+    const { entryPoints: _entryPoints, ...kept } = inputs;
     return { ...kept, restart };
 }
 
 /**
  * What differs between a gate's state (`olds`: its outputs) and its new inputs: input names, and "access"
  * for the logins, compared as one value (accessOf) so state that keeps the default user's setting where an
- * earlier release put it compares equal. Any difference updates the gate. Not the list of every node: a
- * gate's own node is `node`, and an update reads the list from the new inputs (comparing it updated every
- * gate, to no effect, whenever a node was added or removed).
+ * earlier release put it compares equal. Any difference updates the gate. Not the entry points: a gate's
+ * own node is `node`, and an update reads them from the new inputs (an earlier release's list of every node
+ * updated every gate, to no effect, whenever a node was added or removed).
  */
-export function gateChanges(olds: Omit<Inputs, "nodes">, news: Inputs): string[] {
+export function gateChanges(olds: Omit<Inputs, "entryPoints">, news: Inputs): string[] {
     // Not userRules: a change of users alone restarts nothing, and the bootstrap judges the rules before it
     // changes any user; an update would only reset this gate's record and ripple through the chain.
     // Not an unknown previous record: a preview leaves the chain out (resources/rolloutGate.ts, previousRecord).
@@ -87,11 +89,12 @@ export function gateChanges(olds: Omit<Inputs, "nodes">, news: Inputs): string[]
 async function memoryLimitFailures(olds: Partial<Inputs>, news: Inputs): Promise<pulumi.dynamic.CheckFailure[]> {
     const limit = news.memoryLimitBytes;
     // A gate being created belongs to a new stack (or one that gains nodes): nothing runs there yet.
-    if (limit === undefined || olds.nodes === undefined || (olds.memoryLimitBytes !== undefined && olds.memoryLimitBytes <= limit)) return [];
+    if (limit === undefined || olds.node === undefined || (olds.memoryLimitBytes !== undefined && olds.memoryLimitBytes <= limit)) return [];
     let measured: Awaited<ReturnType<typeof memoryUse>>;
     try {
-        // Either login: a password rotation in the same run has not reached the nodes yet.
-        measured = await memoryUse(news.nodes, { access: accessOf(news), previousAccess: accessOf(olds as Inputs), tlsCa: news.tlsCa });
+        // Either login: a password rotation in the same run has not reached the nodes yet. Every node the cluster lists.
+        const credentials = { access: accessOf(news), previousAccess: accessOf(olds as Inputs), tlsCa: news.tlsCa };
+        measured = await memoryUse(await findCluster(news.entryPoints, credentials), credentials);
     } catch (err) {
         console.error(`[${news.clusterName}] could not read the nodes' memory use to check the new memory limit: ${(err as Error).message}`);
         return [];
@@ -140,15 +143,15 @@ export const rolloutGateProvider: pulumi.dynamic.ResourceProvider = {
         }
         if (news.userRules !== undefined && JSON.stringify(news.userRules) !== JSON.stringify(olds.userRules)) {
             // Before any container of this up restarts into the new users: a refusal now changes nothing.
-            await judgeRulesOnAnyNode(news.nodes, { access: accessOf(news), previousAccess: accessOf(olds), tlsCa: news.tlsCa }, news.userRules);
+            await judgeRulesOnAnyNode(news.entryPoints, { access: accessOf(news), previousAccess: accessOf(olds), tlsCa: news.tlsCa }, news.userRules);
         }
         if (news.redisConfig !== undefined && JSON.stringify(news.redisConfig) !== JSON.stringify(olds.redisConfig)) {
             // Likewise before any container restarts into the new redis.conf.
-            await judgeDirectivesOnAnyNode(news.nodes, { access: accessOf(news), previousAccess: accessOf(olds), tlsCa: news.tlsCa }, news.redisConfig);
+            await judgeDirectivesOnAnyNode(news.entryPoints, { access: accessOf(news), previousAccess: accessOf(olds), tlsCa: news.tlsCa }, news.redisConfig);
         }
         const runId = await makeWayForRestart(
             {
-                nodes: news.nodes,
+                entryPoints: news.entryPoints,
                 restarting: restarting && { name: restarting.name, ip: restarting.ip, port: restarting.port },
                 appendonly: restarting?.appendonly,
                 allowFullRestart: news.allowFullRestart === true,

@@ -15,8 +15,8 @@ export interface RolloutGateArgs {
     clusterName: pulumi.Input<string>;
     /** The node this gate guards, with the fingerprint of its container definition. */
     node: pulumi.Input<NodeRevision>;
-    /** Every planned node, to find the replicas that take over. */
-    nodes: pulumi.Input<NodeAddress[]>;
+    /** Where to find the cluster, and with it the replicas that take over (planning/entryPoints: gateEntryPoints). */
+    entryPoints: pulumi.Input<NodeAddress[]>;
     /** The previous gate's `restart`: the node to wait for before this one may go. */
     previous?: pulumi.Input<RestartRecord | undefined>;
     password?: pulumi.Input<string>;

@@ -21,7 +21,7 @@ describe("a rolling gate when no node of the cluster answers", () => {
         const logs: string[] = [];
         const started = Date.now();
         await assert.rejects(
-            makeWayForRestart({ nodes, restarting: nodes[0], access: {}, timeoutMs: 60000, unreachableAfterMs: 1500 }, (m) => logs.push(m)),
+            makeWayForRestart({ entryPoints: nodes, restarting: nodes[0], access: {}, timeoutMs: 60000, unreachableAfterMs: 1500 }, (m) => logs.push(m)),
             (err: Error) => {
                 assert.ok(err instanceof PermanentError);
                 assert.match(err.message, /n-1 cannot be handed over: no node of the cluster answers, so nothing was restarted/);
@@ -38,7 +38,7 @@ describe("a rolling gate when no node of the cluster answers", () => {
         const ports = await closedPorts(3);
         const nodes = ports.map((port, i) => ({ name: `n-${i + 1}`, ip: "127.0.0.1", port }));
         const logs: string[] = [];
-        const runId = await makeWayForRestart({ nodes, restarting: nodes[1], access: {}, allowFullRestart: true, timeoutMs: 60000, unreachableAfterMs: 1000 }, (m) => logs.push(m));
+        const runId = await makeWayForRestart({ entryPoints: nodes, restarting: nodes[1], access: {}, allowFullRestart: true, timeoutMs: 60000, unreachableAfterMs: 1000 }, (m) => logs.push(m));
         assert.equal(runId, undefined);
         assert.deepEqual(logs, ["n-2: no node of the cluster answers; restarting without a handover (allowFullRestart)"]);
     });
@@ -62,7 +62,7 @@ describe("a rolling gate whose node must write its append-only file first", () =
         try {
             const nodes = [{ name: "n-1", ip: "127.0.0.1", port: node.port }];
             const started = Date.now();
-            await assert.rejects(makeWayForRestart({ nodes, restarting: nodes[0], appendonly: true, access: {}, timeoutMs: 60000 }, () => undefined), (err: Error) => {
+            await assert.rejects(makeWayForRestart({ entryPoints: nodes, restarting: nodes[0], appendonly: true, access: {}, timeoutMs: 60000 }, () => undefined), (err: Error) => {
                 assert.ok(err instanceof PermanentError, String(err));
                 assert.match(err.message, /n-1 failed to write its append-only file before its restart \(aof_last_bgrewrite_status:err\), so it was not restarted/);
                 return true;
@@ -91,7 +91,7 @@ describe("a rolling gate whose node restarts without its append-only file", () =
         }).start();
         try {
             const nodes = [{ name: "n-1", ip: "127.0.0.1", port: node.port }];
-            assert.equal(await makeWayForRestart({ nodes, restarting: nodes[0], appendonly: false, access: {}, timeoutMs: 60000 }, () => undefined), "r1");
+            assert.equal(await makeWayForRestart({ entryPoints: nodes, restarting: nodes[0], appendonly: false, access: {}, timeoutMs: 60000 }, () => undefined), "r1");
             return set;
         } finally {
             await node.close();

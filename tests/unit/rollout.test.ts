@@ -60,7 +60,7 @@ r5 10.0.0.15:6379@16379 slave m2 0 0 2 connected`);
 
 describe("rollout gate chain", () => {
     const node = (revision: string) => ({ name: "redis-2", ip: "10.0.0.12", port: 6379, revision });
-    const base = { clusterName: "redis", nodes: [{ name: "redis-2", ip: "10.0.0.12", port: 6379 }] };
+    const base = { clusterName: "redis", entryPoints: [{ name: "redis-2", ip: "10.0.0.12", port: 6379 }] };
     const record = { name: "redis-1", ip: "10.0.0.11", port: 6379, runId: "r1" };
 
     it("passes the previous restart on when its own node is new or unchanged, without touching Redis", async () => {

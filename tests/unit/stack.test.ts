@@ -116,7 +116,12 @@ describe("stack resource graph (mocks)", function () {
         for (const g of gates) {
             assert.equal(g.inputs.node.ip, `10.38.0.${10 + Number(g.name.split("-")[1])}`);
             assert.match(g.inputs.node.revision, /^[0-9a-f]{64}$/, "the revision is a fingerprint, not the rendered redis.conf");
-            assert.equal(g.inputs.nodes.length, 6);
+            // Where it finds the cluster: its own node first, then the rest of its shard and the first three nodes.
+            const shardOf = (i: number) => [`redis-${i}`, `redis-${i + 3}`];
+            const own = Number(g.name.split("-")[1]);
+            const expected = new Set([...shardOf(own <= 3 ? own : own - 3), "redis-1", "redis-2", "redis-3"]);
+            assert.equal(g.inputs.entryPoints[0].name, g.inputs.node.name);
+            assert.deepEqual(new Set(g.inputs.entryPoints.map((n: any) => n.name)), expected);
         }
 
         const [bootstrap] = ofType("pulumi-nodejs:dynamic/redis-cluster:ClusterBootstrap");
@@ -247,20 +252,20 @@ describe("stack resource graph (mocks)", function () {
         assert.equal(outputs.connectCommand, "docker exec -it redis-1 redis-cli -c --tls --cacert /usr/local/etc/redis/tls/ca.crt --askpass");
     });
 
-    it("a gate keeps the list of every node in its inputs only, and a new list alone is no change of it", async () => {
+    it("a gate keeps its entry points in its inputs only, and new ones alone are no change of it", async () => {
         const node = { name: "redis-2", ip: "10.9.0.12", port: 6379, revision: "r1", appendonly: true };
-        const inputs = { clusterName: "c", node, nodes: [node], password: "pw", previous: NO_RESTART };
+        const inputs = { clusterName: "c", node, entryPoints: [node], password: "pw", previous: NO_RESTART };
         const { outs } = await rolloutGateProvider.create!(inputs);
-        assert.equal("nodes" in outs, false);
+        assert.equal("entryPoints" in outs, false);
         assert.deepEqual(outs.restart, NO_RESTART);
-        const more = { ...inputs, nodes: [node, { name: "redis-7", ip: "10.9.0.17", port: 6379 }] };
+        const more = { ...inputs, entryPoints: [node, { name: "redis-7", ip: "10.9.0.17", port: 6379 }] };
         assert.deepEqual(gateChanges(outs, more), []);
         assert.equal((await rolloutGateProvider.diff!("id", outs, more)).changes, false);
     });
 
     it("a gate changes for a new record of the previous gate in an update, never for a preview's unknown one (no chain in a preview)", () => {
         const node = { name: "redis-2", ip: "10.9.0.12", port: 6379, revision: "r1", appendonly: true };
-        const olds = { clusterName: "c", node, nodes: [node], password: "pw", previous: NO_RESTART };
+        const olds = { clusterName: "c", node, entryPoints: [node], password: "pw", previous: NO_RESTART };
         const restarted = { name: "redis-1", ip: "10.9.0.11", port: 6379, runId: "abc" };
         assert.deepEqual(gateChanges(olds, { ...olds, previous: restarted }), ["previous"]);
         const preview = { ...olds, previous: pulumi.runtime.unknownValue as unknown as typeof restarted };
