@@ -85,7 +85,7 @@ function stateDir(name: string): string {
 }
 
 /** This project's stack `stack`, created afresh with `config` (redis-cluster keys without the namespace). */
-export function oursCli(stack: string, config: Record<string, string>): Cli & { remove(): void; config(key: string, value: string): void } {
+export function oursCli(stack: string, config: Record<string, string>): Cli & { remove(): void; config(key: string, value: string): void; npmRun(script: string): number } {
     const backend = stateDir("cli");
     const cli = cliIn(ROOT, backend, stack);
     const plain = (args: string[]) => execFileSync("pulumi", args, { cwd: ROOT, env: { ...process.env, PULUMI_BACKEND_URL: backend, PULUMI_CONFIG_PASSPHRASE: "" }, stdio: "ignore" });
@@ -100,6 +100,17 @@ export function oursCli(stack: string, config: Record<string, string>): Cli & { 
         ...cli,
         config(key: string, value: string) {
             plain(["config", "set", "--stack", stack, `redis-cluster:${key}`, value]);
+        },
+        /** `npm run <script> -- --stack <stack>` (status, backup), timed; throws with its output when it fails. */
+        npmRun(script: string) {
+            const t0 = Date.now();
+            try {
+                execFileSync("npm", ["run", "--silent", script, "--", "--stack", stack], { cwd: ROOT, env: { ...process.env, PULUMI_BACKEND_URL: backend, PULUMI_CONFIG_PASSPHRASE: "" }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+            } catch (err) {
+                const e = err as { stdout?: string; stderr?: string };
+                throw new Error(`npm run ${script} failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+            }
+            return seconds(t0);
         },
         remove() {
             plain(["stack", "rm", "--yes", "--force", stack]);

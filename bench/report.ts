@@ -1,6 +1,6 @@
 /** Statistics and the written report: every figure in it is measured in the same run. */
 import { RATIOS, SERIES } from "./series";
-import { SCALE_SERIES, scaleSeries } from "./scale";
+import { RESIZE_SHARDS, SCALE_SERIES, scaleSeries } from "./scale";
 
 export interface Series {
     name: string;
@@ -146,7 +146,11 @@ function scaleAnalysis(med: (name: string) => number): string[] {
     const rows = sizes.map(({ label, nodes }) => {
         const n = scaleSeries(label);
         const own = med(n.nodeRestart) * nodes;
-        return `| ${label} | ${nodes} | ${fmt(med(n.baseline))} | ${fmt(med(n.coldUp))} | ${fmt(med(n.coldUp) / med(n.baseline))} | ${fmt(med(n.peakMiB))} | ${fmt(med(n.preview))} | ${fmt(med(n.noopUp))} | ${fmt(med(n.rolling))} | ${fmt(own)} | ${fmt(med(n.rolling) / own)} | ${fmt(med(n.destroy))} |`;
+        return `| ${label} | ${nodes} | ${fmt(med(n.baseline))} | ${fmt(med(n.coldUp))} | ${fmt(med(n.coldUp) / med(n.baseline))} | ${fmt(med(n.peakMiB))} | ${fmt(med(n.preview))} | ${fmt(med(n.noopUp))} | ${fmt(med(n.status))} | ${fmt(med(n.rolling))} | ${fmt(own)} | ${fmt(med(n.rolling) / own)} | ${fmt(med(n.destroy))} |`;
+    });
+    const resized = SCALE_SERIES.filter(([s, r]) => !Number.isNaN(med(scaleSeries(`${s}x${r}`).grow))).map(([shards, r]) => {
+        const n = scaleSeries(`${shards}x${r}`);
+        return `- ${shards}x${r}: ${shards} -> ${shards + RESIZE_SHARDS} shards in ${fmt(med(n.grow))} s, back to ${shards} in ${fmt(med(n.shrink))} s.`;
     });
     const [small, large] = [sizes[0], sizes[sizes.length - 1]];
     const [ns, nl] = [scaleSeries(small.label), scaleSeries(large.label)];
@@ -156,11 +160,14 @@ function scaleAnalysis(med: (name: string) => number): string[] {
         "resident memory of the pulumi CLI and every process under it), a preview and an up of the unchanged stack,",
         "a rolling change of every node (a new health check interval recreates each container, one at a time),",
         "and a destroy; beside the roll, one replica's own `docker restart` until its link is up, times the nodes.",
+        "20,000 keys written after the cold up are read back after the roll (and after each resize below), and",
+        "`npm run status` finds the cluster healthy before the roll (timed: status), after it and after each resize.",
         "",
-        "| size | nodes | seed's cold up | cold up | ratio | peak MiB | preview | no-op up | rolling change | own restarts | ratio | destroy |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| size | nodes | seed's cold up | cold up | ratio | peak MiB | preview | no-op up | status | rolling change | own restarts | ratio | destroy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ...rows,
         "",
+        ...(resized.length > 0 ? ["Resizes (a shard count changed with `pulumi up --yes`, keys and status checked after each; then `pulumi preview --expect-no-changes`):", "", ...resized, ""] : []),
         `Targets: the cold up of ${large.label} at most 0.5x the seed's method: ${fmt(med(nl.coldUp) / med(nl.baseline))}x; its preview at most 3x`,
         `that of ${small.label}: ${fmt(previewGrowth)}x; a rolling change at most 1.5x the nodes' own restarts: ${fmt(med(nl.rolling) / (med(nl.nodeRestart) * large.nodes))}x.`,
         "",

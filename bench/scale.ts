@@ -5,7 +5,9 @@
  * node (a new health check interval: each container recreated, one at a time), and a destroy. Beside the
  * rolling change: the time one node takes to restart and be back in sync on its own (`docker restart`
  * of a replica until its link to the master is up), times the node count, which the roll should not
- * exceed by much (the gates' own cost).
+ * exceed by much (the gates' own cost). Keys written after the cold up are read back after the roll, and
+ * `npm run status` must find the cluster healthy. For the sizes in BENCH_SCALE_RESIZE ("50x1" by default;
+ * "0" none), also two more shards and back to as many as before, each followed by status and the keys.
  */
 import { execFileSync } from "child_process";
 import { thisMachine } from "../components/hosts/machine";
@@ -17,11 +19,19 @@ import { IMAGE, docker, log, seconds, settingsFor, sleep } from "./common";
 import { baselineColdUp } from "./baseline";
 import { adminOf } from "./probes";
 import { oursCli } from "./cli";
+import { countMissingKeys, withClusterClient, writeKeys } from "../tests/support/redis";
 
-export const SCALE_SERIES: [number, number][] = (process.env.BENCH_SCALE_SERIES ?? "3x1,12x1,25x1,50x1,25x3")
-    .split(",")
-    .filter((x) => x && x !== "0")
-    .map((x) => x.split("x").map(Number) as [number, number]);
+const sizes = (list: string): [number, number][] =>
+    list
+        .split(",")
+        .filter((x) => x && x !== "0")
+        .map((x) => x.split("x").map(Number) as [number, number]);
+export const SCALE_SERIES = sizes(process.env.BENCH_SCALE_SERIES ?? "3x1,12x1,25x1,50x1,25x3");
+/** Sizes of the series that also grow by RESIZE_SHARDS shards and shrink back. */
+const RESIZED = new Set(sizes(process.env.BENCH_SCALE_RESIZE ?? "50x1").map(([s, r]) => `${s}x${r}`));
+export const RESIZE_SHARDS = 2;
+/** Keys written after each cold up and read back after every change: a change that loses one fails the bench. */
+const SCALE_KEYS = 20000;
 
 /** The series names of one size, as the report reads them back. */
 export const scaleSeries = (label: string) => ({
@@ -33,7 +43,20 @@ export const scaleSeries = (label: string) => ({
     rolling: `scale ${label}: rolling change of every node`,
     nodeRestart: `scale ${label}: one replica's own restart until in sync`,
     destroy: `scale ${label}: destroy`,
+    status: `scale ${label}: npm run status`,
+    grow: `scale ${label}: up, ${RESIZE_SHARDS} more shards`,
+    shrink: `scale ${label}: up, back to as many shards`,
 });
+
+/** Reads every key back through a cluster client; throws when any is missing or wrong. */
+async function checkKeys(s: ClusterSettings, after: string): Promise<void> {
+    await withClusterClient(seedsOf(s), undefined, async (client) => {
+        const missing = await countMissingKeys(client, SCALE_KEYS, "scale");
+        if (missing > 0) throw new Error(`${missing} of ${SCALE_KEYS} keys missing or wrong after ${after}`);
+    });
+}
+
+const seedsOf = (s: ClusterSettings) => planCluster(s).nodes.slice(0, 3).map((n) => `${n.ip}:${n.port}`);
 
 /** Seconds from `docker restart` of a replica until it answers and its link to its master is up again. */
 async function replicaRestart(s: ClusterSettings): Promise<number> {
@@ -92,10 +115,24 @@ export async function scaleBench(add: (name: string, value: number, unit?: strin
             ratio(`scale ${label}: cold up / seed's method`, up, base);
             add(names.preview, stack.time("preview"));
             add(names.noopUp, stack.time("up", "--yes"));
+            await withClusterClient(seedsOf(s), undefined, (client) => writeKeys(client, SCALE_KEYS, "scale"));
+            add(names.status, stack.npmRun("status"));
             const own = add(names.nodeRestart, await replicaRestart(s));
             stack.config("healthcheckInterval", INTERVALS[1]);
             const rolling = add(names.rolling, stack.time("up", "--yes"));
             ratio(`scale ${label}: rolling change / each node's own restart`, rolling, own * s.shards * (1 + s.replicasPerShard));
+            stack.npmRun("status");
+            await checkKeys(s, "the rolling change");
+            if (RESIZED.has(label)) {
+                for (const [series, count] of [[names.grow, shards + RESIZE_SHARDS], [names.shrink, shards]] as const) {
+                    stack.config("shards", String(count));
+                    const took = add(series, stack.time("up", "--yes"));
+                    stack.npmRun("status");
+                    await checkKeys(s, `${count} shards`);
+                    log(`scale ${label}: ${count} shards in ${took.toFixed(2)} s, healthy, ${SCALE_KEYS} keys intact`);
+                }
+                stack.time("preview", "--expect-no-changes");
+            }
             add(names.destroy, stack.time("destroy", "--yes"));
             log(`scale ${label}: baseline ${base.toFixed(2)} s, cold up ${up.toFixed(2)} s (${peakMiB.toFixed(0)} MiB), rolling ${rolling.toFixed(2)} s (one node ${own.toFixed(2)} s)`);
         } finally {
