@@ -195,7 +195,8 @@ export class NodePool {
     byName(name: string): NodeAddress {
         const n = this.planned.find((x) => x.name === name);
         if (!n) {
-            throw new Error(`${name} is not a planned node`);
+            // Not a node that may answer later: a wait that asked for it would only run out its deadline.
+            throw new PermanentError(`${name} is not a node the engine knows of (${this.planned.length} known)`);
         }
         return n;
     }

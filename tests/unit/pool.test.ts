@@ -2,8 +2,8 @@ import { strict as assert } from "assert";
 import * as tls from "tls";
 import { AddressInfo } from "net";
 import { createAuthority, issueNodeCertificate } from "../../components/engine/certificates";
-import { tryConnect } from "../../components/engine/pool";
-import { PermanentError } from "../../components/engine/wait";
+import { NodePool, tryConnect } from "../../components/engine/pool";
+import { Deadline, PermanentError, waitUntil } from "../../components/engine/wait";
 
 describe("reaching a node over TLS", () => {
     let trusted: { certPem: string };
@@ -47,5 +47,16 @@ describe("reaching a node over TLS", () => {
         let reason = "";
         assert.equal(await tryConnect({ name: "n-1", ip: "127.0.0.1", port }, { access: {}, tlsCa: trusted.certPem }, undefined, (r) => (reason = r)), undefined);
         assert.match(reason, /ECONNREFUSED/);
+    });
+});
+
+describe("asking the pool for a node it does not know", () => {
+    it("ends a wait at once instead of retrying until the deadline: no such node will ever answer", async () => {
+        const pool = new NodePool([{ name: "n-1", ip: "127.0.0.1", port: 1 }], { access: {} });
+        // The deadline's own error would say what was waited for; this one is the pool's, thrown at the first try.
+        await assert.rejects(
+            waitUntil(new Deadline(60000, "a test"), () => "n-9 to answer", async () => (await pool.info("n-9", "replication")).role, 10),
+            (err: Error) => err instanceof PermanentError && /n-9 is not a node the engine knows of/.test(err.message),
+        );
     });
 });
