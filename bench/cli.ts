@@ -193,3 +193,32 @@ export function breakdown(log: string): Phase[] {
     add("CLI after the program (snapshot, summary)", lines[lines.length - 1]?.at);
     return phases;
 }
+
+/**
+ * Where a `pulumi destroy --yes` spends its time, from the engine's log of that run: the CLI before the
+ * engine, the preview pass `destroy` runs first, the plugins started again for the deletion, then the
+ * containers, the volumes (after the containers that use them), the network and image, and the rest.
+ */
+export function destroyBreakdown(log: string): Phase[] {
+    const lines = parseLog(log);
+    const first = (re: RegExp) => lines.find((l) => re.test(l.msg))?.at;
+    const last = (re: RegExp) => [...lines].reverse().find((l) => re.test(l.msg))?.at;
+    const done = (type: string) => last(new RegExp(`Marked old state snapshot as done: .*${type}::`));
+    const marks: [string, number | undefined][] = [
+        ["CLI before the engine (state, config)", first(/\*\*\* Starting Destroy\(preview=true\)/)],
+        ["preview pass (destroy previews first)", first(/\*\*\* Starting Destroy\(preview=false\)/)],
+        ["plugins started again, up to the first deletion", first(/Provider\[[^\]]*\]\.Delete\(/)],
+        ["containers stopped and removed (side by side)", done("container:Container")],
+        ["volumes removed", done("volume:Volume")],
+        ["network and image removed", Math.max(done("network:Network") ?? 0, done("remoteImage:RemoteImage") ?? 0) || undefined],
+        ["the rest (components, providers, state)", lines[lines.length - 1]?.at],
+    ];
+    const phases: Phase[] = [];
+    let cursor = 0;
+    for (const [phase, at] of marks) {
+        if (at === undefined || at < cursor) continue;
+        phases.push({ phase, seconds: at - cursor });
+        cursor = at;
+    }
+    return phases;
+}
