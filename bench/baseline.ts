@@ -8,7 +8,7 @@ import { NodePlan, planCluster } from "../components/planning/plan";
 import { CONFIG_PATH, renderRedisConf } from "../components/planning/redisConf";
 import { ClusterSettings } from "../components/planning/settings";
 import { removeNetworks, removeStackObjects } from "../tests/support/docker";
-import { IMAGE, docker, seconds } from "./common";
+import { IMAGE, docker, log, seconds } from "./common";
 import { waitAllPing, waitHealthy } from "./probes";
 
 export function startBaselineContainers(s: ClusterSettings, stack: string): { nodes: NodePlan[]; confDir: string } {
@@ -33,6 +33,20 @@ export function startBaselineContainers(s: ClusterSettings, stack: string): { no
  * network create, docker run per node, redis-cli --cluster create, wait until healthy; then the
  * seed's teardown, timed too: `docker rm -f` of every node and `docker network rm`.
  */
+/**
+ * Runs a removal that ends with the baseline's network, and lets it fail only where Docker keeps reporting
+ * endpoints of containers long gone (seen after `rm -f` of 100 containers; only a dockerd restart drops them):
+ * the timing is taken by then, and a caller that goes on uses another network (scale.ts: a network per size).
+ */
+function keepingStuckNetwork(remove: () => void): void {
+    try {
+        remove();
+    } catch (err) {
+        if (!/active endpoints/.test(String((err as Error).message))) throw err;
+        log(`Docker keeps reporting endpoints on the baseline's network after its containers are gone (a dockerd fault): left in place, measuring on`);
+    }
+}
+
 export async function baselineColdUp(s: ClusterSettings, stack: string): Promise<{ total: number; convergence: number; down: number }> {
     const t0 = Date.now();
     const { nodes, confDir } = startBaselineContainers(s, stack);
@@ -55,10 +69,10 @@ export async function baselineColdUp(s: ClusterSettings, stack: string): Promise
         const t2 = Date.now();
         docker("rm", "-f", ...nodes.map((n) => n.name));
         // As the seed would after "active endpoints": Docker may hold a removed container's endpoint a while.
-        removeNetworks([planCluster(s).networkName]);
+        keepingStuckNetwork(() => removeNetworks([planCluster(s).networkName]));
         return { ...up, down: seconds(t2) };
     } finally {
-        removeStackObjects(stack);
+        keepingStuckNetwork(() => removeStackObjects(stack));
         fs.rmSync(confDir, { recursive: true, force: true });
     }
 }

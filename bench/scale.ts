@@ -97,7 +97,9 @@ export async function scaleBench(add: (name: string, value: number, unit?: strin
             execFileSync("sysctl", ["-w", ...line], { stdio: "ignore" });
         }
         const names = scaleSeries(label);
-        const base = add(names.baseline, (await baselineColdUp(settingsFor("bench-base", "10.210.0.0/24", shards, replicas), "bench-base")).total);
+        // A network and subnet per size: one Docker kept after a teardown (baseline.ts) does not stop the next size.
+        const size = SCALE_SERIES.findIndex(([a, b]) => a === shards && b === replicas) + 1;
+        const base = add(names.baseline, (await baselineColdUp(settingsFor(`bench-base${size}`, `10.210.${size}.0/24`, shards, replicas), `bench-base${size}`)).total);
         const s = settingsFor("bench-scale", "10.213.0.0/24", shards, replicas);
         const stack = oursCli("bench-scale", {
             namePrefix: s.namePrefix,
