@@ -203,7 +203,8 @@ export function destroyBreakdown(log: string): Phase[] {
     const lines = parseLog(log);
     const first = (re: RegExp) => lines.find((l) => re.test(l.msg))?.at;
     const last = (re: RegExp) => [...lines].reverse().find((l) => re.test(l.msg))?.at;
-    const done = (type: string) => last(new RegExp(`Marked old state snapshot as done: .*${type}::`));
+    // The step executor's own line for a finished step (logged from -v=4 on).
+    const done = (type: string) => last(new RegExp(`step delete on \\S*${type}::\\S* retired`));
     const marks: [string, number | undefined][] = [
         ["CLI before the engine (state, config)", first(/\*\*\* Starting Destroy\(preview=true\)/)],
         ["preview pass (destroy previews first)", first(/\*\*\* Starting Destroy\(preview=false\)/)],
