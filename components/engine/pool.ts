@@ -19,6 +19,8 @@ export interface NodeAddress {
     busPort?: number;
     /** The host the node runs on, with several hosts. */
     host?: string;
+    /** Listed by the cluster but not by the plan this engine was given (planning/entryPoints): maybe one this run removes. */
+    unplanned?: true;
 }
 
 /** How nodes are logged in to now, and during a change how they were before it. */

@@ -8,7 +8,6 @@
  */
 import { RestartRecord, replicaInSync } from "../planning/handover";
 import { acceptBoth, isChanging } from "../planning/access";
-import { ClusterView } from "../planning/clusterView";
 import { NodeLine, endpoint, isFailed, isMaster, parseInfo } from "../planning/topology";
 import { waitClusterOk, waitSlotAgreement } from "./health";
 import { applyAccessCommands } from "./steps/access";
@@ -244,8 +243,9 @@ async function handOver(pool: NodePool, node: NodeAddress, deadline: Deadline, l
     // A replica restarted just before may still be loading or syncing: wait for it, and look again
     // each time whether any replica is still alive.
     // A replica the new plan drops (a scale-in in the same up) only as a last resort: it would lead the
-    // shard until the bootstrap hands it on again, one more failover.
-    const planned = new Set(pool.planned.map(endpoint));
+    // shard until the bootstrap hands it on again, one more failover. The gate knows its shard's planned
+    // nodes; a replica only the cluster names (unplanned) may be one that leaves.
+    const planned = new Set(pool.planned.filter((n) => !n.unplanned).map(endpoint));
     const heir = await waitUntil(deadline, () => `a synced replica of ${node.name} to take over from it`, async () => {
         await pool.connectPlanned();
         const view = await pool.view(node.name);

@@ -9,6 +9,8 @@ import type { ClusterView } from "./clusterView";
 import { endpoint } from "./topology";
 
 export type Address = ClusterLayout["nodes"][number];
+/** An address found in the cluster; `unplanned` when only the cluster named it (see clusterAddresses). */
+export type Found = Address & { unplanned?: true };
 
 /** Planned nodes a gate always starts from beside its own shard: any of them answering finds the cluster. */
 export const SEED_NODES = 3;
@@ -31,19 +33,21 @@ export function gateEntryPoints(layout: Pick<ClusterLayout, "nodes" | "shards">,
 
 /**
  * The cluster as the entry points' views show it: the entry points (planned, so kept whether they
- * answer or not), then every other node any view lists at an address, under its name in `named` (nodes
- * the caller knows by name, such as the one restarted before) or else its address. A node the cluster
+ * answer or not), then every other node any view lists at an address, under its name in `named` (planned
+ * nodes the caller knows by name, such as the one restarted before) or else its address and marked
+ * `unplanned` (the gate cannot tell a node the plan keeps from one this run removes). A node the cluster
  * still lists but that does not answer is in it: unreachable, never absent.
  */
-export function clusterAddresses(entryPoints: Address[], views: readonly Pick<ClusterView, "known">[], named: readonly Address[] = []): Address[] {
+export function clusterAddresses(entryPoints: Address[], views: readonly Pick<ClusterView, "known">[], named: readonly Address[] = []): Found[] {
     const names = new Map(named.map((n) => [endpoint(n), n.name]));
-    const found = new Map(entryPoints.map((n) => [endpoint(n), n]));
+    const found = new Map<string, Found>(entryPoints.map((n) => [endpoint(n), n]));
     for (const view of views) {
         for (const line of view.known) {
             const at = endpoint(line);
             // A node that has lost its address (noaddr) prints none: nothing to reach it at.
             if (line.ip === "" || line.port === 0 || found.has(at)) continue;
-            found.set(at, { name: names.get(at) ?? at, ip: line.ip, port: line.port });
+            const name = names.get(at);
+            found.set(at, name === undefined ? { name: at, ip: line.ip, port: line.port, unplanned: true } : { name, ip: line.ip, port: line.port });
         }
     }
     return [...found.values()];
