@@ -11,13 +11,23 @@ export async function viewsOf(pool: NodePool): Promise<ClusterView[]> {
     return Promise.all(pool.connected().map((n) => pool.view(n.name).catch(() => ClusterView.EMPTY)));
 }
 
-/** Every node the entry points that answer now list, with the entry points; just the entry points when none answers. */
-export async function findCluster(entryPoints: NodeAddress[], credentials: Credentials): Promise<NodeAddress[]> {
-    const pool = new NodePool(entryPoints, credentials);
+/**
+ * Every node the entry points that answer list, with the entry points (planning/entryPoints: clusterAddresses),
+ * or undefined when none answers. `connect` connects the entry points (default: those that answer now; a gate
+ * waits for one); `named` are planned nodes the caller knows by name, kept under it where the cluster lists them.
+ */
+export async function findCluster(
+    entryPoints: NodeAddress[],
+    credentials: Credentials,
+    connect: (entries: NodePool) => Promise<unknown> = (entries) => entries.connectPlanned(),
+    named: NodeAddress[] = [],
+): Promise<NodeAddress[] | undefined> {
+    const entries = new NodePool(entryPoints, credentials);
     try {
-        await pool.connectPlanned();
-        return clusterAddresses(entryPoints, await viewsOf(pool));
+        await connect(entries);
+        if (entries.connected().length === 0) return undefined;
+        return clusterAddresses(entryPoints, await viewsOf(entries), named);
     } finally {
-        pool.close();
+        entries.close();
     }
 }

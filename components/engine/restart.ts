@@ -14,8 +14,7 @@ import { applyAccessCommands } from "./steps/access";
 import { applyRuntimeConfig, memoryCeiling } from "./steps/runtimeConfig";
 import { bestHeir, failOver } from "./steps/failover";
 import { CONNECT_TIMEOUT_MS, Credentials, NodeAddress, NodePool, tryConnect } from "./pool";
-import { viewsOf } from "./discovery";
-import { clusterAddresses } from "../planning/entryPoints";
+import { findCluster, viewsOf } from "./discovery";
 import { Deadline, Log, PermanentError, waitUntil } from "./wait";
 
 export interface RestartSpec extends Credentials {
@@ -56,7 +55,10 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
     // A node further down the rollout may not exist yet: whichever answer now are the cluster. But a
     // cluster none of whose nodes answers is unreachable, not absent: restarting every node because
     // of that would take all of them down at once.
-    const found = await findClusterFrom(spec, node, log);
+    // None answering within the grace stops the run (connectSome), or with allowFullRestart restarts without a
+    // handover. The node restarted before keeps its name: the waits below ask for it by name.
+    const grace = spec.unreachableAfterMs ?? UNREACHABLE_AFTER_MS;
+    const found = await findCluster(spec.entryPoints, spec, (entries) => connectSome(entries, node, spec.allowFullRestart === true, grace, log), spec.after ? [spec.after] : []);
     if (found === undefined) {
         return undefined;
     }
@@ -67,7 +69,7 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
     }
     const pool = new NodePool(found, spec);
     try {
-        await connectSome(pool, node, spec.allowFullRestart === true, spec.unreachableAfterMs ?? UNREACHABLE_AFTER_MS, log);
+        await connectSome(pool, node, spec.allowFullRestart === true, grace, log);
         if (pool.connected().length === 0) {
             return undefined;
         }
@@ -124,22 +126,6 @@ export async function makeWayForRestart(spec: RestartSpec, log: Log): Promise<st
 
 /** How long a gate waits for any node to answer before it calls the cluster unreachable. */
 const UNREACHABLE_AFTER_MS = 30000;
-
-/**
- * The cluster as the entry points that answer list it (planning/entryPoints: clusterAddresses); undefined
- * when none answers and the user allowed a full restart (connectSome stops the run otherwise).
- */
-async function findClusterFrom(spec: RestartSpec, node: NodeAddress, log: Log): Promise<NodeAddress[] | undefined> {
-    const entries = new NodePool(spec.entryPoints, spec);
-    try {
-        await connectSome(entries, node, spec.allowFullRestart === true, spec.unreachableAfterMs ?? UNREACHABLE_AFTER_MS, log);
-        if (entries.connected().length === 0) return undefined;
-        // The node restarted before keeps its name: the waits below ask for it by name.
-        return clusterAddresses(spec.entryPoints, await viewsOf(entries), spec.after ? [spec.after] : []);
-    } finally {
-        entries.close();
-    }
-}
 
 /**
  * Connects the planned nodes that answer; when none does within UNREACHABLE_AFTER_MS, stops the run

@@ -92,9 +92,10 @@ async function memoryLimitFailures(olds: Partial<Inputs>, news: Inputs): Promise
     if (limit === undefined || olds.node === undefined || (olds.memoryLimitBytes !== undefined && olds.memoryLimitBytes <= limit)) return [];
     let measured: Awaited<ReturnType<typeof memoryUse>>;
     try {
-        // Either login: a password rotation in the same run has not reached the nodes yet. Every node the cluster lists.
+        // Either login: a password rotation in the same run has not reached the nodes yet. Every node the cluster
+        // lists is measured; when no entry point answers, they are named as not answering.
         const credentials = { access: accessOf(news), previousAccess: accessOf(olds as Inputs), tlsCa: news.tlsCa };
-        measured = await memoryUse(await findCluster(news.entryPoints, credentials), credentials);
+        measured = await memoryUse((await findCluster(news.entryPoints, credentials)) ?? news.entryPoints, credentials);
     } catch (err) {
         console.error(`[${news.clusterName}] could not read the nodes' memory use to check the new memory limit: ${(err as Error).message}`);
         return [];
