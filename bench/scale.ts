@@ -21,14 +21,16 @@ import { adminOf } from "./probes";
 import { oursCli } from "./cli";
 import { countMissingKeys, withClusterClient, writeKeys } from "../tests/support/redis";
 
-const sizes = (list: string): [number, number][] =>
-    list
-        .split(",")
-        .filter((x) => x && x !== "0")
-        .map((x) => x.split("x").map(Number) as [number, number]);
-export const SCALE_SERIES = sizes(process.env.BENCH_SCALE_SERIES ?? "3x1,12x1,25x1,50x1,25x3");
+/** Sizes "SxR,..." from `variable` ("0": none); anything else stops the bench before it starts, naming the variable. */
+function sizes(variable: string, fallback: string): [number, number][] {
+    const list = (process.env[variable] ?? fallback).split(",").filter((x) => x && x !== "0");
+    const bad = list.filter((x) => !/^[1-9]\d*x\d+$/.test(x));
+    if (bad.length > 0) throw new Error(`${variable} takes sizes like 50x1 (shards x replicas), comma-separated, or 0; got ${bad.join(", ")}`);
+    return list.map((x) => x.split("x").map(Number) as [number, number]);
+}
+export const SCALE_SERIES = sizes("BENCH_SCALE_SERIES", "3x1,12x1,25x1,50x1,25x3");
 /** Sizes of the series that also grow by RESIZE_SHARDS shards and shrink back. */
-const RESIZED = new Set(sizes(process.env.BENCH_SCALE_RESIZE ?? "50x1").map(([s, r]) => `${s}x${r}`));
+const RESIZED = new Set(sizes("BENCH_SCALE_RESIZE", "50x1").map(([s, r]) => `${s}x${r}`));
 export const RESIZE_SHARDS = 2;
 /** Keys written after each cold up and read back after every change: a change that loses one fails the bench. */
 const SCALE_KEYS = 20000;
